@@ -1,0 +1,222 @@
+"""Pure state-update functions: the model's equations, one function each.
+
+Nothing here knows about SimPy, streams or scenarios; each function takes
+the current values, the parameters and (where random) the draws, and returns
+new values. That keeps every mechanic unit-testable on its own and lets
+MODEL.md quote them one-to-one. All results are clipped to [0, 1].
+
+Source sections of the document each mechanic comes from are named in
+MODEL.md next to the equation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from sim.params import ModelParameters, ThreatCoefficients
+
+
+def clip(x: float) -> float:
+    """Clamp to [0, 1]; every state variable lives there."""
+    return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
+
+
+def effective_intensity(intensity: float, exponent: float) -> float:
+    """Diminishing returns to intensity: doubling an initiative does not double its effect."""
+    return intensity**exponent if intensity > 0 else 0.0
+
+
+def normalise(weights: Mapping[str, float]) -> dict[str, float]:
+    """Weights scaled to sum to 1 (empty or all-zero stays empty)."""
+    total = sum(weights.values())
+    return {k: v / total for k, v in weights.items() if v > 0} if total > 0 else {}
+
+
+def alignment(focus: Mapping[str, float], priorities: Mapping[str, float]) -> float:
+    """Overlap (0-1) between the alliance's focus and a partner's own priorities.
+
+    Both are distributions over threat kinds; the overlap is the sum of the
+    smaller share per kind (histogram intersection): 1 when the alliance
+    works on exactly what the partner cares about, 0 when on nothing of it.
+    """
+    f, q = normalise(focus), normalise(priorities)
+    return sum(min(v, q.get(k, 0.0)) for k, v in f.items())
+
+
+def focus_of(contributions: Iterable[tuple[Mapping[str, float], float]]) -> dict[str, float]:
+    """The alliance's focus with a partner: profiles weighted by effective intensity."""
+    out: dict[str, float] = {}
+    for profile, weight in contributions:
+        for kind, share in profile.items():
+            out[kind] = out.get(kind, 0.0) + share * weight
+    return out
+
+
+class PartnerState(NamedTuple):
+    """The five state variables of a partner."""
+
+    capacity: float
+    trust: float
+    cooperation: float
+    stability: float
+    resilience: float
+
+
+class Pressures(NamedTuple):
+    """What acts on a partner during one month, computed by the engine."""
+
+    footprint: float = 0.0
+    rival_influence: float = 0.0
+    side_gap: float = 0.0
+    alignment: float = 0.0
+    exposure: float = 0.0
+
+
+def drift(
+    s: PartnerState, baseline_trust: float, sensitivity: float, f: Pressures, p: ModelParameters
+) -> PartnerState:
+    """One month of a partner's slow dynamics.
+
+    trust relaxes toward its baseline and is eroded by the alliance's visible
+    footprint (scaled by the partner's sensitivity), by rival influence and
+    by a rival neighbour's closer cooperation; cooperation follows trust
+    times alignment; stability recovers toward a capacity-given level and is
+    worn by regional tension; capacity and resilience decay without upkeep.
+    """
+    trust = (
+        s.trust
+        + p.trust_relax * (baseline_trust - s.trust)
+        - p.footprint_trust * f.footprint * sensitivity
+        - p.rival_trust * f.rival_influence
+        - p.side_trust * f.side_gap
+    )
+    target_coop = s.trust * (p.alignment_floor + (1 - p.alignment_floor) * f.alignment)
+    cooperation = s.cooperation + p.coop_rate * (target_coop - s.cooperation)
+    target_stab = p.stability_base + (1 - p.stability_base) * s.capacity
+    stability = (
+        s.stability
+        + p.stability_recovery * (target_stab - s.stability)
+        - p.tension_stability * f.exposure
+    )
+    return PartnerState(
+        clip(s.capacity * (1 - p.capacity_decay)),
+        clip(trust),
+        clip(cooperation),
+        clip(stability),
+        clip(s.resilience * (1 - p.resilience_decay)),
+    )
+
+
+def drift_tension(
+    tension: float, initial: float, provocation: float, boost: float, p: ModelParameters
+) -> float:
+    """One month of a rivalry: relaxes toward its initial level, pushed up by
+    the alliance's alignment with one side (``provocation``) and by military
+    presence or proliferation (``boost``, accumulated since last month)."""
+    return clip(
+        tension
+        + p.tension_relax * (initial - tension)
+        + p.tension_from_alignment * provocation
+        + boost
+    )
+
+
+# --------------------------------------------------------------------------- threats
+
+
+def max_rate_multiplier(p: ModelParameters) -> float:
+    """Upper bound of :func:`rate_multiplier`, used to thin candidate arrivals."""
+    return (1 + p.rate_tension) * (1 + p.rate_instability)
+
+
+def rate_multiplier(
+    exposure: float, stability: float, deterrence: float, p: ModelParameters
+) -> float:
+    """Threat arrival rate relative to base: up with tension and instability,
+    down with deterrence."""
+    return (
+        (1 + p.rate_tension * exposure)
+        * (1 + p.rate_instability * (1 - stability))
+        * (1 - min(deterrence, p.max_deterrence))
+    )
+
+
+class Impact(NamedTuple):
+    """The outcome of one incident and the changes it causes (deltas)."""
+
+    outcome: str
+    stability: float = 0.0
+    trust: float = 0.0
+    capacity: float = 0.0
+    tension: float = 0.0
+
+
+def interdiction_probability(
+    c: ThreatCoefficients, capacity: float, resilience: float, intel: float, p: ModelParameters
+) -> float:
+    """Chance the partner (with alliance help) stops an incident before harm."""
+    raw = c.capacity_weight * capacity + c.resilience_weight * resilience + c.intel_weight * intel
+    return min(p.max_interdiction, raw)
+
+
+def resolve_incident(
+    c: ThreatCoefficients,
+    severity: float,
+    draw: float,
+    capacity: float,
+    resilience: float,
+    intel: float,
+    comm: float,
+    p: ModelParameters,
+) -> Impact:
+    """Resolve an incident: interdicted, mitigated or succeeded, and its harm.
+
+    ``draw`` is a Uniform(0,1) from the threat's own stream; it is drawn for
+    every candidate whatever the outcome, so streams stay aligned across
+    policies (common random numbers).
+    """
+    if draw < interdiction_probability(c, capacity, resilience, intel, p):
+        return Impact("interdicted")
+    mitigation = min(1.0, c.comm_weight * comm)
+    harm = severity * (1 - mitigation)
+    outcome = "mitigated" if mitigation >= p.mitigated_threshold and mitigation > 0 else "succeeded"
+    return Impact(
+        outcome,
+        stability=-c.stability_harm * harm,
+        trust=-c.trust_harm * harm,
+        capacity=-c.capacity_harm * harm,
+        tension=c.tension_harm * harm,
+    )
+
+
+# --------------------------------------------------------------------------- initiatives
+
+
+def train(capacity: float, eff: float, gain: float, absorption: float, cooperation: float) -> float:
+    """A training cycle: capacity gain shrinks as capacity nears 1 (diminishing
+    returns), scaled by absorption and by how far the partner cooperates."""
+    return clip(capacity + gain * eff * absorption * (0.5 + 0.5 * cooperation) * (1 - capacity))
+
+
+def converge(value: float, eff: float, gain: float) -> float:
+    """Generic saturating gain: dialogue on trust, rapid-response teams on
+    resilience, exercises on cooperation."""
+    return clip(value + gain * eff * (1 - value))
+
+
+def takes_part(trust: float, min_trust: float) -> bool:
+    """A partner below the trust threshold declines joint exercises and gets no
+    shared intelligence."""
+    return trust >= min_trust
+
+
+def intel_bonus(trust: float, sharing: Iterable[tuple[float, float]]) -> float:
+    """Interdiction bonus from intelligence sharing: the sum of each running
+    platform's bonus whose trust threshold the partner currently meets."""
+    return sum(bonus for min_trust, bonus in sharing if trust >= min_trust)
+
+
+def apply_delta(value: float, delta: float | None, set_to: float | None) -> float:
+    """An inject's or option's effect on one variable."""
+    return clip(set_to if set_to is not None else value + (delta or 0.0))

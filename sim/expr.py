@@ -1,0 +1,538 @@
+"""The condition language: a small, safe expression language over model state.
+
+Grammar (a subset of Python's expression syntax, parsed with :mod:`ast` and
+checked against a whitelist; nothing is ever passed to ``eval``)::
+
+    expr    := expr ('and' | 'or') expr | 'not' expr | comparison
+    compare := arith (('<' | '<=' | '>' | '>=' | '==' | '!=') arith)*
+    arith   := arith ('+' | '-' | '*' | '/') arith | '-' arith | atom
+    atom    := NUMBER | 'true' | 'false' | 'month' | ACTOR '.' VAR
+             | ('mean' | 'min' | 'max') '(' 'partners' '.' VAR ')'
+             | 'abs' '(' arith ')' | '(' expr ')'
+
+``ACTOR.VAR`` names a partner variable (``iraq.trust``), a rivalry's
+``tension``, a rival's ``influence`` (its mean over partners), the
+alliance's ``funds`` or ``spent``, or ``incidents.KIND`` (harmful incidents
+of that kind so far; ``incidents.total`` for all).
+
+Compiled expressions are trees of small picklable node objects evaluated
+against a :class:`View`, so they can be shipped to worker processes.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sim.schema import PARTNER_VARS, ThreatKind
+
+MAX_LENGTH = 500
+MAX_DEPTH = 32
+MAX_NODES = 200
+
+AGGREGATES = ("mean", "min", "max")
+RIVALRY_VARS = ("tension",)
+RIVAL_VARS = ("influence",)
+ALLIANCE_VARS = ("funds", "spent")
+INCIDENT_VARS = (*(k.value for k in ThreatKind), "total")
+
+
+class ExprError(ValueError):
+    """A condition that cannot be parsed or refers to something unknown.
+
+    ``offset`` is the 0-based character position in the condition text.
+    """
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Symbols:
+    """The names a condition may use, taken from one scenario."""
+
+    partners: tuple[str, ...]
+    rivalries: tuple[str, ...] = ()
+    rivals: tuple[str, ...] = ()
+    alliance: str = "nato"
+
+
+class View(Protocol):
+    """What a compiled expression reads; implemented by the engine's world."""
+
+    month: float
+
+    def partner(self, index: int, var: str) -> float: ...
+    def partner_values(self, var: str) -> Sequence[float]: ...
+    def tension(self, index: int) -> float: ...
+    def influence(self, index: int) -> float: ...
+    def alliance(self, var: str) -> float: ...
+    def incidents(self, kind: str) -> float: ...
+
+
+# --------------------------------------------------------------------------- nodes
+
+
+class Node:
+    """A compiled expression node."""
+
+    __slots__ = ()
+
+    def __call__(self, v: View) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Const(Node):
+    __slots__ = ("value",)
+
+    def __init__(self, value: float | bool) -> None:
+        self.value = value
+
+    def __call__(self, v: View) -> Any:
+        return self.value
+
+
+class Month(Node):
+    __slots__ = ()
+
+    def __call__(self, v: View) -> Any:
+        return v.month
+
+
+class PartnerVar(Node):
+    __slots__ = ("index", "var")
+
+    def __init__(self, index: int, var: str) -> None:
+        self.index, self.var = index, var
+
+    def __call__(self, v: View) -> Any:
+        return v.partner(self.index, self.var)
+
+
+class Tension(Node):
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, v: View) -> Any:
+        return v.tension(self.index)
+
+
+class Influence(Node):
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __call__(self, v: View) -> Any:
+        return v.influence(self.index)
+
+
+class AllianceVar(Node):
+    __slots__ = ("var",)
+
+    def __init__(self, var: str) -> None:
+        self.var = var
+
+    def __call__(self, v: View) -> Any:
+        return v.alliance(self.var)
+
+
+class Incidents(Node):
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __call__(self, v: View) -> Any:
+        return v.incidents(self.kind)
+
+
+class Aggregate(Node):
+    __slots__ = ("fn", "var")
+
+    def __init__(self, fn: str, var: str) -> None:
+        self.fn, self.var = fn, var
+
+    def __call__(self, v: View) -> Any:
+        values = v.partner_values(self.var)
+        if self.fn == "mean":
+            return sum(values) / len(values)
+        return min(values) if self.fn == "min" else max(values)
+
+
+class Abs(Node):
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: Node) -> None:
+        self.arg = arg
+
+    def __call__(self, v: View) -> Any:
+        return abs(self.arg(v))
+
+
+def _div(a: float, b: float) -> float:
+    # Division by zero is a modelling slip, not a crash: treat x/0 as 0.
+    return a / b if b else 0.0
+
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: _div,
+}
+_BINOP_NAMES = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+_BINOP_FNS = {name: _BINOPS[op] for op, name in _BINOP_NAMES.items()}
+_CMP_NAMES = {
+    ast.Lt: "lt",
+    ast.LtE: "le",
+    ast.Gt: "gt",
+    ast.GtE: "ge",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
+}
+_CMP_FNS: dict[str, Callable[[Any, Any], bool]] = {
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+}
+
+
+class BinOp(Node):
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, left: Node, op: str, right: Node) -> None:
+        self.left, self.op, self.right = left, op, right
+
+    def __call__(self, v: View) -> Any:
+        return _BINOP_FNS[self.op](self.left(v), self.right(v))
+
+
+class Neg(Node):
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: Node) -> None:
+        self.arg = arg
+
+    def __call__(self, v: View) -> Any:
+        return -self.arg(v)
+
+
+class Compare(Node):
+    __slots__ = ("operands", "ops")
+
+    def __init__(self, operands: list[Node], ops: list[str]) -> None:
+        self.operands, self.ops = tuple(operands), tuple(ops)
+
+    def __call__(self, v: View) -> Any:
+        left = self.operands[0](v)
+        for op, node in zip(self.ops, self.operands[1:], strict=True):
+            right = node(v)
+            if not _CMP_FNS[op](left, right):
+                return False
+            left = right
+        return True
+
+
+class And(Node):
+    __slots__ = ("args",)
+
+    def __init__(self, args: list[Node]) -> None:
+        self.args = tuple(args)
+
+    def __call__(self, v: View) -> Any:
+        return all(a(v) for a in self.args)
+
+
+class Or(Node):
+    __slots__ = ("args",)
+
+    def __init__(self, args: list[Node]) -> None:
+        self.args = tuple(args)
+
+    def __call__(self, v: View) -> Any:
+        return any(a(v) for a in self.args)
+
+
+class Not(Node):
+    __slots__ = ("arg",)
+
+    def __init__(self, arg: Node) -> None:
+        self.arg = arg
+
+    def __call__(self, v: View) -> Any:
+        return not self.arg(v)
+
+
+# --------------------------------------------------------------------------- compiler
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A compiled condition: call it with a :class:`View` to evaluate."""
+
+    source: str
+    root: Node
+    names: frozenset[str]
+
+    def __call__(self, view: View) -> bool:
+        return bool(self.root(view))
+
+
+def _names_list(items: Sequence[str]) -> str:
+    return ", ".join(items) if items else "(none)"
+
+
+class _Compiler:
+    def __init__(self, text: str, symbols: Symbols) -> None:
+        self.text = text
+        self.symbols = symbols
+        self.names: set[str] = set()
+        self.count = 0
+        # ast gives offsets in the single line we parse, in characters for str input.
+        self.partner_index = {p: i for i, p in enumerate(symbols.partners)}
+        self.rivalry_index = {r: i for i, r in enumerate(symbols.rivalries)}
+        self.rival_index = {r: i for i, r in enumerate(symbols.rivals)}
+
+    def fail(self, node: ast.AST, message: str) -> ExprError:
+        return ExprError(message, getattr(node, "col_offset", 0))
+
+    def compile(self, node: ast.AST, depth: int = 0) -> Node:
+        self.count += 1
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"condition is nested too deeply (limit {MAX_DEPTH})")
+        if self.count > MAX_NODES:
+            raise self.fail(node, f"condition is too complex (limit {MAX_NODES} terms)")
+        d = depth + 1
+        match node:
+            case ast.BoolOp(op=ast.And(), values=values):
+                return And([self.compile(x, d) for x in values])
+            case ast.BoolOp(op=ast.Or(), values=values):
+                return Or([self.compile(x, d) for x in values])
+            case ast.UnaryOp(op=ast.Not(), operand=operand):
+                return Not(self.compile(operand, d))
+            case ast.UnaryOp(op=ast.USub(), operand=operand):
+                return Neg(self.compile(operand, d))
+            case ast.UnaryOp(op=ast.UAdd(), operand=operand):
+                return self.compile(operand, d)
+            case ast.BinOp(op=op, left=left, right=right) if type(op) in _BINOP_NAMES:
+                return BinOp(self.compile(left, d), _BINOP_NAMES[type(op)], self.compile(right, d))
+            case ast.Compare(left=left, ops=ops, comparators=comparators):
+                names = []
+                for op in ops:
+                    if type(op) not in _CMP_NAMES:
+                        raise self.fail(node, "only <, <=, >, >=, ==, != comparisons are allowed")
+                    names.append(_CMP_NAMES[type(op)])
+                return Compare([self.compile(x, d) for x in [left, *comparators]], names)
+            case ast.Constant(value=value):
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise self.fail(node, f"expected a number, found {value!r}")
+                if not math.isfinite(value):
+                    raise self.fail(node, "numbers must be finite")
+                return Const(float(value))
+            case ast.Name(id=name):
+                return self.name(node, name)
+            case ast.Attribute(value=ast.Name(id=actor), attr=var):
+                return self.attribute(node, actor, var)
+            case ast.Call(func=ast.Name(id=fn), args=args, keywords=[]):
+                return self.call(node, fn, args, d)
+        raise self.fail(node, self.describe_unsupported(node))
+
+    def describe_unsupported(self, node: ast.AST) -> str:
+        what = {
+            ast.Attribute: "nested attribute access",
+            ast.Subscript: "subscripts ([...])",
+            ast.Lambda: "lambda",
+            ast.ListComp: "comprehensions",
+            ast.GeneratorExp: "comprehensions",
+            ast.SetComp: "comprehensions",
+            ast.DictComp: "comprehensions",
+            ast.Call: "this kind of call",
+            ast.IfExp: "if-expressions",
+            ast.NamedExpr: "assignment",
+            ast.Starred: "starred expressions",
+        }.get(type(node), type(node).__name__)
+        return (
+            f"{what} is not allowed; use comparisons, and/or/not, + - * /, month, "
+            "ACTOR.VAR, mean/min/max(partners.VAR) or abs(...)"
+        )
+
+    def name(self, node: ast.AST, name: str) -> Node:
+        if name == "month":
+            return Month()
+        if name in ("true", "True"):
+            return Const(True)
+        if name in ("false", "False"):
+            return Const(False)
+        if name in self.partner_index or name in self.rivalry_index or name in self.rival_index:
+            raise self.fail(node, f"'{name}' needs a variable, e.g. '{name}.{self.example(name)}'")
+        raise self.fail(
+            node,
+            f"unknown name '{name}'; expected month, ACTOR.VAR or a function call "
+            f"(partners: {_names_list(self.symbols.partners)})",
+        )
+
+    def example(self, actor: str) -> str:
+        if actor in self.rivalry_index:
+            return "tension"
+        if actor in self.rival_index:
+            return "influence"
+        return "trust"
+
+    def attribute(self, node: ast.AST, actor: str, var: str) -> Node:
+        self.names.add(f"{actor}.{var}")
+        if actor in self.partner_index:
+            if var not in PARTNER_VARS:
+                raise self.fail(
+                    node,
+                    f"partner '{actor}' has no variable '{var}'; expected one of "
+                    f"{', '.join(PARTNER_VARS)}",
+                )
+            return PartnerVar(self.partner_index[actor], var)
+        if actor in self.rivalry_index:
+            if var not in RIVALRY_VARS:
+                raise self.fail(node, f"rivalry '{actor}' has only 'tension', not '{var}'")
+            return Tension(self.rivalry_index[actor])
+        if actor in self.rival_index:
+            if var not in RIVAL_VARS:
+                raise self.fail(node, f"rival '{actor}' has only 'influence', not '{var}'")
+            return Influence(self.rival_index[actor])
+        if actor == self.symbols.alliance:
+            if var not in ALLIANCE_VARS:
+                raise self.fail(node, f"'{actor}' has {' and '.join(ALLIANCE_VARS)}, not '{var}'")
+            return AllianceVar(var)
+        if actor == "incidents":
+            if var not in INCIDENT_VARS:
+                raise self.fail(
+                    node, f"unknown incident kind '{var}'; expected {', '.join(INCIDENT_VARS)}"
+                )
+            return Incidents(var)
+        if actor == "partners":
+            raise self.fail(node, f"use mean/min/max(partners.{var}) to combine partners")
+        known = [*self.symbols.partners, *self.symbols.rivalries, *self.symbols.rivals]
+        raise self.fail(
+            node,
+            f"unknown actor '{actor}'; expected one of {_names_list(known)}, "
+            f"{self.symbols.alliance} or incidents",
+        )
+
+    def call(self, node: ast.Call, fn: str, args: list[ast.expr], depth: int) -> Node:
+        if fn == "abs":
+            if len(args) != 1:
+                raise self.fail(node, "abs() takes exactly one argument")
+            return Abs(self.compile(args[0], depth))
+        if fn not in AGGREGATES:
+            raise self.fail(
+                node, f"unknown function '{fn}'; expected mean, min, max (of partners.VAR) or abs"
+            )
+        match args:
+            case [ast.Attribute(value=ast.Name(id="partners"), attr=var)]:
+                if var not in PARTNER_VARS:
+                    raise self.fail(
+                        args[0],
+                        f"partners have no variable '{var}'; expected one of "
+                        f"{', '.join(PARTNER_VARS)}",
+                    )
+                self.names.add(f"partners.{var}")
+                return Aggregate(fn, var)
+        raise self.fail(node, f"{fn}() takes one argument of the form partners.VAR")
+
+
+def compile_condition(text: str, symbols: Symbols) -> Expr:
+    """Parse and check a condition against a scenario's names.
+
+    Raises:
+        ExprError: with a message saying what was expected and the offset of
+            the offending part of ``text``.
+    """
+    if len(text) > MAX_LENGTH:
+        raise ExprError(f"condition is too long ({len(text)} characters, limit {MAX_LENGTH})")
+    if "\n" in text.strip():
+        raise ExprError("a condition must be on one line")
+    stripped = text.strip()
+    if not stripped:
+        raise ExprError("condition is empty")
+    lead = len(text) - len(text.lstrip())
+    # Authors write 'and'/'or' in lower case; Python's ast agrees. Parentheses
+    # nesting beyond MAX_DEPTH would hit Python's own recursion guard, so count first.
+    depth = 0
+    for i, ch in enumerate(stripped):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth > MAX_DEPTH:
+            raise ExprError(f"condition is nested too deeply (limit {MAX_DEPTH})", lead + i)
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError as exc:
+        offset = max((exc.offset or 1) - 1, 0)
+        raise ExprError(f"syntax error: {exc.msg}", lead + offset) from None
+    except (RecursionError, MemoryError):
+        raise ExprError(f"condition is nested too deeply (limit {MAX_DEPTH})", lead) from None
+    compiler = _Compiler(stripped, symbols)
+    try:
+        root = compiler.compile(tree.body)
+    except ExprError as exc:
+        raise ExprError(exc.message, lead + exc.offset) from None
+    except RecursionError:
+        raise ExprError(f"condition is nested too deeply (limit {MAX_DEPTH})") from None
+    return Expr(stripped, root, frozenset(compiler.names))
+
+
+@dataclass(frozen=True)
+class Target:
+    """A resolved effect target: what an inject or option changes.
+
+    ``scope`` is one of ``partner`` (index set), ``partners`` (all),
+    ``rivalry``, ``rival`` or ``alliance``.
+    """
+
+    scope: str
+    index: int
+    var: str
+
+
+def parse_target(text: str, symbols: Symbols) -> Target:
+    """Resolve an effect target such as ``iraq.trust`` or ``partners.stability``.
+
+    Raises:
+        ExprError: naming what was expected.
+    """
+    actor, dot, var = text.strip().partition(".")
+    if not dot or not actor or not var or "." in var:
+        raise ExprError(f"expected ACTOR.VAR (e.g. iraq.trust), found '{text}'")
+    partners = {p: i for i, p in enumerate(symbols.partners)}
+    rivalries = {r: i for i, r in enumerate(symbols.rivalries)}
+    rivals = {r: i for i, r in enumerate(symbols.rivals)}
+    if actor in partners or actor == "partners":
+        if var not in PARTNER_VARS:
+            raise ExprError(
+                f"'{var}' is not a partner variable; expected one of {', '.join(PARTNER_VARS)}"
+            )
+        if actor == "partners":
+            return Target("partners", -1, var)
+        return Target("partner", partners[actor], var)
+    if actor in rivalries:
+        if var != "tension":
+            raise ExprError(f"rivalry '{actor}' has only 'tension', not '{var}'")
+        return Target("rivalry", rivalries[actor], var)
+    if actor in rivals:
+        if var != "influence":
+            raise ExprError(f"rival '{actor}' has only 'influence', not '{var}'")
+        return Target("rival", rivals[actor], var)
+    if actor == symbols.alliance:
+        if var != "funds":
+            raise ExprError(f"only {actor}.funds can be changed by an effect, not '{var}'")
+        return Target("alliance", -1, var)
+    known = [*symbols.partners, "partners", *symbols.rivalries, *symbols.rivals, symbols.alliance]
+    raise ExprError(f"unknown actor '{actor}'; expected one of {_names_list(known)}")

@@ -1,0 +1,199 @@
+"""Load scenario and policy files: YAML -> validated, cross-checked models.
+
+Every problem, whether YAML syntax, schema or cross-reference, comes back
+as a :class:`~sim.errors.Problem` with ``FILE:LINE:COL``; all problems of
+a file are reported together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import InputError, Problem
+from sim.schema import PolicyFile, Scenario
+from sim.xref import check_policy_file, check_scenario
+from sim.yamlsrc import Loc, Source, format_loc, parse_text, read_source
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Loc, str | None]:
+    """Map a pydantic error location onto the data, dropping union tags.
+
+    Returns the location within the data and, when the last part names a
+    field that is absent (a missing or mistyped key), that field name.
+    """
+    out: list[str | int] = []
+    node = data
+    missing: str | None = None
+    for part in loc:
+        if part == "[key]":
+            continue
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and node.get("kind") == part:
+            continue  # discriminated-union tag, e.g. 'training_mission'
+        elif isinstance(part, str) and not isinstance(node, dict | list):
+            continue  # a union member name such as 'float' or 'int'
+        else:
+            missing = str(part)
+            break
+    return tuple(out), missing
+
+
+def _model_at(model: type[BaseModel], loc: Loc, data: Any) -> type[BaseModel] | None:
+    """The model class that validates the mapping at ``loc`` (for field suggestions)."""
+    current: Any = model
+    node = data
+    for part in loc:
+        node = node[part] if isinstance(node, dict | list) else None
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _inner_model(field.annotation, node)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any, node: Any) -> Any:
+    import typing
+
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _inner_model(args[0], node)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if origin in (list, tuple):
+        return _inner_model(args[0], node[0] if isinstance(node, list) and node else None)
+    candidates = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+    if not candidates:
+        nested = [_inner_model(a, node) for a in args]
+        candidates = [n for n in nested if isinstance(n, type)]
+    if len(candidates) == 1:
+        return candidates[0]
+    kind = node.get("kind") if isinstance(node, dict) else None
+    for cand in candidates:
+        field = cand.model_fields.get("kind")
+        if field is not None and kind in typing.get_args(field.annotation):
+            return cand
+    return None
+
+
+def _message(err: dict[str, Any], missing: str | None, model: type[BaseModel] | None) -> str:
+    kind = err["type"]
+    if kind == "missing":
+        return f"missing required field '{missing}'"
+    if kind == "extra_forbidden":
+        name = str(err["loc"][-1])
+        text = f"unknown field '{name}'"
+        if model is not None:
+            fields = sorted(model.model_fields)
+            close = difflib.get_close_matches(name, fields, n=1)
+            if close:
+                text += f"; did you mean '{close[0]}'?"
+            text += f" (expected one of: {', '.join(fields)})"
+        return text
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    if kind in ("model_type", "dict_type") and isinstance(err.get("input"), list | str | int):
+        msg = "expected a mapping of fields"
+    return (
+        f"{msg}; found {_short(err.get('input'))}"
+        if "input" in err and kind != "union_tag_invalid"
+        else msg
+    )
+
+
+def validation_problems(
+    exc: ValidationError, source: Source, model: type[BaseModel], root: Loc = ()
+) -> list[Problem]:
+    """Turn a pydantic ``ValidationError`` into positioned problems, one per error."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = (*root, *err["loc"])
+        data_loc, missing = _data_loc(source.data, loc)
+        is_key = err["type"] == "extra_forbidden" or "[key]" in err["loc"]
+        owner = None
+        if err["type"] == "extra_forbidden":
+            owner = _model_at(model, data_loc[len(root) : -1], _descend(source.data, root))
+        path_loc = data_loc if missing is None else (*data_loc, missing)
+        problems.append(
+            source.problem(
+                data_loc, _message(err, missing, owner), key=is_key, path=format_loc(path_loc)
+            )
+        )
+    return problems
+
+
+def _descend(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def validate(model: type[M], source: Source) -> M:
+    """Validate parsed YAML against a model, raising :class:`InputError` with positions."""
+    if not isinstance(source.data, dict):
+        found = "a list" if isinstance(source.data, list) else f"{_short(source.data)}"
+        raise InputError(
+            [source.problem((), f"expected a mapping of fields at the top level, found {found}")]
+        )
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        raise InputError(validation_problems(exc, source, model)) from None
+
+
+def scenario_from_source(source: Source) -> Scenario:
+    """Validate and cross-check a parsed scenario."""
+    scenario = validate(Scenario, source)
+    problems = [
+        source.problem(loc, msg, offset=offset) for loc, msg, offset in check_scenario(scenario)
+    ]
+    if problems:
+        raise InputError(problems)
+    return scenario
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load a scenario file; raises :class:`InputError` listing every problem."""
+    return scenario_from_source(read_source(path))
+
+
+def loads_scenario(text: str, file: str = "<string>") -> Scenario:
+    """Load a scenario from YAML text (for tests and tools)."""
+    return scenario_from_source(parse_text(text, file))
+
+
+def scenario_hash(path: str | Path) -> str:
+    """Content hash of a scenario file, recorded in reports so runs can be reproduced."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def load_policy_file(path: str | Path, scenario: Scenario) -> PolicyFile:
+    """Load a policy file (team policy or recorded play) and check it against a scenario."""
+    source = read_source(path)
+    policy_file = validate(PolicyFile, source)
+    problems = [source.problem(loc, msg) for loc, msg in check_policy_file(policy_file, scenario)]
+    if problems:
+        raise InputError(problems)
+    return policy_file

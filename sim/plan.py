@@ -1,0 +1,269 @@
+"""A scenario and policy compiled into flat, picklable run plans.
+
+The engine runs the same scenario thousands of times; resolving ids, merging
+default parameters and compiling conditions once, here, keeps each
+replication lean and keeps pydantic out of the hot loop. A :class:`Plan` is
+plain data (tuples, floats, compiled expression trees) so it pickles cheaply
+to worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.dynamics import normalise
+from sim.expr import Expr, Target, compile_condition, parse_target
+from sim.params import ModelParameters, ThreatCoefficients, _threat_defaults
+from sim.schema import Effect, Policy, Scenario
+from sim.xref import symbols_of
+
+
+@dataclass(frozen=True)
+class EffectPlan:
+    target: Target
+    delta: float | None
+    set_to: float | None
+
+
+@dataclass(frozen=True)
+class ThreatPlan:
+    id: str
+    kind: str
+    targets: tuple[int, ...]
+    rate: float
+    severity_mean: float
+    severity_sd: float
+    start: int
+    end: int
+    coeffs: ThreatCoefficients
+
+
+@dataclass(frozen=True)
+class InitiativePlan:
+    id: str
+    kind: str
+    partners: tuple[int, ...]
+    start: int
+    end: int
+    cycle: int
+    cost: float
+    footprint: float
+    profile: dict[str, float]
+    gain: float = 0.0
+    capacity_gain: float = 0.0
+    min_trust: float = 0.0
+    interdiction: float = 0.0
+    counter: float = 0.0
+    trust_gain: float = 0.0
+    deterrence: float = 0.0
+    tension_gain: float = 0.0
+
+
+@dataclass(frozen=True)
+class OptionPlan:
+    id: str
+    label: str
+    effects: tuple[EffectPlan, ...]
+    levers: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class InjectPlan:
+    id: str
+    title: str
+    at: int | None
+    when: Expr | None
+    effects: tuple[EffectPlan, ...]
+    options: tuple[OptionPlan, ...] = ()
+    default: str | None = None
+
+    @property
+    def has_decision(self) -> bool:
+        return bool(self.options)
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    when: Expr
+    levers: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class ObjectivePlan:
+    id: str
+    condition: Expr
+    check: str
+    month: int | None
+
+
+@dataclass(frozen=True)
+class RivalryPlan:
+    id: str
+    tension: float
+    partner_sides: tuple[int, ...]  # partners that are a side of the rivalry
+    rival_sides: tuple[int, ...]  # rivals that are a side
+    exposed: tuple[int, ...]  # partners exposed: sides plus spillover
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one replication needs, resolved to indices."""
+
+    scenario_id: str
+    policy_id: str
+    horizon: int
+    partner_ids: tuple[str, ...]
+    initial: tuple[tuple[float, float, float, float, float], ...]
+    baseline_trust: tuple[float, ...]
+    sensitivity: tuple[float, ...]
+    absorption: tuple[float, ...]
+    priorities: tuple[dict[str, float], ...]
+    rival_ids: tuple[str, ...]
+    influence: tuple[tuple[float, ...], ...]  # [rival][partner]
+    rivalries: tuple[RivalryPlan, ...]
+    threats: tuple[ThreatPlan, ...]
+    initiatives: tuple[InitiativePlan, ...]
+    injects: tuple[InjectPlan, ...]
+    rules: tuple[RulePlan, ...]
+    objectives: tuple[ObjectivePlan, ...]
+    levers: dict[str, float]
+    answers: dict[str, str]
+    budget: float
+    reserve: float
+    params: ModelParameters
+    threat_kinds: tuple[str, ...] = field(default=())
+
+
+def _effects(effects: list[Effect], scenario: Scenario) -> tuple[EffectPlan, ...]:
+    symbols = symbols_of(scenario)
+    return tuple(EffectPlan(parse_target(e.target, symbols), e.delta, e.set) for e in effects)
+
+
+def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan:
+    """Compile a validated scenario and one of its policies (or an outside one)."""
+    if not isinstance(policy, Policy):
+        policy = scenario.policy(policy)
+    symbols = symbols_of(scenario)
+    pidx = {p.id: i for i, p in enumerate(scenario.partners)}
+    ridx = {r.id: i for i, r in enumerate(scenario.rivals)}
+    params = scenario.model
+    coeffs = {**_threat_defaults(), **params.threats}
+    horizon = scenario.horizon
+
+    threats = tuple(
+        ThreatPlan(
+            id=t.id,
+            kind=t.kind.value,
+            targets=tuple(pidx[x] for x in t.targets),
+            rate=t.rate,
+            severity_mean=t.severity.mean,
+            severity_sd=t.severity.sd,
+            start=t.start,
+            end=horizon if t.end is None else min(t.end, horizon),
+            coeffs=coeffs[t.kind.value],
+        )
+        for t in scenario.threats
+    )
+    footprints = {**ModelParameters().footprints, **params.footprints}
+    profiles = {**ModelParameters().profiles, **params.profiles}
+    initiatives = []
+    for ini in scenario.initiatives:
+        extra = {
+            name: getattr(ini, name)
+            for name in (
+                "gain",
+                "capacity_gain",
+                "min_trust",
+                "interdiction",
+                "counter",
+                "trust_gain",
+                "deterrence",
+                "tension_gain",
+            )
+            if hasattr(ini, name)
+        }
+        initiatives.append(
+            InitiativePlan(
+                id=ini.id,
+                kind=ini.kind,
+                partners=tuple(pidx[x] for x in ini.partners),
+                start=ini.start,
+                end=horizon if ini.end is None else min(ini.end, horizon),
+                cycle=ini.cycle,
+                cost=ini.cost,
+                footprint=footprints[ini.kind] if ini.footprint is None else ini.footprint,
+                profile=normalise(profiles[ini.kind]),
+                **extra,
+            )
+        )
+    injects = []
+    for inj in scenario.injects:
+        options: tuple[OptionPlan, ...] = ()
+        default = None
+        if inj.decision is not None:
+            options = tuple(
+                OptionPlan(o.id, o.label, _effects(o.effects, scenario), tuple(o.levers.items()))
+                for o in inj.decision.options
+            )
+            default = inj.decision.default
+        injects.append(
+            InjectPlan(
+                id=inj.id,
+                title=inj.title,
+                at=inj.at,
+                when=None if inj.when is None else compile_condition(inj.when, symbols),
+                effects=_effects(inj.effects, scenario),
+                options=options,
+                default=default,
+            )
+        )
+    rivalries = []
+    for rv in scenario.rivalries:
+        partner_sides = tuple(pidx[a] for a in rv.between if a in pidx)
+        rival_sides = tuple(ridx[a] for a in rv.between if a in ridx)
+        exposed = tuple(sorted({*partner_sides, *(pidx[x] for x in rv.spillover)}))
+        rivalries.append(RivalryPlan(rv.id, rv.tension, partner_sides, rival_sides, exposed))
+    levers = {ini.id: ini.intensity for ini in scenario.initiatives}
+    levers.update(policy.levers)
+    return Plan(
+        scenario_id=scenario.id,
+        policy_id=policy.id,
+        horizon=horizon,
+        partner_ids=tuple(pidx),
+        initial=tuple(
+            (p.capacity, p.trust, p.cooperation, p.stability, p.resilience)
+            for p in scenario.partners
+        ),
+        baseline_trust=tuple(
+            p.trust if p.baseline_trust is None else p.baseline_trust for p in scenario.partners
+        ),
+        sensitivity=tuple(p.sensitivity for p in scenario.partners),
+        absorption=tuple(p.absorption for p in scenario.partners),
+        priorities=tuple(
+            {k.value: v for k, v in p.priorities.items()}
+            or dict.fromkeys(
+                ("terrorism", "insurgency", "cyber", "hybrid", "disinformation", "proliferation"),
+                1.0,
+            )
+            for p in scenario.partners
+        ),
+        rival_ids=tuple(ridx),
+        influence=tuple(tuple(r.influence.get(p, 0.0) for p in pidx) for r in scenario.rivals),
+        rivalries=tuple(rivalries),
+        threats=threats,
+        initiatives=tuple(initiatives),
+        injects=tuple(injects),
+        rules=tuple(
+            RulePlan(compile_condition(r.when, symbols), tuple(r.set.items())) for r in policy.rules
+        ),
+        objectives=tuple(
+            ObjectivePlan(o.id, compile_condition(o.condition, symbols), o.check, o.month)
+            for o in scenario.objectives
+        ),
+        levers=levers,
+        answers=dict(policy.decisions),
+        budget=scenario.alliance.budget,
+        reserve=scenario.alliance.reserve,
+        params=params,
+        threat_kinds=tuple(sorted({t.kind for t in threats})),
+    )

@@ -1,0 +1,1 @@
+"""Run and comparison reports: JSON files, Markdown and HTML renderings."""

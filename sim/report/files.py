@@ -1,0 +1,85 @@
+"""Writing report files safely and reading them back with a version check.
+
+Files are written to a temporary name in the target directory and renamed
+into place, so an interrupted run never leaves a half-written report, and an
+existing report is only replaced when the user says ``--force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sim.errors import TtxError
+
+SUPPORTED_VERSIONS = (1,)
+
+
+class OutputExists(TtxError):
+    """Refusing to overwrite an existing output file."""
+
+
+class ReportError(TtxError):
+    """A file that is not a readable ttx report."""
+
+
+def check_writable(paths: list[Path], force: bool) -> None:
+    """Fail before any work is done if outputs exist and ``force`` is not set."""
+    existing = [str(p) for p in paths if p.exists()]
+    if existing and not force:
+        raise OutputExists(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+            "use --force to overwrite or --out to choose another directory"
+        )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dumps(report: dict[str, Any]) -> str:
+    """Canonical JSON text of a report (sorted keys, so equal results are equal bytes)."""
+    return json.dumps(report, indent=1, sort_keys=True, allow_nan=False) + "\n"
+
+
+def results_bytes(report: dict[str, Any]) -> bytes:
+    """The canonical bytes of a report's ``results`` (what must be reproducible)."""
+    return json.dumps(report["results"], sort_keys=True, allow_nan=False).encode()
+
+
+def load_report(path: str | Path, kind: str | None = None) -> dict[str, Any]:
+    """Read a report JSON file, refusing anything that is not a supported ttx report."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReportError(f"{p}: no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"{p}: not a ttx report (not valid JSON: {exc})") from None
+    if not isinstance(data, dict) or "schema_version" not in data or "results" not in data:
+        raise ReportError(
+            f"{p}: not a ttx report (expected a JSON object with 'schema_version' and 'results')"
+        )
+    version = data["schema_version"]
+    if version not in SUPPORTED_VERSIONS:
+        raise ReportError(
+            f"{p}: report schema version {version!r} is not supported by this "
+            f"ttx (supports {', '.join(map(str, SUPPORTED_VERSIONS))})"
+        )
+    if kind is not None and data.get("kind") != kind:
+        raise ReportError(f"{p}: expected a {kind} report, found a {data.get('kind')!r} report")
+    return data

@@ -1,0 +1,135 @@
+"""Markdown rendering of a run report.
+
+Scenario text is escaped: a title or narrative can never inject markup,
+links or HTML into a report that is passed around and rendered elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sim.report.labels import HEADLINE, kpi_label
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~])")
+
+
+def md_escape(text: Any) -> str:
+    """Escape Markdown and HTML control characters; newlines become spaces."""
+    flat = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def fmt(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def kpi_rows(results: dict[str, Any], names: list[str]) -> list[list[str]]:
+    rows = []
+    for name in names:
+        k = results["kpis"].get(name)
+        if k is None:
+            continue
+        rows.append(
+            [
+                md_escape(kpi_label(name, results)),
+                fmt(k["mean"]),
+                f"{fmt(k['ci_low'])} to {fmt(k['ci_high'])}",
+                fmt(k["sd"]),
+                f"{fmt(k['p5'])} / {fmt(k['p50'])} / {fmt(k['p95'])}",
+            ]
+        )
+    return rows
+
+
+def render_run(report: dict[str, Any]) -> str:
+    """The Markdown text of a run report."""
+    r, meta = report["results"], report.get("meta", {})
+    sc, pol = r["scenario"], r["policy"]
+    out = [
+        f"# {md_escape(sc['title'])}",
+        "",
+        f"Policy **{md_escape(pol['title'])}** (`{pol['id']}`), {r['replications']} "
+        f"replications, seed {r['seed']}, horizon {sc['horizon']} months.",
+        "",
+        "Figures are means over replications with 95% confidence intervals; the model's "
+        "numbers are illustrative training parameters, not forecasts.",
+        "",
+        "## Key indicators",
+        "",
+        table(
+            ["indicator", "mean", "95% CI", "sd", "p5 / p50 / p95"],
+            kpi_rows(r, [n for n in HEADLINE if n in r["kpis"]]),
+        ),
+        "",
+    ]
+    if r["objectives"]:
+        rows = [
+            [
+                f"`{oid}`",
+                md_escape(o["description"]),
+                md_escape(o["check"]),
+                fmt(o["p"], 2),
+                f"{fmt(o['ci_low'], 2)} to {fmt(o['ci_high'], 2)}",
+            ]
+            for oid, o in r["objectives"].items()
+        ]
+        out += [
+            "## Objectives",
+            "",
+            "Probability of success (Wilson 95% interval).",
+            "",
+            table(["objective", "description", "check", "success", "95% CI"], rows),
+            "",
+        ]
+    if r["incidents"]:
+        rows = [
+            [md_escape(kind), *(fmt(v, 1) for v in outcomes.values())]
+            for kind, outcomes in r["incidents"].items()
+        ]
+        first = next(iter(r["incidents"].values()))
+        out += [
+            "## Incidents per replication",
+            "",
+            table(["kind", *[md_escape(o) for o in first]], rows),
+            "",
+        ]
+    if r["decisions"]:
+        rows = [
+            [f"`{inj}`", ", ".join(f"{md_escape(opt)}: {n}" for opt, n in opts.items())]
+            for inj, opts in r["decisions"].items()
+        ]
+        out += [
+            "## Decisions taken",
+            "",
+            "Replications taking each option.",
+            "",
+            table(["inject", "options"], rows),
+            "",
+        ]
+    partner_kpis = [n for n in r["kpis"] if "." in n and not n.startswith("incidents.")]
+    if partner_kpis:
+        out += [
+            "## Partners and rivalries",
+            "",
+            table(
+                ["indicator", "mean", "95% CI", "sd", "p5 / p50 / p95"], kpi_rows(r, partner_kpis)
+            ),
+            "",
+        ]
+    out += [
+        "## Reproduce",
+        "",
+        f"Scenario `{sc['id']}` (hash `{sc['hash']}`), policy `{pol['id']}`, seed "
+        f"{r['seed']}, {r['replications']} replications; "
+        f"ttx {md_escape(meta.get('ttx_version', '?'))}, "
+        f"run {md_escape(meta.get('created', '?'))} in {meta.get('duration_s', '?')} s.",
+        "",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,523 @@
+"""Pydantic models of a scenario and of a policy file.
+
+Validation happens once, at the edge: the loader turns YAML into these frozen
+models (``extra="forbid"``, so a misspelt key is an error, not a silent
+default). Everything after the loader works with typed, immutable objects.
+
+Cross-references between parts of a scenario (ids that must resolve, levers
+that must exist, conditions that must parse) are checked by
+:mod:`sim.xref`, which reports each problem with its own field path; a
+pydantic model validator could only report them all at the root.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from sim.params import ModelParameters
+
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        description="Identifier: lower-case letter, then letters, digits or '_' (max 40).",
+    ),
+]
+Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Month = Annotated[int, Field(ge=0, le=240, description="Month from the start (0-240).")]
+Intensity = Annotated[
+    float,
+    Field(
+        ge=0.0,
+        le=2.0,
+        allow_inf_nan=False,
+        description="Initiative intensity lever: 0 = off, 1 = nominal, 2 = doubled.",
+    ),
+]
+Text = Annotated[str, Field(max_length=20_000)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Condition = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=500,
+        description="A condition in the ttx condition language, e.g. "
+        "'iraq.trust < 0.3 and month >= 12'.",
+    ),
+]
+
+
+class ThreatKind(StrEnum):
+    """The threat kinds of the source document."""
+
+    terrorism = "terrorism"
+    insurgency = "insurgency"
+    cyber = "cyber"
+    hybrid = "hybrid"
+    disinformation = "disinformation"
+    proliferation = "proliferation"
+
+
+class InitiativeKind(StrEnum):
+    """The alliance's instruments named in the source document."""
+
+    training_mission = "training_mission"
+    strategic_dialogue = "strategic_dialogue"
+    joint_exercise = "joint_exercise"
+    intelligence_sharing = "intelligence_sharing"
+    cyber_response = "cyber_response"
+    strategic_communication = "strategic_communication"
+    military_presence = "military_presence"
+
+
+PARTNER_VARS = ("capacity", "trust", "cooperation", "stability", "resilience")
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+# --------------------------------------------------------------------------- actors
+
+
+class Alliance(Frozen):
+    """The alliance (NATO in the shipped scenarios)."""
+
+    id: Id = Field("nato", description="Actor id used in conditions (e.g. nato.spent).")
+    name: Name = Field("NATO", description="Display name.")
+    budget: float = Field(
+        10.0,
+        ge=0,
+        le=1e6,
+        allow_inf_nan=False,
+        description="Funds added each month, in illustrative budget units. Unspent "
+        "funds carry over; an initiative cycle that cannot be paid is skipped.",
+    )
+    reserve: float = Field(
+        0.0, ge=0, le=1e7, allow_inf_nan=False, description="Funds available at month 0."
+    )
+
+
+class Partner(Frozen):
+    """A regional partner state; its state variables evolve, its traits do not."""
+
+    id: Id
+    name: Name
+    capacity: Unit = Field(description="Initial security-force capacity (0-1).")
+    trust: Unit = Field(description="Initial trust in the alliance (0-1).")
+    cooperation: Unit = Field(description="Initial depth of practical cooperation (0-1).")
+    stability: Unit = Field(description="Initial internal stability (0-1).")
+    resilience: Unit = Field(description="Initial resilience to cyber and hybrid attack (0-1).")
+    sensitivity: Unit = Field(
+        0.5,
+        description="Sovereignty concern / suspicion of foreign presence (0-1): scales "
+        "the trust lost to the alliance's visible footprint.",
+    )
+    absorption: Unit = Field(0.5, description="How well training converts into capacity (0-1).")
+    baseline_trust: Unit | None = Field(
+        None,
+        description="Level trust relaxes toward without engagement (0-1); "
+        "defaults to the initial trust.",
+    )
+    priorities: dict[ThreatKind, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=dict,
+        description="The partner's own security agenda: relative weights over threat "
+        "kinds (normalised). Empty means equal weights.",
+    )
+
+
+class Rival(Frozen):
+    """A state actor competing with the alliance for influence over partners."""
+
+    id: Id
+    name: Name
+    influence: dict[Id, Unit] = Field(
+        default_factory=dict,
+        description="Influence on each partner (partner id -> 0-1): pulls the "
+        "partner's trust in the alliance down each month.",
+    )
+
+
+class Rivalry(Frozen):
+    """A regional rivalry whose tension feeds threats and erodes stability."""
+
+    id: Id
+    between: Annotated[list[Id], Field(min_length=2, max_length=2)] = Field(
+        description="The two actors (partner or rival ids) in the rivalry."
+    )
+    tension: Unit = Field(description="Initial tension (0-1); relaxes back toward it.")
+    spillover: list[Id] = Field(
+        default_factory=list,
+        description="Further partners exposed to this rivalry's tension.",
+    )
+
+
+# --------------------------------------------------------------------------- threats
+
+
+class Severity(Frozen):
+    """Severity of each incident: a Beta distribution given by mean and sd."""
+
+    mean: float = Field(0.4, gt=0, lt=1, allow_inf_nan=False, description="Mean (0-1).")
+    sd: float = Field(
+        0.15, ge=0, lt=0.5, allow_inf_nan=False, description="Standard deviation; 0 = fixed."
+    )
+
+    @model_validator(mode="after")
+    def _feasible(self) -> Severity:
+        if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
+            limit = (self.mean * (1 - self.mean)) ** 0.5
+            raise ValueError(
+                f"sd {self.sd} is too large for a Beta with mean {self.mean}; "
+                f"expected sd < {limit:.3f}"
+            )
+        return self
+
+
+class Threat(Frozen):
+    """A stochastic threat source: Poisson arrivals against each target partner."""
+
+    id: Id
+    kind: ThreatKind = Field(description="Threat kind; sets how incidents are resolved.")
+    name: Name | None = Field(None, description="Display name.")
+    targets: Annotated[list[Id], Field(min_length=1)] = Field(
+        description="Partner ids this threat strikes."
+    )
+    rate: float = Field(
+        ge=0,
+        le=30,
+        allow_inf_nan=False,
+        description="Base incidents per month per target (0-30), before modulation "
+        "by tension, instability and deterrence.",
+    )
+    severity: Severity = Field(default_factory=Severity, description="Severity distribution.")
+    start: Month = Field(0, description="First month the threat is active.")
+    end: Month | None = Field(None, description="Month the threat stops (exclusive).")
+
+
+# --------------------------------------------------------------------------- initiatives
+
+
+class _InitiativeBase(Frozen):
+    id: Id
+    name: Name | None = Field(None, description="Display name.")
+    partners: list[Id] = Field(description="Partner ids the initiative works with.")
+    start: Month = Field(0, description="First month the initiative can run.")
+    end: Month | None = Field(None, description="Month it stops (exclusive).")
+    cycle: int = Field(
+        3, ge=1, le=24, description="Months between cycles (1-24); effects apply per cycle."
+    )
+    cost: float = Field(
+        1.0,
+        ge=0,
+        le=1e5,
+        allow_inf_nan=False,
+        description="Cost per cycle per partner at intensity 1 (scales with intensity).",
+    )
+    intensity: Intensity = Field(1.0, description="Default intensity when no policy sets it.")
+    footprint: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Visible foreign footprint at intensity 1 (0-1); defaults by kind.",
+    )
+
+
+class TrainingMission(_InitiativeBase):
+    """Training and advisory mission (e.g. NTM-I): builds partner capacity."""
+
+    kind: Literal["training_mission"]
+    gain: float = Field(
+        0.06, ge=0, le=1, description="Capacity gained per cycle at full absorption."
+    )
+
+
+class StrategicDialogue(_InitiativeBase):
+    """Political dialogue (e.g. ICI, GCC fora): slowly builds trust."""
+
+    kind: Literal["strategic_dialogue"]
+    gain: float = Field(0.03, ge=0, le=1, description="Trust gained per cycle.")
+
+
+class JointExercise(_InitiativeBase):
+    """Joint exercises: interoperability and cooperation, if the partner takes part."""
+
+    kind: Literal["joint_exercise"]
+    gain: float = Field(0.05, ge=0, le=1, description="Cooperation gained per cycle.")
+    capacity_gain: float = Field(0.01, ge=0, le=1, description="Capacity gained per cycle.")
+    min_trust: Unit = Field(
+        0.35, description="A partner whose trust is below this declines the exercise."
+    )
+
+
+class IntelligenceSharing(_InitiativeBase):
+    """Intelligence-sharing platform: raises interdiction, only above a trust threshold."""
+
+    kind: Literal["intelligence_sharing"]
+    min_trust: Unit = Field(
+        0.5, description="Sharing is active for a partner only while its trust is at least this."
+    )
+    interdiction: Unit = Field(
+        0.25, description="Added to the interdiction probability while active."
+    )
+
+
+class CyberResponse(_InitiativeBase):
+    """Cyber and hybrid rapid-response teams: build resilience."""
+
+    kind: Literal["cyber_response"]
+    gain: float = Field(0.06, ge=0, le=1, description="Resilience gained per cycle.")
+
+
+class StrategicCommunication(_InitiativeBase):
+    """Strategic communication: counters disinformation, explains intentions."""
+
+    kind: Literal["strategic_communication"]
+    counter: Unit = Field(0.6, description="Share of disinformation harm prevented while active.")
+    trust_gain: float = Field(0.01, ge=0, le=1, description="Trust gained per cycle.")
+
+
+class MilitaryPresence(_InitiativeBase):
+    """Forward presence / expanded operational scope: deters now, costs trust."""
+
+    kind: Literal["military_presence"]
+    deterrence: Unit = Field(
+        0.3, description="Cut in threat arrival rates at intensity 1 while present."
+    )
+    tension_gain: float = Field(
+        0.01,
+        ge=0,
+        le=1,
+        description="Added to the tension of rivalries touching the partner "
+        "per cycle at intensity 1.",
+    )
+
+
+Initiative = Annotated[
+    TrainingMission
+    | StrategicDialogue
+    | JointExercise
+    | IntelligenceSharing
+    | CyberResponse
+    | StrategicCommunication
+    | MilitaryPresence,
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- injects
+
+
+class Effect(Frozen):
+    """A change to one state variable: add ``delta`` or ``set`` a value."""
+
+    target: Annotated[str, Field(max_length=100)] = Field(
+        description="What changes: PARTNER.VAR (capacity, trust, cooperation, stability, "
+        "resilience), partners.VAR (every partner), RIVALRY.tension, RIVAL.influence "
+        "(all its influence) or nato.funds."
+    )
+    delta: float | None = Field(
+        None, ge=-1e6, le=1e6, allow_inf_nan=False, description="Amount added (clipped to 0-1)."
+    )
+    set: float | None = Field(
+        None, ge=-1e6, le=1e6, allow_inf_nan=False, description="Value set (clipped to 0-1)."
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Effect:
+        if (self.delta is None) == (self.set is None):
+            raise ValueError("give exactly one of 'delta' or 'set'")
+        return self
+
+
+Levers = dict[Id, Intensity]
+
+
+class Option(Frozen):
+    """One choice at a decision point."""
+
+    id: Id
+    label: Name = Field(description="Short label shown to players.")
+    description: Text = Field("", description="What the option means, shown to players.")
+    effects: list[Effect] = Field(
+        default_factory=list, description="Immediate effects (hidden from players)."
+    )
+    levers: Levers = Field(
+        default_factory=dict, description="Lever changes from this month on (hidden)."
+    )
+
+
+class Decision(Frozen):
+    """A decision the players (or a policy) must take when the inject fires."""
+
+    prompt: Text = Field(description="The question put to the players.")
+    options: Annotated[list[Option], Field(min_length=2, max_length=9)]
+    default: Id = Field(description="Option taken when a policy gives no answer.")
+
+
+class Inject(Frozen):
+    """A scripted event of the exercise (the master events list)."""
+
+    id: Id
+    title: Name
+    narrative: Text = Field("", description="What the players are told.")
+    at: Month | None = Field(None, description="Month it fires; or use 'when'.")
+    when: Condition | None = Field(
+        None, description="Fires once, the first month this condition holds."
+    )
+    effects: list[Effect] = Field(default_factory=list, description="Immediate effects.")
+    decision: Decision | None = None
+
+    @model_validator(mode="after")
+    def _timing(self) -> Inject:
+        if (self.at is None) == (self.when is None):
+            raise ValueError("give exactly one of 'at' (a month) or 'when' (a condition)")
+        return self
+
+
+# --------------------------------------------------------------------------- policies
+
+
+class Rule(Frozen):
+    """A monthly policy rule: when the condition holds, set levers."""
+
+    when: Condition
+    set: Annotated[Levers, Field(min_length=1)] = Field(description="Levers to set.")
+
+
+class Policy(Frozen):
+    """A named course of action: lever settings, decision answers and rules."""
+
+    id: Id
+    title: Name | None = None
+    description: Text = ""
+    extends: Id | None = Field(
+        None, description="Another policy whose settings this one starts from."
+    )
+    levers: Levers = Field(
+        default_factory=dict,
+        description="Initiative intensities (initiative id -> 0-2); unset levers "
+        "keep the initiative's own intensity.",
+    )
+    decisions: dict[Id, Id] = Field(
+        default_factory=dict, description="Answers: inject id -> option id."
+    )
+    rules: list[Rule] = Field(default_factory=list, description="Rules checked monthly.")
+
+
+# --------------------------------------------------------------------------- objectives
+
+
+class Objective(Frozen):
+    """An exercise objective, reported as a success probability."""
+
+    id: Id
+    description: Text = ""
+    condition: Condition
+    check: Literal["end", "by", "throughout"] = Field(
+        "end",
+        description="end: holds at the horizon; by: holds at some month up to 'month'; "
+        "throughout: holds every month (up to 'month' if given).",
+    )
+    month: Month | None = Field(None, description="Deadline for 'by'; window end for 'throughout'.")
+
+    @model_validator(mode="after")
+    def _month(self) -> Objective:
+        if self.check == "by" and self.month is None:
+            raise ValueError("check 'by' needs a 'month'")
+        return self
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(Frozen):
+    """A complete exercise: actors, threats, initiatives, policies, timeline, objectives."""
+
+    id: Id
+    title: Name
+    description: Text = Field("", description="The briefing text.")
+    sources: Annotated[list[Name], Field(min_length=1)] = Field(
+        description="Sections of the source document this scenario draws on."
+    )
+    horizon: int = Field(120, ge=12, le=240, description="Months simulated (12-240).")
+    seed: int = Field(1, ge=0, lt=2**63, description="Default run seed.")
+    replications: int = Field(
+        200, ge=1, le=1_000_000, description="Default number of replications."
+    )
+    default_policy: Id | None = Field(None, description="Policy run when none is named.")
+    alliance: Alliance = Field(default_factory=Alliance)
+    partners: Annotated[list[Partner], Field(min_length=1, max_length=50)]
+    rivals: list[Rival] = Field(default_factory=list)
+    rivalries: list[Rivalry] = Field(default_factory=list)
+    threats: list[Threat] = Field(default_factory=list)
+    initiatives: list[Initiative] = Field(default_factory=list)
+    policies: Annotated[list[Policy], Field(min_length=1)]
+    injects: list[Inject] = Field(default_factory=list)
+    objectives: list[Objective] = Field(default_factory=list)
+    model: ModelParameters = Field(
+        default_factory=ModelParameters,
+        description="Model coefficients (documented in MODEL.md); override with care.",
+    )
+
+    def policy(self, policy_id: str | None = None) -> Policy:
+        """Return a policy by id (the default policy when None), resolving ``extends``."""
+        wanted = policy_id or self.default_policy or self.policies[0].id
+        by_id = {p.id: p for p in self.policies}
+        if wanted not in by_id:
+            known = ", ".join(sorted(by_id))
+            raise KeyError(f"no policy '{wanted}' in scenario '{self.id}' (have: {known})")
+        return resolve_policy(by_id[wanted], by_id)
+
+
+def resolve_policy(policy: Policy, by_id: dict[str, Policy]) -> Policy:
+    """Flatten a chain of ``extends`` into one policy (later settings win)."""
+    chain = [policy]
+    while chain[-1].extends is not None:
+        parent = by_id[chain[-1].extends]
+        if parent in chain:
+            raise ValueError(f"policy '{policy.id}' extends itself through '{parent.id}'")
+        chain.append(parent)
+    levers: dict[str, float] = {}
+    decisions: dict[str, str] = {}
+    rules: list[Rule] = []
+    for p in reversed(chain):
+        levers.update(p.levers)
+        decisions.update(p.decisions)
+        rules.extend(p.rules)
+    return Policy(
+        id=policy.id,
+        title=policy.title,
+        description=policy.description,
+        levers=levers,
+        decisions=decisions,
+        rules=rules,
+    )
+
+
+class RecordedDecision(Frozen):
+    """One answer recorded during interactive play."""
+
+    inject: Id
+    option: Id
+    month: Month | None = None
+
+
+class PolicyFile(Frozen):
+    """A policy kept outside the scenario: written by a team or recorded by ``ttx play``."""
+
+    scenario: Id = Field(description="Id of the scenario this policy is for.")
+    scenario_hash: str | None = Field(None, description="Hash of the scenario file played.")
+    team: Name | None = None
+    seed: int | None = Field(None, ge=0, lt=2**63, description="Seed of the recorded session.")
+    policy: Policy
+    recorded: list[RecordedDecision] = Field(
+        default_factory=list, description="Decisions in the order they were taken."
+    )

@@ -1,0 +1,287 @@
+"""Cross-reference checks: every id unique, every reference resolvable.
+
+Each check yields ``(location, message, column offset)``; the loader turns the
+location into ``FILE:LINE:COL``. Conditions and effect targets are compiled
+here too, so an unknown actor in ``when: irak.trust < 0.3`` is a load error
+pointing at that condition, not a failure twenty months into a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sim.expr import ExprError, Symbols, compile_condition, parse_target
+from sim.schema import Effect, InitiativeKind, Policy, PolicyFile, Scenario, ThreatKind
+from sim.yamlsrc import Loc
+
+Found = tuple[Loc, str, int]
+RESERVED = {"partners", "incidents", "month", "true", "false", "mean", "min", "max", "abs"}
+
+
+def symbols_of(scenario: Scenario) -> Symbols:
+    """The names a scenario's conditions may use."""
+    return Symbols(
+        partners=tuple(p.id for p in scenario.partners),
+        rivalries=tuple(r.id for r in scenario.rivalries),
+        rivals=tuple(r.id for r in scenario.rivals),
+        alliance=scenario.alliance.id,
+    )
+
+
+def _choices(names: Iterable[str]) -> str:
+    names = sorted(names)
+    return ", ".join(names) if names else "(none defined)"
+
+
+def _unique(items: Sequence[Any], section: str) -> Iterator[Found]:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            yield (
+                (section, i, "id"),
+                f"duplicate id '{item.id}' (also {section}[{seen[item.id]}])",
+                0,
+            )
+        else:
+            seen[item.id] = i
+
+
+def _refs(values: Iterable[str], known: set[str], loc: Loc, what: str) -> Iterator[Found]:
+    for j, value in enumerate(values):
+        if value not in known:
+            yield ((*loc, j), f"unknown {what} '{value}'; expected one of {_choices(known)}", 0)
+
+
+def _condition(text: str | None, symbols: Symbols, loc: Loc) -> Iterator[Found]:
+    if text is None:
+        return
+    try:
+        compile_condition(text, symbols)
+    except ExprError as exc:
+        yield (loc, exc.message, exc.offset)
+
+
+def _effects(effects: Sequence[Effect], symbols: Symbols, loc: Loc) -> Iterator[Found]:
+    for i, effect in enumerate(effects):
+        try:
+            parse_target(effect.target, symbols)
+        except ExprError as exc:
+            yield ((*loc, i, "target"), exc.message, 0)
+
+
+def _levers(levers: Iterable[str], initiatives: set[str], loc: Loc) -> Iterator[Found]:
+    for name in levers:
+        if name not in initiatives:
+            yield (
+                (*loc, name),
+                f"unknown lever '{name}'; levers are initiative ids: {_choices(initiatives)}",
+                0,
+            )
+
+
+def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found]:
+    """Check one policy's levers, decision answers and rules against a scenario."""
+    symbols = symbols_of(scenario)
+    initiatives = {i.id for i in scenario.initiatives}
+    decisions = {j.id: j.decision for j in scenario.injects if j.decision is not None}
+    policies = {p.id for p in scenario.policies}
+    if policy.extends is not None and policy.extends not in policies:
+        yield (
+            (*loc, "extends"),
+            f"unknown policy '{policy.extends}'; expected one of {_choices(policies)}",
+            0,
+        )
+    yield from _levers(policy.levers, initiatives, (*loc, "levers"))
+    for inject_id, option in policy.decisions.items():
+        where = (*loc, "decisions", inject_id)
+        if inject_id not in decisions:
+            yield (
+                where,
+                f"unknown decision inject '{inject_id}'; injects with a decision: "
+                f"{_choices(decisions)}",
+                0,
+            )
+            continue
+        options = {o.id for o in decisions[inject_id].options}  # type: ignore[union-attr]
+        if option not in options:
+            yield (
+                where,
+                f"inject '{inject_id}' has no option '{option}'; expected one of "
+                f"{_choices(options)}",
+                0,
+            )
+    for i, rule in enumerate(policy.rules):
+        yield from _condition(rule.when, symbols, (*loc, "rules", i, "when"))
+        yield from _levers(rule.set, initiatives, (*loc, "rules", i, "set"))
+
+
+def _extends_cycles(scenario: Scenario) -> Iterator[Found]:
+    by_id = {p.id: p for p in scenario.policies}
+    for i, policy in enumerate(scenario.policies):
+        seen = {policy.id}
+        current = policy
+        while current.extends is not None and current.extends in by_id:
+            current = by_id[current.extends]
+            if current.id in seen:
+                yield (
+                    ("policies", i, "extends"),
+                    f"policy '{policy.id}' extends itself (through '{current.id}')",
+                    0,
+                )
+                break
+            seen.add(current.id)
+
+
+def check_scenario(scenario: Scenario) -> list[Found]:
+    """All cross-reference problems of a schema-valid scenario."""
+    return list(_check_scenario(scenario))
+
+
+def _check_scenario(s: Scenario) -> Iterator[Found]:
+    symbols = symbols_of(s)
+    partners = set(symbols.partners)
+    actors = {*partners, *symbols.rivals}
+    for section in (
+        "partners",
+        "rivals",
+        "rivalries",
+        "threats",
+        "initiatives",
+        "policies",
+        "injects",
+        "objectives",
+    ):
+        yield from _unique(getattr(s, section), section)
+    # Partners, rivals, rivalries and the alliance share the condition namespace.
+    owners: dict[str, str] = {s.alliance.id: "alliance"}
+    for section in ("partners", "rivals", "rivalries"):
+        for i, item in enumerate(getattr(s, section)):
+            if item.id in RESERVED:
+                yield (
+                    (section, i, "id"),
+                    f"'{item.id}' is reserved in conditions; choose another id",
+                    0,
+                )
+            elif item.id in owners and owners[item.id] != section:
+                yield (
+                    (section, i, "id"),
+                    f"id '{item.id}' is already used by "
+                    f"{owners[item.id]}; actor ids must be unique",
+                    0,
+                )
+            owners.setdefault(item.id, section)
+    for i, rival in enumerate(s.rivals):
+        yield from _refs(rival.influence, partners, ("rivals", i, "influence"), "partner")
+    for i, rivalry in enumerate(s.rivalries):
+        yield from _refs(rivalry.between, actors, ("rivalries", i, "between"), "actor")
+        if len(set(rivalry.between)) < 2:
+            yield (("rivalries", i, "between"), "a rivalry needs two different actors", 0)
+        yield from _refs(rivalry.spillover, partners, ("rivalries", i, "spillover"), "partner")
+    for i, threat in enumerate(s.threats):
+        yield from _refs(threat.targets, partners, ("threats", i, "targets"), "partner")
+        if threat.end is not None and threat.end <= threat.start:
+            yield (
+                ("threats", i, "end"),
+                f"end ({threat.end}) must be after start ({threat.start})",
+                0,
+            )
+    for i, ini in enumerate(s.initiatives):
+        yield from _refs(ini.partners, partners, ("initiatives", i, "partners"), "partner")
+        if ini.end is not None and ini.end <= ini.start:
+            yield (
+                ("initiatives", i, "end"),
+                f"end ({ini.end}) must be after start ({ini.start})",
+                0,
+            )
+    if s.default_policy is not None and s.default_policy not in {p.id for p in s.policies}:
+        yield (
+            ("default_policy",),
+            f"unknown policy '{s.default_policy}'; expected one of "
+            f"{_choices(p.id for p in s.policies)}",
+            0,
+        )
+    yield from _extends_cycles(s)
+    for i, policy in enumerate(s.policies):
+        yield from check_policy(policy, s, ("policies", i))
+    initiatives = {x.id for x in s.initiatives}
+    for i, inject in enumerate(s.injects):
+        yield from _condition(inject.when, symbols, ("injects", i, "when"))
+        yield from _effects(inject.effects, symbols, ("injects", i, "effects"))
+        if inject.decision is None:
+            continue
+        options = [o.id for o in inject.decision.options]
+        yield from _unique(inject.decision.options, f"injects[{i}].decision.options")
+        if inject.decision.default not in options:
+            yield (
+                ("injects", i, "decision", "default"),
+                f"default '{inject.decision.default}' "
+                f"is not one of the options: {_choices(options)}",
+                0,
+            )
+        for k, option in enumerate(inject.decision.options):
+            where = ("injects", i, "decision", "options", k)
+            yield from _effects(option.effects, symbols, (*where, "effects"))
+            yield from _levers(option.levers, initiatives, (*where, "levers"))
+    for i, objective in enumerate(s.objectives):
+        yield from _condition(objective.condition, symbols, ("objectives", i, "condition"))
+    yield from _model_keys(s)
+
+
+def _model_keys(s: Scenario) -> Iterator[Found]:
+    threat_kinds = {k.value for k in ThreatKind}
+    initiative_kinds = {k.value for k in InitiativeKind}
+    for key in s.model.threats:
+        if key not in threat_kinds:
+            yield (
+                ("model", "threats", key),
+                f"unknown threat kind '{key}'; expected one of {_choices(threat_kinds)}",
+                0,
+            )
+    for section in ("footprints", "profiles"):
+        for key in getattr(s.model, section):
+            if key not in initiative_kinds:
+                yield (
+                    ("model", section, key),
+                    f"unknown initiative kind '{key}'; expected "
+                    f"one of {_choices(initiative_kinds)}",
+                    0,
+                )
+    for kind, profile in s.model.profiles.items():
+        for key in profile:
+            if key not in threat_kinds:
+                yield (
+                    ("model", "profiles", kind, key),
+                    f"unknown threat kind '{key}'; expected one of {_choices(threat_kinds)}",
+                    0,
+                )
+
+
+def check_policy_file(pf: PolicyFile, scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Problems of a policy file with respect to the scenario it claims to be for."""
+    if pf.scenario != scenario.id:
+        return [
+            (("scenario",), f"this policy is for scenario '{pf.scenario}', not '{scenario.id}'")
+        ]
+    found = [(loc, msg) for loc, msg, _ in check_policy(pf.policy, scenario, ("policy",))]
+    decisions = {j.id: j.decision for j in scenario.injects if j.decision is not None}
+    for i, rec in enumerate(pf.recorded):
+        if rec.inject not in decisions:
+            found.append(
+                (
+                    ("recorded", i, "inject"),
+                    f"unknown decision inject '{rec.inject}'; "
+                    f"expected one of {_choices(decisions)}",
+                )
+            )
+            continue
+        options = {o.id for o in decisions[rec.inject].options}  # type: ignore[union-attr]
+        if rec.option not in options:
+            found.append(
+                (
+                    ("recorded", i, "option"),
+                    f"inject '{rec.inject}' has no option "
+                    f"'{rec.option}'; expected one of {_choices(options)}",
+                )
+            )
+    return found

@@ -1,0 +1,279 @@
+"""Read YAML safely, keeping the line and column of every node.
+
+PyYAML's safe loader never constructs objects, but on its own it forgets
+where values came from, keeps the last of two duplicate keys silently and
+expands aliases without bound. This module composes the node graph with the
+safe loader, then builds plain Python data itself so it can record positions,
+refuse duplicates and bound the work an alias can cause.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import InputError, Problem
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+MAX_ALIASES = 1_000
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Source:
+    """Parsed YAML data with the position of every value and mapping key."""
+
+    file: str
+    data: Any
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, loc: Loc, *, key: bool = False) -> tuple[int, int]:
+        """Best position for ``loc``: the node itself or its nearest ancestor."""
+        loc = tuple(loc)
+        while True:
+            table = self.keys if key else self.values
+            if loc in table:
+                return table[loc]
+            if not key and loc in self.keys:
+                return self.keys[loc]
+            if not loc:
+                return (1, 1)
+            loc = loc[:-1]
+            key = False
+
+    def problem(
+        self,
+        loc: Loc,
+        message: str,
+        *,
+        key: bool = False,
+        level: str = "error",
+        path: str | None = None,
+        offset: int = 0,
+    ) -> Problem:
+        line, col = self.position(loc, key=key)
+        return Problem(
+            self.file, line, col + offset, format_loc(loc) if path is None else path, message, level
+        )
+
+
+def format_loc(loc: Loc) -> str:
+    """``('partners', 0, 'trust')`` -> ``partners[0].trust``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_COLLECTION_TAGS = {
+    yaml.MappingNode: "tag:yaml.org,2002:map",
+    yaml.SequenceNode: "tag:yaml.org,2002:seq",
+}
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.source = Source(file, None)
+        self.nodes = 0
+        self.problems: list[Problem] = []
+        self.constructor = yaml.SafeLoader("")
+        self.seen_alias: set[int] = set()
+
+    def fail(self, node: yaml.Node, loc: Loc, message: str) -> Problem:
+        line, col = _mark(node)
+        return Problem(self.file, line, col, format_loc(loc), message)
+
+    def build(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise InputError(
+                [
+                    self.fail(
+                        node,
+                        loc,
+                        f"document too large: more than {MAX_NODES} "
+                        "values (after expanding aliases)",
+                    )
+                ]
+            )
+        if depth > MAX_DEPTH:
+            raise InputError(
+                [self.fail(node, loc, f"document nested too deeply (limit {MAX_DEPTH})")]
+            )
+        self.source.values[loc] = _mark(node)
+        expected = _COLLECTION_TAGS.get(type(node))
+        if expected is not None and node.tag != expected:
+            raise InputError(
+                [
+                    self.fail(
+                        node,
+                        loc,
+                        f"tag '{node.tag}' is not allowed; only plain "
+                        "YAML values (text, numbers, true/false, lists, mappings) are",
+                    )
+                ]
+            )
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, loc, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node, loc)
+
+    def scalar(self, node: yaml.Node, loc: Loc) -> Any:
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            problem = (exc.problem or "cannot construct this value").strip()
+            raise InputError(
+                [
+                    self.fail(
+                        node,
+                        loc,
+                        f"{problem}; only plain YAML values "
+                        "(text, numbers, true/false, lists, mappings) are allowed",
+                    )
+                ]
+            ) from None
+        if not isinstance(value, str | int | float | bool | type(None)):
+            # Dates, binary and sets are valid YAML but mean nothing to ttx:
+            # keep the text the author wrote so the schema reports a type error.
+            value = node.value
+        return value
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
+        try:
+            self.constructor.flatten_mapping(node)  # resolves '<<' merge keys
+        except yaml.constructor.ConstructorError as exc:
+            raise InputError([self.fail(node, loc, (exc.problem or "bad merge").strip())]) from None
+        out: dict[Any, Any] = {}
+        first: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(self.fail(key_node, loc, "mapping keys must be plain text"))
+                continue
+            key = self.scalar(key_node, loc)
+            if not isinstance(key, str):
+                key = key_node.value  # '1: x' or 'yes: x' keys: keep the written text
+            if key in first:
+                line, _ = _mark(first[key])
+                self.problems.append(
+                    self.fail(
+                        key_node,
+                        (*loc, key),
+                        f"duplicate key '{key}' (first defined on line {line}); "
+                        "YAML would silently keep only the last one",
+                    )
+                )
+                continue
+            first[key] = key_node
+            self.source.keys[(*loc, key)] = _mark(key_node)
+            out[key] = self.build(value_node, (*loc, key), depth + 1)
+        return out
+
+
+def _decode(raw: bytes, file: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError(
+            [
+                Problem(
+                    file,
+                    line,
+                    col,
+                    "",
+                    f"file is not valid UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _count_aliases(text: str, file: str) -> None:
+    loader = yaml.SafeLoader(text)
+    aliases = 0
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None:
+                break
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    mark = event.start_mark
+                    raise InputError(
+                        [
+                            Problem(
+                                file,
+                                mark.line + 1,
+                                mark.column + 1,
+                                "",
+                                f"too many aliases (limit {MAX_ALIASES})",
+                            )
+                        ]
+                    )
+    finally:
+        loader.dispose()
+
+
+def parse_text(text: str, file: str = "<string>") -> Source:
+    """Parse YAML text into a :class:`Source`, raising :class:`InputError` on any problem."""
+    try:
+        _count_aliases(text, file)
+        loader = yaml.SafeLoader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise InputError([Problem(file, line, col, "", f"YAML syntax error: {what}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from None
+    if root is None:
+        raise InputError([Problem(file, 1, 1, "", "file is empty; expected a mapping of fields")])
+    builder = _Builder(file)
+    data = builder.build(root, (), 0)
+    if builder.problems:
+        raise InputError(builder.problems)
+    builder.source.data = data
+    return builder.source
+
+
+def read_source(path: str | Path) -> Source:
+    """Read and parse a YAML file (size-limited, UTF-8, safe)."""
+    p = Path(path)
+    file = str(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(
+                [Problem(file, 1, 1, "", f"file is too large ({size} bytes, limit {MAX_BYTES})")]
+            )
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(file, 1, 1, "", "no such file")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(file, 1, 1, "", "is a directory, not a YAML file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(file, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    return parse_text(_decode(raw, file), file)
