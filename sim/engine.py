@@ -80,7 +80,7 @@ class World:
     def partner_values(self, var: str) -> list[float]:
         return getattr(self, var)
 
-    def tension_of(self, index: int) -> float:
+    def rivalry_tension(self, index: int) -> float:
         return self.tension[index]
 
     def influence(self, index: int) -> float:
@@ -197,11 +197,6 @@ class World:
         out += self.tension
         out += [self.funds, self.spent]
         return out
-
-
-# The View protocol names the rivalry accessor 'tension'; World keeps the list
-# under that name, so expose the accessor under the protocol's name here.
-World.tension_view = World.tension_of  # type: ignore[attr-defined]
 
 
 def series_names(plan: Plan) -> list[str]:

@@ -66,11 +66,12 @@ class Symbols:
 class View(Protocol):
     """What a compiled expression reads; implemented by the engine's world."""
 
-    month: float
+    @property
+    def month(self) -> int: ...
 
     def partner(self, index: int, var: str) -> float: ...
     def partner_values(self, var: str) -> Sequence[float]: ...
-    def tension(self, index: int) -> float: ...
+    def rivalry_tension(self, index: int) -> float: ...
     def influence(self, index: int) -> float: ...
     def alliance(self, var: str) -> float: ...
     def incidents(self, kind: str) -> float: ...
@@ -122,7 +123,7 @@ class Tension(Node):
         self.index = index
 
     def __call__(self, v: View) -> Any:
-        return v.tension(self.index)
+        return v.rivalry_tension(self.index)
 
 
 class Influence(Node):
@@ -330,10 +331,10 @@ class _Compiler:
                 return BinOp(self.compile(left, d), _BINOP_NAMES[type(op)], self.compile(right, d))
             case ast.Compare(left=left, ops=ops, comparators=comparators):
                 names = []
-                for op in ops:
-                    if type(op) not in _CMP_NAMES:
+                for cmp in ops:
+                    if type(cmp) not in _CMP_NAMES:
                         raise self.fail(node, "only <, <=, >, >=, ==, != comparisons are allowed")
-                    names.append(_CMP_NAMES[type(op)])
+                    names.append(_CMP_NAMES[type(cmp)])
                 return Compare([self.compile(x, d) for x in [left, *comparators]], names)
             case ast.Constant(value=value):
                 if isinstance(value, bool) or not isinstance(value, int | float):

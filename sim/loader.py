@@ -59,7 +59,7 @@ def _model_at(model: type[BaseModel], loc: Loc, data: Any) -> type[BaseModel] | 
     current: Any = model
     node = data
     for part in loc:
-        node = node[part] if isinstance(node, dict | list) else None
+        node = node[part] if isinstance(node, dict | list) else None  # type: ignore[index]
         if isinstance(part, int):
             continue
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
@@ -96,7 +96,7 @@ def _inner_model(annotation: Any, node: Any) -> Any:
     return None
 
 
-def _message(err: dict[str, Any], missing: str | None, model: type[BaseModel] | None) -> str:
+def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> str:
     kind = err["type"]
     if kind == "missing":
         return f"missing required field '{missing}'"

@@ -103,7 +103,7 @@ def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found
                 0,
             )
             continue
-        options = {o.id for o in decisions[inject_id].options}  # type: ignore[union-attr]
+        options = {o.id for o in decisions[inject_id].options}
         if option not in options:
             yield (
                 where,
@@ -275,7 +275,7 @@ def check_policy_file(pf: PolicyFile, scenario: Scenario) -> list[tuple[Loc, str
                 )
             )
             continue
-        options = {o.id for o in decisions[rec.inject].options}  # type: ignore[union-attr]
+        options = {o.id for o in decisions[rec.inject].options}
         if rec.option not in options:
             found.append(
                 (

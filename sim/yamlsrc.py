@@ -75,7 +75,7 @@ def format_loc(loc: Loc) -> str:
     return out
 
 
-_COLLECTION_TAGS = {
+_COLLECTION_TAGS: dict[type, str] = {
     yaml.MappingNode: "tag:yaml.org,2002:map",
     yaml.SequenceNode: "tag:yaml.org,2002:seq",
 }
@@ -218,6 +218,7 @@ def _count_aliases(text: str, file: str) -> None:
                 aliases += 1
                 if aliases > MAX_ALIASES:
                     mark = event.start_mark
+                    assert mark is not None  # the parser always sets marks
                     raise InputError(
                         [
                             Problem(
@@ -244,7 +245,7 @@ def parse_text(text: str, file: str = "<string>") -> Source:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise InputError([Problem(file, line, col, "", f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
