@@ -476,8 +476,10 @@ def compile_condition(text: str, symbols: Symbols) -> Expr:
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
-        offset = max((exc.offset or 1) - 1, 0)
-        raise ExprError(f"syntax error: {exc.msg}", lead + offset) from None
+        # Python reports offset 0 when the text ends too early: point at the end.
+        offset = exc.offset - 1 if exc.offset else len(stripped)
+        what = "incomplete condition" if not exc.offset else exc.msg
+        raise ExprError(f"syntax error: {what}", lead + offset) from None
     except (RecursionError, MemoryError):
         raise ExprError(f"condition is nested too deeply (limit {MAX_DEPTH})", lead) from None
     compiler = _Compiler(stripped, symbols)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, Problem
 from sim.schema import PolicyFile, Scenario
-from sim.xref import check_policy_file, check_scenario
+from sim.xref import KEY, check_policy_file, check_scenario
 from sim.yamlsrc import Loc, Source, format_loc, parse_text, read_source
 
 M = TypeVar("M", bound=BaseModel)
@@ -110,6 +110,9 @@ def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> st
                 text += f"; did you mean '{close[0]}'?"
             text += f" (expected one of: {', '.join(fields)})"
         return text
+    if kind == "union_tag_invalid":
+        ctx = err["ctx"]
+        return f"unknown kind {_short(ctx['tag'])}; expected one of {ctx['expected_tags']}"
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -130,6 +133,8 @@ def validation_problems(
     problems = []
     for err in exc.errors(include_url=False):
         loc = (*root, *err["loc"])
+        if err["type"] == "union_tag_invalid":
+            loc = (*loc, err["ctx"]["discriminator"].strip("'"))
         data_loc, missing = _data_loc(source.data, loc)
         is_key = err["type"] == "extra_forbidden" or "[key]" in err["loc"]
         owner = None
@@ -167,7 +172,8 @@ def scenario_from_source(source: Source) -> Scenario:
     """Validate and cross-check a parsed scenario."""
     scenario = validate(Scenario, source)
     problems = [
-        source.problem(loc, msg, offset=offset) for loc, msg, offset in check_scenario(scenario)
+        source.problem(loc, msg, key=offset == KEY, offset=max(offset, 0))
+        for loc, msg, offset in check_scenario(scenario)
     ]
     if problems:
         raise InputError(problems)

@@ -16,6 +16,7 @@ from sim.schema import Effect, InitiativeKind, Policy, PolicyFile, Scenario, Thr
 from sim.yamlsrc import Loc
 
 Found = tuple[Loc, str, int]
+KEY = -1  # offset meaning "point at the mapping key, not its value"
 RESERVED = {"partners", "incidents", "month", "true", "false", "mean", "min", "max", "abs"}
 
 
@@ -76,7 +77,7 @@ def _levers(levers: Iterable[str], initiatives: set[str], loc: Loc) -> Iterator[
             yield (
                 (*loc, name),
                 f"unknown lever '{name}'; levers are initiative ids: {_choices(initiatives)}",
-                0,
+                KEY,
             )
 
 
@@ -100,7 +101,7 @@ def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found
                 where,
                 f"unknown decision inject '{inject_id}'; injects with a decision: "
                 f"{_choices(decisions)}",
-                0,
+                KEY,
             )
             continue
         options = {o.id for o in decisions[inject_id].options}
