@@ -142,6 +142,7 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             f"Replay it with: ttx play {opts.scenario_file} --answers {record}",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
         return ended, written
     data = _debrief(
@@ -173,7 +174,7 @@ def run_replay(
     digest = scenario_hash(scenario_file)
     warning = hash_warning(policy_file, digest)
     if warning:
-        console.print(Text(warning, style="yellow"))
+        console.print(Text(warning, style="yellow"), soft_wrap=True)
     run_seed = seed if seed is not None else policy_file.seed
     run_seed = scenario.seed if run_seed is None else run_seed
     outcome = replay(scenario, policy_file, run_seed)

@@ -212,7 +212,7 @@ def play_loop(
     console: Console,
     read: Reader,
     pace: float = 0.0,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Ended:
     """Show each decision, read answers and commands until the run ends or the room stops.
 
@@ -220,7 +220,7 @@ def play_loop(
     ``interrupted``; the session then still holds every completed answer.
     """
     try:
-        return _loop(session, console, read, pace, sleep)
+        return _loop(session, console, read, pace, sleep or time.sleep)
     except KeyboardInterrupt:
         return Ended("interrupted")
 
