@@ -188,7 +188,7 @@ def stdin_reader(console: Console) -> Reader:
 
     def read(prompt: str) -> str:
         if interactive:
-            return console.input(prompt)
+            return console.input(Text(prompt))
         console.print(prompt, end="")
         line = sys.stdin.readline()
         if not line:
