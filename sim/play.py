@@ -260,9 +260,7 @@ def advance(
                     f"answer {k + 1} is for inject '{inject_id}' but the run reached '{inj.id}'"
                 )
             taken.append((inj.id, option, world.month))
-            snapshots.append(
-                Snapshot(world.month, rep.env.now, len(world.log), _values(world))
-            )
+            snapshots.append(Snapshot(world.month, rep.env.now, len(world.log), _values(world)))
             return option
         if fallback:
             option = game.plan.answers.get(inj.id, inj.default or inj.options[0].id)

@@ -145,15 +145,25 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             soft_wrap=True,
         )
         return ended, written
-    data = _debrief(
-        console,
-        scenario,
-        policy_file,
-        session.state,
-        replications=opts.replications,
-        seed=run_seed,
-        scenario_hash=digest,
-    )
+    try:
+        data = _debrief(
+            console,
+            scenario,
+            policy_file,
+            session.state,
+            replications=opts.replications,
+            seed=run_seed,
+            scenario_hash=digest,
+        )
+    except KeyboardInterrupt:
+        console.print(
+            f"Interrupted during the debrief; the answers are saved in {record}. "
+            f"Debrief again with: ttx play {opts.scenario_file} --answers {record}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return Ended("interrupted"), written
     write_atomic(md, render_markdown(data))
     write_atomic(html, render_html(data))
     written += [str(md), str(html)]
