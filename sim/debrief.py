@@ -151,7 +151,7 @@ def build_debrief(
                 "team": _interval(t),
                 "default": _interval(d),
                 "difference": diff.to_dict(),
-                "sentence": describe_difference("Your choices", label, diff),
+                "sentence": describe_difference("Choosing as you did", label, diff),
                 "played": played.kpis[name],
                 "percentile": percentile_of(played.kpis[name], t["values"]),
             }
@@ -170,12 +170,18 @@ def build_debrief(
                 "played": bool(played.objectives[o.id]),
             }
         )
+    same = all(team["kpis"][k]["values"] == default["kpis"][k]["values"] for k in team["kpis"])
     head = kpis[0]
     headline = (
         f"Your choices: {head['label']} {interval(head['team'])} against "
         f"{interval(head['default'])} for the default policy; this run was at the "
         f"{ordinal(round(head['percentile']))} percentile of your own choices."
     )
+    if same:
+        headline += (
+            " Your answers gave the same results as the default policy on every seed: "
+            "the differences below are all zero."
+        )
     return {
         "team": policy_file.team or policy_file.policy.id,
         "scenario": {"id": scenario.id, "title": scenario.title, "horizon": scenario.horizon},

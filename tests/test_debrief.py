@@ -254,3 +254,22 @@ def test_ordinal(n, text):
 )
 def test_num(v, text):
     assert num(v) == text
+
+
+def test_debrief_says_when_answers_equal_the_default(scenario, debrief):
+    pf = recorded_policy_file(
+        scenario,
+        team="Echo",
+        seed=5,
+        answers=[("first_call", "train_more", 4), ("second_call", "stay", 12)],
+        start="steady",
+        scenario_hash=None,
+    )
+    played = replay(scenario, pf, 5)
+    data = build_debrief(scenario, pf, played.result, list(played.answers), replications=3, seed=5)
+    assert "same results as the default policy on every seed" in data["headline"]
+    assert all(k["difference"]["estimate"] == 0 for k in data["kpis"])
+    assert data["kpis"][0]["sentence"] == (
+        "Choosing as you did makes no difference to final regional stability."
+    )
+    assert "same results as the default" not in debrief["headline"]

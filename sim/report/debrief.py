@@ -164,9 +164,11 @@ def _bar(k: dict[str, Any]) -> dict[str, float]:
         k["played"],
     ]
     lo, hi = min(values), max(values)
-    span = (hi - lo) or 1.0
-    lo -= 0.1 * span
-    span *= 1.2
+    if hi == lo:  # nothing varies: centre it all
+        lo, span = lo - 0.5, 1.0
+    else:
+        span = (hi - lo) * 1.2
+        lo -= (hi - lo) * 0.1
 
     def pos(v: float) -> float:
         return round(100 * (v - lo) / span, 2)
