@@ -20,7 +20,7 @@ from typing import Any
 
 from sim.engine import ReplicationResult
 from sim.policyfile import run_policy_file
-from sim.report.debrief import interval
+from sim.report.debrief import diff_decimals, interval
 from sim.report.labels import kpi_label
 from sim.runner import Progress, run
 from sim.schema import PolicyFile, Scenario
@@ -151,7 +151,9 @@ def build_debrief(
                 "team": _interval(t),
                 "default": _interval(d),
                 "difference": diff.to_dict(),
-                "sentence": describe_difference("Choosing as you did", label, diff),
+                "sentence": describe_difference(
+                    "Choosing as you did", label, diff, diff_decimals(diff.to_dict())
+                ),
                 "played": played.kpis[name],
                 "percentile": percentile_of(played.kpis[name], t["values"]),
             }

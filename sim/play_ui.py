@@ -29,7 +29,7 @@ from sim.play import (
     Situation,
 )
 from sim.play import parse_input as parse
-from sim.report.debrief import interval, num, signed
+from sim.report.debrief import diff_decimals, interval, num, signed
 
 Reader = Callable[[str], str]
 
@@ -158,7 +158,7 @@ def debrief_screen(data: dict[str, Any]) -> RenderableType:
             k["label"],
             interval(k["team"]),
             interval(k["default"]),
-            signed(diff["estimate"]) + (" *" if diff["significant"] else ""),
+            signed(diff["estimate"], diff_decimals(diff)) + (" *" if diff["significant"] else ""),
             num(k["played"]),
             f"{k['percentile']:.0f}",
         )

@@ -273,3 +273,25 @@ def test_debrief_says_when_answers_equal_the_default(scenario, debrief):
         "Choosing as you did makes no difference to final regional stability."
     )
     assert "same results as the default" not in debrief["headline"]
+
+
+@pytest.mark.parametrize(
+    ("d", "decimals", "text"),
+    [
+        ({"estimate": 0.08, "ci_low": 0.05, "ci_high": 0.11}, 2, "+0.08 (+0.05 to +0.11)"),
+        ({"estimate": -0.004, "ci_low": -0.006, "ci_high": -0.002}, 3, "-0.004 (-0.006 to -0.002)"),
+        (
+            {"estimate": -0.0004, "ci_low": -0.0006, "ci_high": -0.0002},
+            4,
+            "-0.0004 (-0.0006 to -0.0002)",
+        ),
+        ({"estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0}, 2, "+0.00 (+0.00 to +0.00)"),
+        ({"estimate": -17.55, "ci_low": -20.1, "ci_high": -15.0}, 1, "-17.6 (-20.1 to -15.0)"),
+        ({"estimate": 151.2, "ci_low": 151.2, "ci_high": 151.2}, 0, "+151 (+151 to +151)"),
+    ],
+)
+def test_differences_keep_their_digits(d, decimals, text):
+    from sim.report.debrief import _diff, diff_decimals
+
+    assert diff_decimals(d) == decimals
+    assert _diff(d) == text

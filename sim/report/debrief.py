@@ -19,9 +19,19 @@ def num(v: float) -> str:
     return f"{v:.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}"
 
 
-def signed(v: float) -> str:
-    """:func:`num` with an explicit sign."""
+def signed(v: float, decimals: int | None = None) -> str:
+    """:func:`num` (or ``decimals`` places) with an explicit sign; never ``-0.00``."""
+    if decimals is not None:
+        return f"{v:+z.{decimals}f}"
     return num(v) if v < 0 else "+" + num(v)
+
+
+def diff_decimals(d: dict[str, Any]) -> int:
+    """Decimals that show a difference and its interval without rounding them to zero."""
+    m = max(abs(d["estimate"]), abs(d["ci_low"]), abs(d["ci_high"]))
+    if m == 0 or m >= 10:
+        return 0 if m >= 100 else 1 if m >= 10 else 2
+    return 2 if m >= 0.05 else 3 if m >= 0.005 else 4
 
 
 def interval(x: dict[str, float]) -> str:
@@ -33,7 +43,8 @@ def _p(x: dict[str, float]) -> str:
 
 
 def _diff(d: dict[str, Any]) -> str:
-    return f"{signed(d['estimate'])} ({signed(d['ci_low'])} to {signed(d['ci_high'])})"
+    n = diff_decimals(d)
+    return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
 
 
 def render_markdown(data: dict[str, Any]) -> str:
