@@ -188,6 +188,8 @@ def _objectives(rep: Replication, scenario: Scenario, final: bool) -> tuple[Obje
             end = o.month if o.month is not None else plan.horizon
             if not state:
                 ok, text = False, "failed (broken earlier)"
+            elif month > end:
+                ok, text = True, f"met (held to month {end})"
             elif not o.condition(world):
                 ok, text = None, "at risk: does not hold right now"
             else:

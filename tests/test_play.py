@@ -236,3 +236,28 @@ def test_iraq_has_one_decision_at_month_36():
     assert (sit.inject_id, sit.month) == ("host_request", 36)
     assert "month 1: Mission launched" in sit.events
     assert isinstance(advance(game, [("host_request", "hold")]), Outcome)
+
+
+def test_objective_standings_by_kind():
+    text = FIXTURE.read_text().replace(
+        "condition: iraq.trust >= 0.3, check: throughout}",
+        "condition: iraq.trust >= 0.3, check: throughout, month: 8}",
+    )
+    from sim.loader import loads_scenario
+
+    scenario = loads_scenario(text)
+    game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))
+    first = advance(game, [])
+    later = advance(game, [("first_call", "train_more")])
+    assert isinstance(first, Situation)
+    assert isinstance(later, Situation)
+    at4 = {o.id: (o.ok, o.standing) for o in first.objectives}
+    at12 = {o.id: (o.ok, o.standing) for o in later.objectives}
+    assert at4["trust_holds"] == (None, "holding so far (must hold to month 8)")
+    assert at12["trust_holds"] == (True, "met (held to month 8)")
+    assert at4["jordan_stable"] == (None, "not yet; 14 months left (month 18)")
+    end = advance(
+        game, [("first_call", "train_more"), ("second_call", "stay"), ("third_call", "accept")]
+    )
+    assert isinstance(end, Outcome)
+    assert {o.id: o.ok for o in end.objectives} == end.result.objectives
