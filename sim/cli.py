@@ -253,6 +253,10 @@ def play(
     pace: Annotated[
         float, typer.Option(min=0.0, help="Seconds per month shown between decisions (0 = none).")
     ] = 0.0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a saved session from its answers file (updated in place)."),
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing answers file.")] = False,
 ) -> None:
     """Play a scenario as a team: decide at each inject, then see the debrief."""
@@ -260,10 +264,14 @@ def play(
         from sim import play_run, play_ui
 
         console = _console()
+        if answers is not None and resume is not None:
+            raise TtxError("give either --answers (replay) or --resume (continue), not both")
         if answers is not None:
             play_run.run_replay(file, answers, console, seed=seed, replications=replications)
             return
-        opts = play_run.PlayOptions(file, team, policy, seed, record, replications, pace, force)
+        opts = play_run.PlayOptions(
+            file, team, policy, seed, record, replications, pace, force, resume
+        )
         ended, written = play_run.run_play(opts, console, play_ui.stdin_reader(console))
         typer.echo("wrote " + ", ".join(written))
         if ended.how == "interrupted":

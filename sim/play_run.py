@@ -25,7 +25,7 @@ from sim.debrief import build_debrief
 from sim.errors import TtxError
 from sim.loader import load_policy_file, load_scenario, scenario_hash
 from sim.plan import compile_plan
-from sim.play import Game, Outcome, Session, advance
+from sim.play import AnswerMismatch, Game, Outcome, Session, advance
 from sim.play_ui import Ended, Reader, debrief_screen, outcome_screen, play_loop
 from sim.policyfile import (
     dumps_policy_file,
@@ -68,6 +68,7 @@ class PlayOptions:
     replications: int = 100
     pace: float = 0.0
     force: bool = False
+    resume: Path | None = None
 
 
 def _briefing(console: Console, scenario: Scenario, team: str, seed: int, start: str) -> None:
@@ -112,34 +113,72 @@ def _debrief(
 def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, list[str]]:
     """An interactive session: play, save the answers, and debrief if the run finished.
 
+    With ``opts.resume`` the session continues from a saved answers file (its
+    team, seed, starting policy and decisions); ``back`` can undo those too.
     Returns how the session ended and the files written.
     """
     scenario = load_scenario(opts.scenario_file)
-    start = _start_policy(scenario, opts.start)
-    run_seed = scenario.seed if opts.seed is None else opts.seed
-    record = opts.record or Path(f"{scenario.id}-{team_slug(opts.team)}.answers.yaml")
-    md, html = debrief_paths(record)
-    check_writable([record, md, html], opts.force)
     digest = scenario_hash(opts.scenario_file)
-    game = Game(scenario, compile_plan(scenario, start), replication_seed(run_seed, 0))
-    _briefing(console, scenario, opts.team, run_seed, start.id)
-    session = Session(game)
+    team, start_id, resumed = opts.team, None, None
+    answers: list[tuple[str, str]] = []
+    if opts.resume is not None:
+        resumed = load_policy_file(opts.resume, scenario)
+        warning = hash_warning(resumed, digest)
+        if warning:
+            console.print(Text(warning, style="yellow"), soft_wrap=True)
+        if opts.seed is not None and resumed.seed is not None and opts.seed != resumed.seed:
+            raise TtxError(
+                f"{opts.resume} was recorded with seed {resumed.seed}; a resumed session "
+                f"keeps its seed (drop --seed {opts.seed})"
+            )
+        team = resumed.team or opts.team
+        start_id = resumed.policy.extends
+        answers = [(r.inject, r.option) for r in resumed.recorded]
+        policy = resolve(resumed, scenario)
+        run_seed = resumed.seed if resumed.seed is not None else scenario.seed
+    else:
+        policy = _start_policy(scenario, opts.start)
+        start_id = policy.id
+        run_seed = scenario.seed if opts.seed is None else opts.seed
+    record = opts.record or opts.resume or Path(f"{scenario.id}-{team_slug(team)}.answers.yaml")
+    md, html = debrief_paths(record)
+    check_writable([p for p in (record, md, html) if p != opts.resume], opts.force)
+    game = Game(scenario, compile_plan(scenario, policy), replication_seed(run_seed, 0))
+    _briefing(console, scenario, team, run_seed, start_id or policy.id)
+    try:
+        session = Session(game, answers)
+    except AnswerMismatch as exc:
+        raise TtxError(
+            f"{opts.resume}: the recorded decisions do not follow this run ({exc}); "
+            "was it recorded on another version of the scenario?"
+        ) from None
+    if answers:
+        console.print(Text(f"Resuming after {len(answers)} recorded decision(s).", style="dim"))
     ended = play_loop(session, console, read, opts.pace)
-    answers = session.recorded()
+    taken = session.recorded()
     policy_file = recorded_policy_file(
         scenario,
-        team=opts.team,
+        team=team,
         seed=run_seed,
-        answers=answers,
-        start=start.id,
+        answers=taken,
+        start=start_id,
         scenario_hash=digest,
     )
+    if resumed is not None:  # keep any levers or rules of the resumed file
+        policy_file = policy_file.model_copy(
+            update={
+                "policy": resumed.policy.model_copy(
+                    update={"decisions": policy_file.policy.decisions}
+                )
+            }
+        )
     write_atomic(record, dumps_policy_file(policy_file, opts.scenario_file))
     written = [str(record)]
     if not isinstance(session.state, Outcome):
         console.print(
-            f"Stopped ({ended.how}) with {len(answers)} decision(s) taken; saved to {record}. "
-            f"Replay it with: ttx play {opts.scenario_file} --answers {record}",
+            f"Stopped ({ended.how}) with {len(taken)} decision(s) taken; saved to {record}. "
+            f"Replay it with: ttx play {opts.scenario_file} --answers {record}; "
+            f"continue it with: ttx play {opts.scenario_file} --resume {record}",
             markup=False,
             highlight=False,
             soft_wrap=True,

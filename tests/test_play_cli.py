@@ -426,3 +426,71 @@ def test_no_pace_by_default(runner, tmp_path):
     result, _ = play(runner, tmp_path, FIXTURE, "1\n1\n1\n")
     assert result.exit_code == 0
     assert not re.search(r"^\s+month\s+\d+\s+stability", result.output, re.M)
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def test_resume_continues_a_saved_session(runner, tmp_path):
+    first, record = play(runner, tmp_path, FIXTURE, "2\n", "--team", "Gold", "--seed", "9")
+    assert first.exit_code == 0, first.output
+    assert f"continue it with: ttx play {FIXTURE} --resume {record}" in first.output
+    result = runner.invoke(
+        app,
+        ["play", str(FIXTURE), "--resume", str(record), "--replications", "4"],
+        input="deploy\naccept\n",
+    )
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Resuming after 1 recorded decision(s)." in out
+    assert "Team Gold · seed 9" in out
+    assert "Decision 1 ·" not in out
+    assert "Decision 2 · month 12" in out
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert (pf.team, pf.seed, pf.policy.extends) == ("Gold", 9, "steady")
+    assert [(r.inject, r.option) for r in pf.recorded] == [
+        ("first_call", "hold_back"),
+        ("second_call", "deploy"),
+        ("third_call", "accept"),
+    ]
+    assert (tmp_path / "team.debrief.html").exists()
+    # the same answers played in one go give the same run
+    scenario = load_scenario(FIXTURE)
+    game = Game(scenario, compile_plan(scenario), replication_seed(9, 0))
+    whole = Session(game, [(r.inject, r.option) for r in pf.recorded]).state
+    assert isinstance(whole, Outcome)
+    np.testing.assert_array_equal(whole.result.series, replay(scenario, pf, 9).result.series)
+
+
+def test_resume_can_go_back_past_the_saved_answers(runner, tmp_path):
+    first, record = play(runner, tmp_path, FIXTURE, "2\n")
+    assert first.exit_code == 0, first.output
+    result = runner.invoke(app, ["play", str(FIXTURE), "--resume", str(record)], input="back\n1\n")
+    assert result.exit_code == 0, result.output
+    assert "Undid the last decision; back to it." in result.output
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert [(r.inject, r.option) for r in pf.recorded] == [("first_call", "train_more")]
+
+
+def test_resume_refuses_answers_out_of_order(runner, tmp_path):
+    path = _answers(
+        tmp_path,
+        "scenario: three_decisions\nseed: 7\npolicy: {id: t, extends: steady}\n"
+        "recorded:\n  - {inject: second_call, option: deploy}\n",
+    )
+    result = runner.invoke(app, ["play", str(FIXTURE), "--resume", str(path)], input="1\n")
+    assert result.exit_code == 1
+    assert (
+        "the recorded decisions do not follow this run (answer 1 is for inject 'second_call' "
+        "but the run reached 'first_call')" in result.output
+    )
+
+
+def test_resume_keeps_its_seed(runner, tmp_path):
+    first, record = play(runner, tmp_path, FIXTURE, "2\n", "--seed", "9")
+    assert first.exit_code == 0
+    result = runner.invoke(
+        app, ["play", str(FIXTURE), "--resume", str(record), "--seed", "10"], input="1\n"
+    )
+    assert result.exit_code == 1
+    assert "was recorded with seed 9; a resumed session keeps its seed" in result.output
