@@ -201,28 +201,19 @@ def run_(
         check_writable(paths, force)
         total = n if indices is None else 1
         with progress_bar(f"{scenario.id}/{pol.id}", total, quiet) as bar:
-            if team is not None:
-                from sim.policyfile import run_policy_file
+            report = run(
+                scenario,
+                pol,
+                replications=n,
+                seed=run_seed,
+                scenario_hash=scenario_hash(file),
+                progress=bar,
+                indices=indices,
+            ).to_dict()
+        if team is not None:
+            from sim.policyfile import name_team
 
-                report = run_policy_file(
-                    scenario,
-                    team,
-                    replications=n,
-                    seed=run_seed,
-                    scenario_hash=scenario_hash(file),
-                    progress=bar,
-                    indices=indices,
-                ).to_dict()
-            else:
-                report = run(
-                    scenario,
-                    pol,
-                    replications=n,
-                    seed=run_seed,
-                    scenario_hash=scenario_hash(file),
-                    progress=bar,
-                    indices=indices,
-                ).to_dict()
+            name_team(report["results"], pol)
         write_atomic(paths[0], dumps(report))
         write_atomic(paths[1], render_run(report))
         if not quiet:

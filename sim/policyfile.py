@@ -111,8 +111,9 @@ def run_policy_file(
 ) -> RunReport:
     """Run a policy file over replications; the report's policy names the team.
 
-    Both ``ttx run --policy-file`` and the play debrief's shadow replications
-    call this, so their figures agree by construction (and a test checks it).
+    ``ttx run --policy-file`` does the same (runner plus :func:`name_team`)
+    and the play debrief's shadow replications call this, so their figures
+    agree (a test checks it on the same seeds).
     """
     policy = resolve(policy_file, scenario)
     report = run(
@@ -124,8 +125,13 @@ def run_policy_file(
         progress=progress,
         indices=indices,
     )
-    report.results["policy"] = {"id": policy.id, "title": policy.title or policy.id}
+    name_team(report.results, policy)
     return report
+
+
+def name_team(results: dict[str, Any], policy: Policy) -> None:
+    """Title a report's policy after the team (a file's policy is not in the scenario)."""
+    results["policy"] = {"id": policy.id, "title": policy.title or policy.id}
 
 
 def hash_warning(policy_file: PolicyFile, current_hash: str) -> str | None:
