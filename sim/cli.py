@@ -147,6 +147,13 @@ def _summary(report: dict[str, Any]) -> None:
 def run_(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     policy: Annotated[str | None, typer.Option(help="Policy id (default: the scenario's).")] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-file",
+            help="Policy file (e.g. answers recorded by ttx play) instead of a scenario policy.",
+        ),
+    ] = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Number of replications.")] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
     replication: Annotated[
@@ -166,10 +173,24 @@ def run_(
         from sim.runner import run
 
         scenario = load_scenario(file)
-        try:
-            pol = scenario.policy(policy)
-        except KeyError as exc:
-            raise TtxError(exc.args[0]) from None
+        team = None
+        if policy_file is not None:
+            from sim.loader import load_policy_file
+            from sim.policyfile import hash_warning, resolve
+
+            if policy is not None:
+                raise TtxError("give either --policy or --policy-file, not both")
+            team = load_policy_file(policy_file, scenario)
+            warning = hash_warning(team, scenario_hash(file))
+            if warning:
+                _err(warning)
+            pol = resolve(team, scenario)
+            seed = team.seed if seed is None else seed
+        else:
+            try:
+                pol = scenario.policy(policy)
+            except KeyError as exc:
+                raise TtxError(exc.args[0]) from None
         run_seed = scenario.seed if seed is None else seed
         n = scenario.replications if replications is None else replications
         indices = None if replication is None else range(replication, replication + 1)
@@ -189,11 +210,63 @@ def run_(
                 progress=bar,
                 indices=indices,
             ).to_dict()
+        if team is not None:
+            from sim.policyfile import name_team
+
+            name_team(report["results"], pol)
         write_atomic(paths[0], dumps(report))
         write_atomic(paths[1], render_run(report))
         if not quiet:
             _summary(report)
         typer.echo(f"wrote {paths[0]} and {paths[1]}")
+
+
+@app.command()
+def play(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    team: Annotated[str, typer.Option(help="Team name, recorded with the answers.")] = "team",
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Starting policy id: levers and rules (default: the scenario's)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(help="Answers file to write (default: SCENARIO-TEAM.answers.yaml)."),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option(min=2, help="Shadow replications in the debrief.")
+    ] = 100,
+    answers: Annotated[
+        Path | None,
+        typer.Option(help="Replay recorded answers non-interactively and debrief."),
+    ] = None,
+    pace: Annotated[
+        float, typer.Option(min=0.0, help="Seconds per month shown between decisions (0 = none).")
+    ] = 0.0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a saved session from its answers file (updated in place)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing answers file.")] = False,
+) -> None:
+    """Play a scenario as a team: decide at each inject, then see the debrief."""
+    with user_errors():
+        from sim import play_run, play_ui
+
+        console = _console()
+        if answers is not None and resume is not None:
+            raise TtxError("give either --answers (replay) or --resume (continue), not both")
+        if answers is not None:
+            play_run.run_replay(file, answers, console, seed=seed, replications=replications)
+            return
+        opts = play_run.PlayOptions(
+            file, team, policy, seed, record, replications, pace, force, resume
+        )
+        ended, written = play_run.run_play(opts, console, play_ui.stdin_reader(console))
+        typer.echo("wrote " + ", ".join(written))
+        if ended.how == "interrupted":
+            raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,201 @@
+"""The debrief after play: separating the team's judgement from the dice.
+
+One played run is one draw. The debrief therefore shows, next to the played
+trajectory, the team's answers replayed over many replications (*shadow
+replications*) against the scenario's default policy on the *same* seeds
+(common random numbers, so differences are paired), and where the played
+run falls within the team's own distribution. "Our stability was poor" then
+reads either "... and so would it have been on most dice with these
+choices" or "... but that was bad luck: this run was at the 8th percentile".
+
+The played replication is replication 0 of the shadow run (same seed), so
+its figures are among the shadow values. Both shadow runs go through
+:func:`sim.policyfile.run_policy_file` / :func:`sim.runner.run`, so the
+numbers equal those of ``ttx run --policy-file`` on the same seeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.engine import ReplicationResult
+from sim.policyfile import run_policy_file
+from sim.report.debrief import diff_decimals, interval
+from sim.report.labels import kpi_label
+from sim.runner import Progress, run
+from sim.schema import PolicyFile, Scenario
+from sim.stats import (
+    describe_difference,
+    paired_difference,
+    paired_proportion_difference,
+    percentile_of,
+)
+
+#: KPIs compared in the debrief; the first one is the headline sentence.
+DEBRIEF_KPIS = (
+    "final_stability",
+    "final_capacity",
+    "final_trust",
+    "final_cooperation",
+    "incidents.harmful",
+    "cost",
+)
+
+
+def ordinal(n: int) -> str:
+    """``1`` -> ``1st``, ``82`` -> ``82nd``, ``13`` -> ``13th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _interval(k: dict[str, Any]) -> dict[str, float]:
+    return {"mean": k["mean"], "ci_low": k["ci_low"], "ci_high": k["ci_high"]}
+
+
+def played_summary(
+    scenario: Scenario, result: ReplicationResult, answers: list[tuple[str, str, int]]
+) -> dict[str, Any]:
+    """The team's own trajectory: final indicators, objectives and decisions with months."""
+    results_like = {"scenario": {"partners": {p.id: p.name for p in scenario.partners}}}
+    injects = {j.id: j for j in scenario.injects}
+    decisions = []
+    for inject_id, option_id, month in answers:
+        inj = injects[inject_id]
+        assert inj.decision is not None
+        option = next(o for o in inj.decision.options if o.id == option_id)
+        decisions.append(
+            {
+                "month": month,
+                "inject": inject_id,
+                "title": inj.title,
+                "option": option_id,
+                "label": option.label,
+            }
+        )
+    partners = [
+        {
+            "id": p.id,
+            "name": p.name,
+            **{
+                var: {"start": getattr(p, var), "end": result.kpis[f"{p.id}.final_{var}"]}
+                for var in ("capacity", "trust", "cooperation", "stability")
+            },
+        }
+        for p in scenario.partners
+    ]
+    return {
+        "kpis": [
+            {"name": n, "label": kpi_label(n, results_like), "value": result.kpis[n]}
+            for n in DEBRIEF_KPIS
+        ],
+        "partners": partners,
+        "objectives": [
+            {"id": o.id, "description": o.description, "met": bool(result.objectives[o.id])}
+            for o in scenario.objectives
+        ],
+        "decisions": decisions,
+    }
+
+
+def build_debrief(
+    scenario: Scenario,
+    policy_file: PolicyFile,
+    played: ReplicationResult,
+    answers: list[tuple[str, str, int]],
+    *,
+    replications: int,
+    seed: int,
+    scenario_hash: str = "",
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Everything the debrief shows, as plain data (rendered by :mod:`sim.report.debrief`).
+
+    Args:
+        scenario: The scenario played.
+        policy_file: The team's recorded answers.
+        played: The played replication (replication 0 of the run seed).
+        answers: (inject, option, month) in the order taken.
+        replications: Number of shadow replications (at least 2 for intervals).
+        seed: The run seed of the session.
+        scenario_hash: Recorded in the shadow reports.
+        progress: Optional ``(done, total)`` callback over both shadow runs.
+    """
+    n = max(2, replications)
+
+    def part(offset: int) -> Progress | None:
+        if progress is None:
+            return None
+        cb = progress
+        return lambda done, _total: cb(offset + done, 2 * n)
+
+    team = run_policy_file(
+        scenario,
+        policy_file,
+        replications=n,
+        seed=seed,
+        scenario_hash=scenario_hash,
+        progress=part(0),
+    ).to_dict()["results"]
+    default = run(
+        scenario, None, replications=n, seed=seed, scenario_hash=scenario_hash, progress=part(n)
+    ).to_dict()["results"]
+    kpis: list[dict[str, Any]] = []
+    for name in DEBRIEF_KPIS:
+        t, d = team["kpis"][name], default["kpis"][name]
+        diff = paired_difference(d["values"], t["values"])
+        label = kpi_label(name, team)
+        kpis.append(
+            {
+                "name": name,
+                "label": label,
+                "team": _interval(t),
+                "default": _interval(d),
+                "difference": diff.to_dict(),
+                "sentence": describe_difference(
+                    "Choosing as you did", label, diff, diff_decimals(diff.to_dict())
+                ),
+                "played": played.kpis[name],
+                "percentile": percentile_of(played.kpis[name], t["values"]),
+            }
+        )
+    objectives: list[dict[str, Any]] = []
+    for o in scenario.objectives:
+        t, d = team["objectives"][o.id], default["objectives"][o.id]
+        diff = paired_proportion_difference(d["values"], t["values"])
+        objectives.append(
+            {
+                "id": o.id,
+                "description": o.description,
+                "team": {"p": t["p"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]},
+                "default": {"p": d["p"], "ci_low": d["ci_low"], "ci_high": d["ci_high"]},
+                "difference": diff.to_dict(),
+                "played": bool(played.objectives[o.id]),
+            }
+        )
+    same = all(team["kpis"][k]["values"] == default["kpis"][k]["values"] for k in team["kpis"])
+    head = kpis[0]
+    headline = (
+        f"Your choices: {head['label']} {interval(head['team'])} against "
+        f"{interval(head['default'])} for the default policy; this run was at the "
+        f"{ordinal(round(head['percentile']))} percentile of your own choices."
+    )
+    if same:
+        headline += (
+            " Your answers gave the same results as the default policy on every seed: "
+            "the differences below are all zero."
+        )
+    return {
+        "team": policy_file.team or policy_file.policy.id,
+        "scenario": {"id": scenario.id, "title": scenario.title, "horizon": scenario.horizon},
+        "seed": seed,
+        "replications": n,
+        "team_policy": team["policy"],
+        "default_policy": default["policy"],
+        "played": played_summary(scenario, played, answers),
+        "headline": headline,
+        "kpis": kpis,
+        "objectives": objectives,
+        "played_is_replication_0": all(
+            team["kpis"][k]["values"][0] == played.kpis[k] for k in DEBRIEF_KPIS
+        ),
+    }

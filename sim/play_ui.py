@@ -1,0 +1,274 @@
+"""Terminal side of ``ttx play``: rich screens and the prompt loop.
+
+The session logic lives in :mod:`sim.play`; this module only draws its
+:class:`~sim.play.Situation` and :class:`~sim.play.Outcome` and reads lines.
+Input comes from a ``read(prompt) -> str`` callable that raises
+:class:`EOFError` at end of input, so tests can pipe a whole session.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from sim.play import (
+    HELP,
+    SHOWN_VARS,
+    MonthLine,
+    Outcome,
+    PartnerView,
+    Session,
+    Situation,
+)
+from sim.play import parse_input as parse
+from sim.report.debrief import diff_decimals, interval, num, signed
+
+Reader = Callable[[str], str]
+
+
+def _change(v: float) -> str:
+    return "±0.00" if abs(v) < 0.005 else f"{v:+.2f}"
+
+
+def partner_table(partners: tuple[PartnerView, ...], since: str) -> Table:
+    """Each partner's shown state with its change (in brackets) since ``since``."""
+    table = Table(title=f"Partners (change since {since})", title_justify="left")
+    table.add_column("partner")
+    for var in SHOWN_VARS:
+        table.add_column(var, justify="right")
+    for p in partners:
+        table.add_row(p.name, *(f"{p.values[v]:.2f} ({_change(p.changes[v])})" for v in SHOWN_VARS))
+    return table
+
+
+def incident_table(incidents: tuple[tuple[str, str, int], ...], since: str) -> RenderableType:
+    """Incidents by kind and outcome (a line when there were none)."""
+    if not incidents:
+        return Text(f"No incidents since {since}.")
+    outcomes = ("interdicted", "mitigated", "succeeded")
+    counts = {(k, o): n for k, o, n in incidents}
+    table = Table(title=f"Incidents since {since}", title_justify="left")
+    table.add_column("kind")
+    for o in outcomes:
+        table.add_column(o, justify="right")
+    for kind in sorted({k for k, _, _ in incidents}):
+        table.add_row(kind, *(str(counts.get((kind, o), 0)) for o in outcomes))
+    return table
+
+
+def objective_table(objectives: tuple[Any, ...], title: str = "Objectives") -> RenderableType:
+    """Objectives with their standing, coloured when settled."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("objective")
+    table.add_column("standing")
+    for o in objectives:
+        style = "" if o.ok is None else ("green" if o.ok else "red")
+        table.add_row(o.description or o.id, Text(o.standing, style=style))
+    return table
+
+
+def options_block(sit: Situation) -> RenderableType:
+    """The question and its options: number, id, label and description (never effects)."""
+    lines = Text()
+    lines.append(sit.prompt + "\n", style="bold")
+    for o in sit.options:
+        lines.append(f"  {o.number}. ", style="bold cyan")
+        lines.append(f"{o.label} ", style="bold")
+        lines.append(f"[{o.id}]\n", style="dim")
+        if o.description:
+            lines.append(f"     {o.description}\n")
+    return lines
+
+
+def situation_screen(sit: Situation) -> RenderableType:
+    """The full screen at a decision point."""
+    since = "the start" if sit.since == 0 and sit.number == 1 else f"month {sit.since}"
+    parts: list[RenderableType] = [
+        Rule(f"Decision {sit.number} · month {sit.month}"),
+        Text(sit.title, style="bold"),
+    ]
+    if sit.narrative:
+        parts.append(Text(sit.narrative))
+    parts += [Text(""), partner_table(sit.partners, since), incident_table(sit.incidents, since)]
+    if sit.events:
+        parts.append(Text("Also since " + since + ": " + "; ".join(sit.events)))
+    if sit.objectives:
+        parts.append(objective_table(sit.objectives))
+    parts += [Text(""), options_block(sit)]
+    return Group(*parts)
+
+
+def month_line(line: MonthLine) -> Text:
+    """One month passing, for ``--pace``."""
+    text = Text(f"  month {line.month:>3}  stability {line.stability:.2f}  trust {line.trust:.2f}")
+    if line.incidents:
+        text.append(f"  {line.incidents} incident(s), {line.harmful} harmful")
+    for title in line.injects:
+        text.append(f"  · {title}", style="bold")
+    return text
+
+
+def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) -> RenderableType:
+    """The end of the played run: partners start → end, objectives, decisions with months."""
+    table = Table(title="Your run: partners at the end (change since the start)")
+    table.add_column("partner")
+    for var in SHOWN_VARS:
+        table.add_column(var, justify="right")
+    for p in out.partners:
+        table.add_row(p.name, *(f"{p.values[v]:.2f} ({_change(p.changes[v])})" for v in SHOWN_VARS))
+    decisions = Table(title="Your decisions")
+    decisions.add_column("month", justify="right")
+    decisions.add_column("inject")
+    decisions.add_column("choice")
+    for inject, option, month in out.answers:
+        title, labels = titles.get(inject, (inject, {}))
+        decisions.add_row(str(month), title, labels.get(option, option))
+    harmful = int(out.result.kpis["incidents.harmful"])
+    total = int(out.result.kpis["incidents.total"])
+    parts: list[RenderableType] = [
+        Rule("End of the exercise"),
+        table,
+        Text(f"Incidents: {total}, of which {harmful} harmful."),
+    ]
+    if out.objectives:
+        parts.append(objective_table(out.objectives, "Objectives at the end"))
+    parts.append(decisions)
+    return Group(*parts)
+
+
+def debrief_screen(data: dict[str, Any]) -> RenderableType:
+    """The shadow-replication comparison for the terminal."""
+    table = Table(
+        title=f"Choices or dice? Your answers over {data['replications']} replications "
+        f"vs the default policy ({data['default_policy']['title']}), same seeds"
+    )
+    for col in ("indicator", "your choices", "default", "difference", "this run", "pct"):
+        table.add_column(col, justify="left" if col == "indicator" else "right")
+    for k in data["kpis"]:
+        diff = k["difference"]
+        table.add_row(
+            k["label"],
+            interval(k["team"]),
+            interval(k["default"]),
+            signed(diff["estimate"], diff_decimals(diff)) + (" *" if diff["significant"] else ""),
+            num(k["played"]),
+            f"{k['percentile']:.0f}",
+        )
+    parts: list[RenderableType] = [Rule("Debrief"), Text(data["headline"], style="bold"), table]
+    parts.append(Text("* the paired 95% interval of the difference excludes zero", style="dim"))
+    if data["objectives"]:
+        obj = Table(title="Objectives: probability of success")
+        for col in ("objective", "your choices", "default", "this run"):
+            obj.add_column(col)
+        for o in data["objectives"]:
+            obj.add_row(
+                o["description"] or o["id"],
+                f"{o['team']['p']:.2f} ({o['team']['ci_low']:.2f}–{o['team']['ci_high']:.2f})",
+                f"{o['default']['p']:.2f}",
+                "met" if o["played"] else "not met",
+            )
+        parts.append(obj)
+    return Group(*parts)
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def stdin_reader(console: Console) -> Reader:
+    """Read a line from standard input; echo it when piped so transcripts read well."""
+    interactive = sys.stdin.isatty()
+
+    def read(prompt: str) -> str:
+        if interactive:
+            return console.input(Text(prompt))
+        console.print(prompt, end="")
+        line = sys.stdin.readline()
+        if not line:
+            console.print()
+            raise EOFError
+        console.print(line.rstrip("\n"), markup=False, highlight=False)
+        return line
+
+    return read
+
+
+@dataclass
+class Ended:
+    """How the loop ended: ``finished``, ``quit``, ``eof`` or ``interrupted``."""
+
+    how: str
+
+
+def play_loop(
+    session: Session,
+    console: Console,
+    read: Reader,
+    pace: float = 0.0,
+    sleep: Callable[[float], None] | None = None,
+) -> Ended:
+    """Show each decision, read answers and commands until the run ends or the room stops.
+
+    Ctrl-C anywhere (also while the run advances) ends the loop as
+    ``interrupted``; the session then still holds every completed answer.
+    """
+    try:
+        return _loop(session, console, read, pace, sleep or time.sleep)
+    except KeyboardInterrupt:
+        return Ended("interrupted")
+
+
+def _loop(
+    session: Session,
+    console: Console,
+    read: Reader,
+    pace: float,
+    sleep: Callable[[float], None],
+) -> Ended:
+    fresh = True  # show the months passing only when moving forward
+    while isinstance(session.state, Situation):
+        sit = session.state
+        if fresh and pace > 0:
+            for line in sit.passing:
+                console.print(month_line(line))
+                sleep(pace)
+        if fresh:
+            console.print(situation_screen(sit))
+        fresh = False
+        prompt = f"Your decision (1-{len(sit.options)}, id, or help): "
+        try:
+            text = read(prompt)
+        except EOFError:
+            return Ended("eof")
+        parsed = parse(text, sit.options)
+        if parsed.hint:
+            console.print(Text(parsed.hint, style="yellow"))
+        elif parsed.command == "help":
+            console.print(HELP, markup=False, highlight=False)
+        elif parsed.command == "status":
+            console.print(situation_screen(sit))
+        elif parsed.command == "quit":
+            return Ended("quit")
+        elif parsed.command == "back":
+            if session.back() and isinstance(session.state, Situation):
+                console.print(Text("Undid the last decision; back to it.", style="yellow"))
+                console.print(situation_screen(session.state))
+            else:
+                console.print(Text("Nothing to undo: this is the first decision.", style="yellow"))
+        elif parsed.option is not None:
+            chosen = next(o for o in sit.options if o.id == parsed.option)
+            console.print(Text(f"Decided: {chosen.label} [{chosen.id}]", style="green"))
+            session.choose(parsed.option)
+            fresh = True
+    if pace > 0 and isinstance(session.state, Outcome):
+        for line in session.state.passing:
+            console.print(month_line(line))
+            sleep(pace)
+    return Ended("finished")

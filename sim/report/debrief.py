@@ -1,0 +1,193 @@
+"""Render the play debrief (:func:`sim.debrief.build_debrief`) as Markdown and HTML.
+
+Scenario text and team names are escaped in both: Markdown via
+:func:`sim.report.markdown.md_escape`, HTML by jinja2's autoescaping. The HTML
+is one self-contained file (inline CSS, no scripts, no external assets), so
+it can be projected or mailed as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.report.markdown import md_escape, table
+
+
+def num(v: float) -> str:
+    """A figure with as many decimals as its size deserves (0.61, 12.4, 393)."""
+    size = abs(v)
+    return f"{v:.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}"
+
+
+def signed(v: float, decimals: int | None = None) -> str:
+    """:func:`num` (or ``decimals`` places) with an explicit sign; never ``-0.00``."""
+    if decimals is not None:
+        return f"{v:+z.{decimals}f}"
+    return num(v) if v < 0 else "+" + num(v)
+
+
+def diff_decimals(d: dict[str, Any]) -> int:
+    """Decimals that show a difference and its interval without rounding them to zero."""
+    m = max(abs(d["estimate"]), abs(d["ci_low"]), abs(d["ci_high"]))
+    if m == 0 or m >= 10:
+        return 0 if m >= 100 else 1 if m >= 10 else 2
+    return 2 if m >= 0.05 else 3 if m >= 0.005 else 4
+
+
+def interval(x: dict[str, float]) -> str:
+    return f"{num(x['mean'])} ({num(x['ci_low'])}–{num(x['ci_high'])})"
+
+
+def _p(x: dict[str, float]) -> str:
+    return f"{x['p']:.2f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
+
+
+def _diff(d: dict[str, Any]) -> str:
+    n = diff_decimals(d)
+    return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
+
+
+def render_markdown(data: dict[str, Any]) -> str:
+    """The debrief as Markdown."""
+    played, sc = data["played"], data["scenario"]
+    out = [
+        f"# Debrief: {md_escape(sc['title'])}",
+        "",
+        f"Team **{md_escape(data['team'])}**, seed {data['seed']}, horizon {sc['horizon']} "
+        "months. The model's numbers are illustrative training parameters, not forecasts.",
+        "",
+        f"> {md_escape(data['headline'])}",
+        "",
+        "## Your decisions",
+        "",
+        table(
+            ["month", "inject", "your choice"],
+            [
+                [str(d["month"]), md_escape(d["title"]), md_escape(d["label"])]
+                for d in played["decisions"]
+            ]
+            or [["-", "no decision taken", "-"]],
+        ),
+        "",
+        "## Your run",
+        "",
+        table(
+            ["indicator", "this run"],
+            [[md_escape(k["label"]), num(k["value"])] for k in played["kpis"]],
+        ),
+        "",
+        table(
+            ["partner", "capacity", "trust", "cooperation", "stability"],
+            [
+                [md_escape(p["name"])]
+                + [
+                    f"{p[v]['start']:.2f} → {p[v]['end']:.2f}"
+                    for v in ("capacity", "trust", "cooperation", "stability")
+                ]
+                for p in played["partners"]
+            ],
+        ),
+        "",
+    ]
+    if played["objectives"]:
+        out += [
+            table(
+                ["objective", "description", "this run"],
+                [
+                    [f"`{o['id']}`", md_escape(o["description"]), "met" if o["met"] else "not met"]
+                    for o in played["objectives"]
+                ],
+            ),
+            "",
+        ]
+    out += [
+        "## Choices or dice? Shadow replications",
+        "",
+        f"Your answers replayed over {data['replications']} replications, next to the "
+        f"default policy **{md_escape(data['default_policy']['title'])}** on the same seeds "
+        "(means with 95% confidence intervals; differences are paired by seed). The percentile "
+        "says where this run fell among your own choices' replications.",
+        "",
+        table(
+            ["indicator", "your choices", "default", "difference", "this run", "percentile"],
+            [
+                [
+                    md_escape(k["label"]),
+                    interval(k["team"]),
+                    interval(k["default"]),
+                    _diff(k["difference"]),
+                    num(k["played"]),
+                    f"{k['percentile']:.0f}",
+                ]
+                for k in data["kpis"]
+            ],
+        ),
+        "",
+        *[f"- {md_escape(k['sentence'])}" for k in data["kpis"]],
+        "",
+    ]
+    if data["objectives"]:
+        out += [
+            table(
+                ["objective", "your choices", "default", "difference", "this run"],
+                [
+                    [
+                        f"`{o['id']}`",
+                        _p(o["team"]),
+                        _p(o["default"]),
+                        _diff(o["difference"]),
+                        "met" if o["played"] else "not met",
+                    ]
+                    for o in data["objectives"]
+                ],
+            ),
+            "",
+            "Objective figures are success probabilities (Wilson 95% intervals).",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def render_html(data: dict[str, Any]) -> str:
+    """The debrief as one self-contained HTML page (jinja2, autoescaped)."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("sim", "report/templates"),
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ci"] = interval
+    env.filters["prop"] = _p
+    env.filters["diff"] = _diff
+    env.filters["num"] = num
+    return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
+
+
+def _bar(k: dict[str, Any]) -> dict[str, float]:
+    """Positions (0-100 %) of both intervals and the played value on a shared axis."""
+    values = [
+        k["team"]["ci_low"],
+        k["team"]["ci_high"],
+        k["default"]["ci_low"],
+        k["default"]["ci_high"],
+        k["played"],
+    ]
+    lo, hi = min(values), max(values)
+    if hi == lo:  # nothing varies: centre it all
+        lo, span = lo - 0.5, 1.0
+    else:
+        span = (hi - lo) * 1.2
+        lo -= (hi - lo) * 0.1
+
+    def pos(v: float) -> float:
+        return round(100 * (v - lo) / span, 2)
+
+    return {
+        "t0": pos(k["team"]["ci_low"]),
+        "tw": max(0.5, pos(k["team"]["ci_high"]) - pos(k["team"]["ci_low"])),
+        "d0": pos(k["default"]["ci_low"]),
+        "dw": max(0.5, pos(k["default"]["ci_high"]) - pos(k["default"]["ci_low"])),
+        "p": pos(k["played"]),
+    }

@@ -1,0 +1,496 @@
+"""``ttx play`` and ``ttx run --policy-file`` end to end (piped stdin, CliRunner).
+
+Covers the issue's acceptance criteria 1-4; the real-terminal test is in
+``test_play_terminal.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sim import play_ui
+from sim.cli import app
+from sim.debrief import DEBRIEF_KPIS, build_debrief
+from sim.loader import load_policy_file, load_scenario
+from sim.plan import compile_plan
+from sim.play import Game, Outcome, Session
+from sim.play_run import replay
+from sim.report.debrief import interval
+from sim.rng import replication_seed
+from sim.schema import Scenario
+
+ROOT = Path(__file__).parent.parent
+IRAQ = ROOT / "scenarios" / "iraq_training_mission.yaml"
+FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def play(runner: CliRunner, tmp: Path, scenario: Path, stdin: str, *args: str):
+    record = tmp / "team.answers.yaml"
+    result = runner.invoke(
+        app,
+        ["play", str(scenario), "--record", str(record), "--replications", "8", *args],
+        input=stdin,
+    )
+    return result, record
+
+
+# --------------------------------------------------------------------------- acceptance 1
+
+
+def test_piped_session_through_shipped_scenario(runner, tmp_path):
+    result, record = play(runner, tmp_path, IRAQ, "xx\nback\nstatus\n2\n", "--team", "Blue")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "'xx' is not an option or a command: answer 1-3" in out
+    assert "Nothing to undo: this is the first decision." in out
+    assert out.count("Decision 1 · month 36") == 2  # first screen, then status
+    assert "Decided: Negotiate a smaller presence [negotiate]" in out
+    assert "End of the exercise" in out
+    assert "Your choices: final regional stability" in out
+    md, html = tmp_path / "team.debrief.md", tmp_path / "team.debrief.html"
+    assert f"wrote {record}, {md}, {html}" in out
+    scenario = load_scenario(IRAQ)
+    pf = load_policy_file(record, scenario)
+    assert pf.team == "Blue"
+    assert pf.seed == scenario.seed
+    assert pf.policy.extends == "supportive"
+    assert pf.policy.decisions == {"host_request": "negotiate"}
+    assert [(r.inject, r.option, r.month) for r in pf.recorded] == [
+        ("host_request", "negotiate", 36)
+    ]
+    assert "Negotiate a smaller presence" in md.read_text()
+    assert "<h1>Debrief: Training mission in Iraq under insurgent pressure</h1>" in (
+        html.read_text()
+    )
+
+    # Replaying the answers with the same seed gives the identical trajectory.
+    game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))
+    played = Session(game, [("host_request", "negotiate")]).state
+    assert isinstance(played, Outcome)
+    replayed = replay(scenario, pf, scenario.seed)
+    np.testing.assert_array_equal(played.result.series, replayed.result.series)
+    assert played.result.kpis == replayed.result.kpis
+    assert played.answers == replayed.answers
+
+    # ... and the CLI replay prints the same end-of-run screen as the session.
+    again = runner.invoke(app, ["play", str(IRAQ), "--answers", str(record), "--replications", "8"])
+    assert again.exit_code == 0, again.output
+    assert _section(again.output, "End of the exercise", "Debrief") == _section(
+        out, "End of the exercise", "Debrief"
+    )
+
+
+def _section(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end)]
+
+
+def test_piped_multi_decision_session_with_back(runner, tmp_path):
+    stdin = "1\nback\n2\ndeploy\nhelp\n5\nstatus\naccept\n"
+    result, record = play(runner, tmp_path, FIXTURE, stdin, "--team", "Red Cell")
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Undid the last decision; back to it." in out
+    assert "There is no option 5" in out
+    assert "back    undo the last decision" in out
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert pf.policy.id == "team_red_cell"
+    assert [(r.inject, r.option, r.month) for r in pf.recorded] == [
+        ("first_call", "hold_back", 4),
+        ("second_call", "deploy", 12),
+        ("third_call", "accept", 20),
+    ]
+
+
+def test_refuses_to_overwrite_answers_without_force(runner, tmp_path):
+    record = tmp_path / "team.answers.yaml"
+    record.write_text("keep me\n")
+    result = runner.invoke(app, ["play", str(FIXTURE), "--record", str(record)], input="1\n")
+    assert result.exit_code == 1
+    assert "already exists; use --force" in result.output
+    assert record.read_text() == "keep me\n"
+
+
+# --------------------------------------------------------------------------- acceptance 2
+
+
+@pytest.mark.parametrize(("stdin", "how"), [("2\n", "eof"), ("2\nquit\n", "quit")])
+def test_end_of_input_halfway_saves_answers_so_far(runner, tmp_path, stdin, how):
+    result, record = play(runner, tmp_path, FIXTURE, stdin)
+    assert result.exit_code == 0, result.output
+    assert f"Stopped ({how}) with 1 decision(s) taken; saved to {record}" in result.output
+    assert not (tmp_path / "team.debrief.md").exists()
+    scenario = load_scenario(FIXTURE)
+    pf = load_policy_file(record, scenario)
+    assert [(r.inject, r.option, r.month) for r in pf.recorded] == [("first_call", "hold_back", 4)]
+    # replayable: decisions not taken fall back to the starting policy's answers
+    out = replay(scenario, pf, pf.seed or 0)
+    assert [(i, o) for i, o, _ in out.answers] == [
+        ("first_call", "hold_back"),
+        ("second_call", "stay"),
+        ("third_call", "accept"),
+    ]
+    again = runner.invoke(
+        app, ["play", str(FIXTURE), "--answers", str(record), "--replications", "4"]
+    )
+    assert again.exit_code == 0, again.output
+    assert "replay of team's answers" in again.output
+    ran = runner.invoke(
+        app,
+        [
+            "run",
+            str(FIXTURE),
+            "--policy-file",
+            str(record),
+            "--replications",
+            "3",
+            "--out",
+            str(tmp_path / "run"),
+            "--quiet",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+
+
+def test_end_of_input_before_any_answer_saves_an_empty_valid_file(runner, tmp_path):
+    result, record = play(runner, tmp_path, FIXTURE, "")
+    assert result.exit_code == 0, result.output
+    assert "Stopped (eof) with 0 decision(s) taken" in result.output
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert pf.recorded == []
+    assert pf.policy.extends == "steady"
+
+
+# --------------------------------------------------------------------------- acceptance 3
+
+
+def test_debrief_figures_equal_run_policy_file(runner, tmp_path):
+    result, record = play(runner, tmp_path, FIXTURE, "2\nfund\ndecline\n", "--seed", "11")
+    assert result.exit_code == 0, result.output
+    out_dir = tmp_path / "run"
+    ran = runner.invoke(
+        app,
+        [
+            "run",
+            str(FIXTURE),
+            "--policy-file",
+            str(record),
+            "--replications",
+            "8",
+            "--out",
+            str(out_dir),
+            "--quiet",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((out_dir / "report.json").read_text())["results"]
+    assert report["seed"] == 11  # the recorded seed is the default
+    assert report["policy"] == {"id": "team_team", "title": "team (team answers)"}
+
+    scenario = load_scenario(FIXTURE)
+    pf = load_policy_file(record, scenario)
+    played = replay(scenario, pf, 11)
+    data = build_debrief(scenario, pf, played.result, list(played.answers), replications=8, seed=11)
+    for k in data["kpis"]:
+        r = report["kpis"][k["name"]]
+        assert k["team"] == {"mean": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+        assert k["played"] == r["values"][0]  # the played run is replication 0
+    for o in data["objectives"]:
+        r = report["objectives"][o["id"]]
+        assert o["team"] == {"p": r["p"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
+    assert data["played_is_replication_0"]
+
+    # The debrief file the session wrote shows exactly these figures.
+    md = (tmp_path / "team.debrief.md").read_text()
+    for name in DEBRIEF_KPIS:
+        assert interval(report["kpis"][name]) in md
+
+    # The default policy column equals a plain run of the default policy on the same seeds.
+    default_dir = tmp_path / "default"
+    plain = runner.invoke(
+        app,
+        [
+            "run",
+            str(FIXTURE),
+            "--seed",
+            "11",
+            "--replications",
+            "8",
+            "--out",
+            str(default_dir),
+            "--quiet",
+        ],
+    )
+    assert plain.exit_code == 0, plain.output
+    default = json.loads((default_dir / "report.json").read_text())["results"]
+    for k in data["kpis"]:
+        assert k["default"]["mean"] == default["kpis"][k["name"]]["mean"]
+
+
+# --------------------------------------------------------------------------- acceptance 4
+
+
+def hidden_numbers(scenario: Scenario) -> set[str]:
+    """Every effect delta/set and lever value of the scenario's injects, as printed by Python."""
+    values: list[float] = []
+    for inj in scenario.injects:
+        effects = list(inj.effects)
+        if inj.decision is not None:
+            for option in inj.decision.options:
+                effects += option.effects
+                values += option.levers.values()
+        values += [e.delta if e.delta is not None else e.set for e in effects]  # type: ignore[misc]
+    return {repr(abs(v)) for v in values} | {repr(v) for v in values}
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def leaked(text: str, hidden: set[str]) -> set[str]:
+    """Hidden numbers that appear as whole numeric tokens on the screen."""
+    return set(NUMBER.findall(text)) & hidden
+
+
+def test_hidden_numbers_of_the_fixture_are_distinctive():
+    hidden = hidden_numbers(load_scenario(FIXTURE))
+    assert {"0.037", "1.65", "0.0415", "-0.0415", "3.125", "0.0", "1.85"} <= hidden
+
+
+def test_effect_numbers_never_on_screen_fixture(runner, tmp_path):
+    """Whole transcript of a session with every command, checked for every hidden number."""
+    stdin = "help\nstatus\n1\nback\n2\nstatus\nx\n3\nhelp\n1\n"
+    result, _ = play(runner, tmp_path, FIXTURE, stdin)
+    assert result.exit_code == 0, result.output
+    decisions = result.output[: result.output.index("End of the exercise")]
+    assert decisions.count("Decision") >= 5
+    assert leaked(decisions, hidden_numbers(load_scenario(FIXTURE))) == set()
+
+
+def test_effect_numbers_never_on_screen_iraq(runner, tmp_path):
+    """The Iraq effects have two decimals, like state changes: check the decision text."""
+    result, _ = play(runner, tmp_path, IRAQ, "help\nstatus\n3\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    hidden = hidden_numbers(load_scenario(IRAQ))
+    assert {"0.06", "0.6", "0.0", "-0.08"} <= hidden
+    screen = out[out.index("Decision 1") : out.index("End of the exercise")]
+    lines = [line for line in screen.splitlines() if "Iraq " not in line]  # drop state rows
+    assert "How does the alliance answer Baghdad's request?" in screen
+    assert leaked("\n".join(lines), hidden) == set()
+
+
+def test_leak_check_catches_a_leaky_render(runner, tmp_path, monkeypatch):
+    """The check above can fail: a render that prints effects is caught."""
+    scenario = load_scenario(FIXTURE)
+    honest = play_ui.options_block
+
+    def leaky(sit):
+        spec = next(j for j in scenario.injects if j.id == sit.inject_id)
+        assert spec.decision is not None
+        text = honest(sit)
+        for o in spec.decision.options:
+            text.append(f"{o.id}: {[e.delta for e in o.effects]} levers {o.levers}\n")
+        return text
+
+    monkeypatch.setattr(play_ui, "options_block", leaky)
+    result, _ = play(runner, tmp_path, FIXTURE, "1\n")
+    found = leaked(result.output, hidden_numbers(scenario))
+    assert {"0.037", "1.65", "0.0415"} <= found
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _answers(tmp: Path, text: str) -> Path:
+    path = tmp / "answers.yaml"
+    path.write_text(text)
+    return path
+
+
+WRONG_SCENARIO = """
+scenario: three_decisions
+team: Blue
+policy: {id: team_blue, decisions: {first_call: train_more}}
+"""
+UNKNOWN_INJECT = """
+scenario: iraq_training_mission
+policy:
+  id: team_blue
+  decisions: {host_requests: comply}
+"""
+UNKNOWN_OPTION = """
+scenario: iraq_training_mission
+policy:
+  id: team_blue
+  decisions: {host_request: surrender}
+recorded:
+  - {inject: host_request, option: surrender, month: 36}
+"""
+
+
+@pytest.mark.parametrize("command", ["run", "play"])
+@pytest.mark.parametrize(
+    ("text", "messages"),
+    [
+        (
+            WRONG_SCENARIO,
+            [
+                "answers.yaml:2:11: scenario: this policy is for scenario 'three_decisions', "
+                "not 'iraq_training_mission'"
+            ],
+        ),
+        (
+            UNKNOWN_INJECT,
+            [
+                "answers.yaml:5:30: policy.decisions.host_requests: unknown decision inject "
+                "'host_requests'; injects with a decision: host_request"
+            ],
+        ),
+        (
+            UNKNOWN_OPTION,
+            [
+                "policy.decisions.host_request: inject 'host_request' has no option "
+                "'surrender'; expected one of comply, hold, negotiate",
+                "recorded[0].option: inject 'host_request' has no option 'surrender'",
+            ],
+        ),
+    ],
+    ids=["other-scenario", "unknown-inject", "unknown-option"],
+)
+def test_policy_file_refused_with_clear_message(runner, tmp_path, command, text, messages):
+    path = _answers(tmp_path, text)
+    flag = "--policy-file" if command == "run" else "--answers"
+    result = runner.invoke(
+        app,
+        [command, str(IRAQ), flag, str(path), "--out", str(tmp_path / "o")]
+        if command == "run"
+        else [command, str(IRAQ), flag, str(path)],
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    for message in messages:
+        assert message in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_policy_and_policy_file_together_refused(runner, tmp_path):
+    result, record = play(runner, tmp_path, IRAQ, "1\n")
+    assert result.exit_code == 0
+    both = runner.invoke(
+        app, ["run", str(IRAQ), "--policy", "expanded", "--policy-file", str(record)]
+    )
+    assert both.exit_code == 1
+    assert "give either --policy or --policy-file, not both" in both.output
+
+
+def test_unknown_starting_policy_refused(runner, tmp_path):
+    result, _ = play(runner, tmp_path, IRAQ, "1\n", "--policy", "bold")
+    assert result.exit_code == 1
+    assert "no policy 'bold' in scenario 'iraq_training_mission'" in result.output
+
+
+def test_hash_mismatch_warns(runner, tmp_path):
+    result, record = play(runner, tmp_path, IRAQ, "1\n")
+    assert result.exit_code == 0
+    record.write_text(record.read_text().replace("scenario_hash: ", "scenario_hash: 0000"))
+    again = runner.invoke(app, ["play", str(IRAQ), "--answers", str(record), "--replications", "3"])
+    assert again.exit_code == 0, again.output
+    assert "recorded on another version of scenario 'iraq_training_mission'" in again.output
+
+
+# --------------------------------------------------------------------------- pacing
+
+
+def test_pace_shows_the_months_passing(runner, tmp_path, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(play_ui.time, "sleep", slept.append)
+    result, _ = play(runner, tmp_path, FIXTURE, "1\n1\n1\n", "--pace", "0.25")
+    assert result.exit_code == 0, result.output
+    months = [int(m) for m in re.findall(r"^\s+month\s+(\d+)\s+stability", result.output, re.M)]
+    # months 1-3 before the first decision, 5-11, 13-19, then 21-36 after the last one
+    assert months == [*range(1, 4), *range(5, 12), *range(13, 20), *range(21, 37)]
+    assert slept == [0.25] * len(months)
+
+
+def test_no_pace_by_default(runner, tmp_path):
+    result, _ = play(runner, tmp_path, FIXTURE, "1\n1\n1\n")
+    assert result.exit_code == 0
+    assert not re.search(r"^\s+month\s+\d+\s+stability", result.output, re.M)
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def test_resume_continues_a_saved_session(runner, tmp_path):
+    first, record = play(runner, tmp_path, FIXTURE, "2\n", "--team", "Gold", "--seed", "9")
+    assert first.exit_code == 0, first.output
+    assert f"continue it with: ttx play {FIXTURE} --resume {record}" in first.output
+    result = runner.invoke(
+        app,
+        ["play", str(FIXTURE), "--resume", str(record), "--replications", "4"],
+        input="deploy\naccept\n",
+    )
+    out = result.output
+    assert result.exit_code == 0, out
+    assert "Resuming after 1 recorded decision(s)." in out
+    assert "Team Gold · seed 9" in out
+    assert "Decision 1 ·" not in out
+    assert "Decision 2 · month 12" in out
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert (pf.team, pf.seed, pf.policy.extends) == ("Gold", 9, "steady")
+    assert [(r.inject, r.option) for r in pf.recorded] == [
+        ("first_call", "hold_back"),
+        ("second_call", "deploy"),
+        ("third_call", "accept"),
+    ]
+    assert (tmp_path / "team.debrief.html").exists()
+    # the same answers played in one go give the same run
+    scenario = load_scenario(FIXTURE)
+    game = Game(scenario, compile_plan(scenario), replication_seed(9, 0))
+    whole = Session(game, [(r.inject, r.option) for r in pf.recorded]).state
+    assert isinstance(whole, Outcome)
+    np.testing.assert_array_equal(whole.result.series, replay(scenario, pf, 9).result.series)
+
+
+def test_resume_can_go_back_past_the_saved_answers(runner, tmp_path):
+    first, record = play(runner, tmp_path, FIXTURE, "2\n")
+    assert first.exit_code == 0, first.output
+    result = runner.invoke(app, ["play", str(FIXTURE), "--resume", str(record)], input="back\n1\n")
+    assert result.exit_code == 0, result.output
+    assert "Undid the last decision; back to it." in result.output
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert [(r.inject, r.option) for r in pf.recorded] == [("first_call", "train_more")]
+
+
+def test_resume_refuses_answers_out_of_order(runner, tmp_path):
+    path = _answers(
+        tmp_path,
+        "scenario: three_decisions\nseed: 7\npolicy: {id: t, extends: steady}\n"
+        "recorded:\n  - {inject: second_call, option: deploy}\n",
+    )
+    result = runner.invoke(app, ["play", str(FIXTURE), "--resume", str(path)], input="1\n")
+    assert result.exit_code == 1
+    assert (
+        "the recorded decisions do not follow this run (answer 1 is for inject 'second_call' "
+        "but the run reached 'first_call')" in result.output
+    )
+
+
+def test_resume_keeps_its_seed(runner, tmp_path):
+    first, record = play(runner, tmp_path, FIXTURE, "2\n", "--seed", "9")
+    assert first.exit_code == 0
+    result = runner.invoke(
+        app, ["play", str(FIXTURE), "--resume", str(record), "--seed", "10"], input="1\n"
+    )
+    assert result.exit_code == 1
+    assert "was recorded with seed 9; a resumed session keeps its seed" in result.output

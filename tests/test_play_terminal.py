@@ -1,0 +1,131 @@
+"""``ttx play`` in a real terminal: tmux (screen contents) and pexpect (Ctrl-C).
+
+Both start ``ttx`` from this interpreter's environment. tmux runs on a
+private socket whose server the test kills at the end, so no other tmux
+session is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sim.loader import load_policy_file, load_scenario
+
+FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
+TTX = Path(sys.executable).with_name("ttx")
+
+
+def _wait(check: Callable[[], str], needle: str, timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = check()
+        if needle in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{needle!r} did not appear on the screen:\n{screen}")
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_play_in_tmux(tmp_path):
+    socket = f"ttx-play-test-{os.getpid()}"
+    record = tmp_path / "red.answers.yaml"
+    command = (
+        f"cd {tmp_path} && {TTX} play {FIXTURE} --team Red --record {record} "
+        "--replications 4; echo EXIT=$?; sleep 60"
+    )
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", "play", "-S", "-200")
+
+    env = {**os.environ, "TERM": "xterm-256color"}
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "play",
+            "-x",
+            "100",
+            "-y",
+            "50",
+            command,
+        ],
+        check=True,
+        env=env,
+    )
+    try:
+        first = _wait(screen, "Your decision (1-2, id, or help):")
+        assert "Decision 1 · month 4" in first
+        assert "Jordan asks for more courses" in first
+        assert "┃ partner" in first  # the rich table is drawn with box characters
+        assert "Jordan" in first
+        assert "1. Double the courses [train_more]" in first
+        tmux("send-keys", "-t", "play", "oops", "Enter")
+        _wait(screen, "'oops' is not an option or a command")
+        tmux("send-keys", "-t", "play", "2", "Enter")
+        second = _wait(screen, "Decision 2 · month 12")
+        assert "Partners (change since month 4)" in second
+        tmux("send-keys", "-t", "play", "back", "Enter")
+        _wait(screen, "Undid the last decision; back to it.")
+        for answer in ("1", "stay", "decline"):
+            tmux("send-keys", "-t", "play", answer, "Enter")
+            time.sleep(0.2)
+        end = _wait(screen, "EXIT=0", timeout=60)
+        assert "Debrief" in end
+        assert "this run was at the" in end
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert [(r.inject, r.option) for r in pf.recorded] == [
+        ("first_call", "train_more"),
+        ("second_call", "stay"),
+        ("third_call", "decline"),
+    ]
+    assert (tmp_path / "red.debrief.html").exists()
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    record = tmp_path / "blue.answers.yaml"
+    child = pexpect.spawn(
+        str(TTX),
+        ["play", str(FIXTURE), "--team", "Blue", "--record", str(record)],
+        cwd=str(tmp_path),
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(50, 100),
+    )
+    try:
+        child.expect_exact("Your decision (1-2, id, or help):")
+        child.sendline("hold_back")
+        child.expect_exact("Attack on a border post")
+        child.expect_exact("Your decision (1-3, id, or help):")
+        child.sendintr()
+        child.expect_exact("Stopped (interrupted) with 1 decision(s) taken")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")
+    pf = load_policy_file(record, load_scenario(FIXTURE))
+    assert [(r.inject, r.option, r.month) for r in pf.recorded] == [("first_call", "hold_back", 4)]
