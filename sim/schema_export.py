@@ -87,6 +87,38 @@ def _tagged_unions(node: Any) -> Any:
     return out
 
 
+def _id_keys(node: Any) -> Any:
+    """Make ``propertyNames`` carry the id pattern of ``dict[Id, ...]`` fields.
+
+    pydantic puts the key pattern only in ``patternProperties``, which lets a
+    key that is not an id through silently; an editor should flag it.
+    """
+    if isinstance(node, list):
+        return [_id_keys(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _id_keys(v) for k, v in node.items()}
+    patterns = out.get("patternProperties")
+    names = out.get("propertyNames")
+    if isinstance(patterns, dict) and len(patterns) == 1 and isinstance(names, dict):
+        names.setdefault("pattern", next(iter(patterns)))
+    return out
+
+
+def _factory_defaults(defs: dict[str, Any]) -> None:
+    """Show the empty defaults of list and mapping fields (pydantic leaves them out)."""
+    import sim.params
+    import sim.schema
+
+    for name, definition in defs.items():
+        model = getattr(sim.schema, name, None) or getattr(sim.params, name, None)
+        fields = getattr(model, "model_fields", {})
+        for field_name, info in fields.items():
+            prop = definition.get("properties", {}).get(field_name)
+            if prop is not None and info.default_factory in (list, dict):
+                prop.setdefault("default", info.default_factory())
+
+
 def _wrap(schema: dict[str, Any], schema_id: str, title: str) -> dict[str, Any]:
     head = {"$schema": DIALECT, "$id": schema_id, "title": title}
     return {**head, **{k: v for k, v in schema.items() if k != "title"}}
@@ -96,7 +128,11 @@ def scenario_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file."""
     schema = Scenario.model_json_schema(mode="validation")
     _add_rules(schema["$defs"])
-    schema = _tagged_unions(schema)
+    _factory_defaults(schema["$defs"])
+    for name, info in Scenario.model_fields.items():
+        if info.default_factory in (list, dict):
+            schema["properties"][name].setdefault("default", info.default_factory())
+    schema = _id_keys(_tagged_unions(schema))
     schema["description"] = (
         "A ttx tabletop-exercise scenario. Numbers are illustrative training "
         "parameters, not forecasts. See scenarios/README.md for the authoring guide."
@@ -107,6 +143,8 @@ def scenario_schema() -> dict[str, Any]:
 def policy_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a policy file (team policy or recorded play)."""
     schema = PolicyFile.model_json_schema(mode="validation")
+    _factory_defaults(schema["$defs"])
+    schema = _id_keys(schema)
     return _wrap(schema, POLICY_ID, "ttx policy file")
 
 

@@ -90,6 +90,7 @@ def _iraq() -> dict[str, Any]:
         (lambda d: d["partners"][0]["priorities"].update(piracy=1), "'piracy' is not one of"),
         (lambda d: d.update(model={"threats": {"piracy": {}}}), "'piracy' is not one of"),
         (lambda d: d.pop("partners"), "'partners' is a required property"),
+        (lambda d: d["policies"][0]["levers"].update({"NTM-I": 1}), "'NTM-I' does not match"),
     ],
 )
 def test_broken_scenario_fails_exported_schema(
