@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.loader import load_scenario
+from sim.errors import InputError
+from sim.loader import load_scenario, scenario_from_source
 from sim.schema_export import dumps_schema, policy_schema, scenario_schema
-from sim.yamlsrc import read_source
+from sim.yamlsrc import Source, format_loc, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -127,3 +129,104 @@ def test_cli_schema_rejects_two_kinds() -> None:
     result = CliRunner().invoke(app, ["schema", "--policy", "--report"])
     assert result.exit_code == 1
     assert "choose one of --policy and --report" in result.stderr
+
+
+# --------------------------------------------------------------------------- differential
+
+
+def _paths(node: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    out = [loc]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*loc, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _paths(value, (*loc, i))
+    return out
+
+
+# JSON-typed replacement values of the same type as the value they replace, so
+# that many variants stay loader-valid. Not booleans or numeric strings: the
+# loader's lax pydantic mode turns `yes` and "0.5" into numbers, which the
+# (stricter) schema rejects; see test_loader_is_laxer_than_the_schema_on_types.
+NUMBERS = [-1, 0, 0.04, 2, 241, None]
+TEXTS = ["x", "iraq", "", None]
+DELETE = object()
+
+
+def _variants(base: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every single mutation: delete any key or item, or change any number or text.
+
+    Items of a list share one schema, so a field is mutated in its first
+    occurrence only (``threats[*].rate`` once, not once per threat).
+    """
+    seen: set[tuple[str | int, ...]] = set()
+    for loc in _paths(base):
+        shape = tuple("*" if isinstance(part, int) else part for part in loc)
+        if not loc or (shape in seen and not isinstance(loc[-1], int)):
+            continue
+        seen.add(shape)
+        node: Any = base
+        for part in loc:
+            node = node[part]
+        yield loc, DELETE
+        if isinstance(node, int | float) and not isinstance(node, bool):
+            yield from ((loc, v) for v in NUMBERS)
+        elif isinstance(node, str):
+            yield from ((loc, v) for v in TEXTS)
+        elif isinstance(node, list):
+            yield from ((loc, v) for v in ([], node[:1]))
+
+
+def _mutated(base: dict[str, Any], loc: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(base)
+    parent: Any = data
+    for part in loc[:-1]:
+        parent = parent[part]
+    if value is DELETE:
+        del parent[loc[-1]]
+    else:
+        parent[loc[-1]] = value
+    return data
+
+
+def _loader_accepts(data: dict[str, Any]) -> bool:
+    try:
+        scenario_from_source(Source("variant", data))
+    except InputError:
+        return False
+    return True
+
+
+def test_schema_accepts_whatever_the_loader_accepts(validator: Draft202012Validator) -> None:
+    """Differential check over every single mutation of a shipped scenario.
+
+    Whatever ttx accepts, the schema must accept too (an editor must never
+    flag a valid scenario). The reverse is not required: cross-references
+    (unknown ids) are beyond a JSON Schema.
+    """
+    base = _iraq()
+    accepted = rejected = 0
+    for loc, value in _variants(base):
+        data = _mutated(base, loc, value)
+        if not _loader_accepts(data):
+            rejected += 1
+            continue
+        accepted += 1
+        if not validator.is_valid(data):
+            shown = "delete" if value is DELETE else repr(value)
+            raise AssertionError(f"{format_loc(loc)} <- {shown}: {_errors(validator, data)}")
+    assert accepted > 50 and rejected > 50  # both sides were really exercised
+
+
+def test_loader_is_laxer_than_the_schema_on_types(validator: Draft202012Validator) -> None:
+    """Known gap: pydantic's lax mode coerces `yes` and "0.5" to numbers; the schema does not.
+
+    The schema is the stricter (and intended) reading; an editor flags these.
+    """
+    from sim.loader import loads_scenario
+
+    data = _iraq()
+    data["partners"][0]["capacity"] = "0.5"
+    assert loads_scenario(json.dumps(data)).partners[0].capacity == 0.5
+    assert _errors(validator, data) == ["$.partners[0].capacity: '0.5' is not of type 'number'"]
