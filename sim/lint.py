@@ -26,7 +26,7 @@ from sim.yamlsrc import Loc, Source
 TRIAL_REPLICATIONS = 10
 TRIAL_SEED = 12345
 
-Warning_ = tuple[Loc, str]
+Finding = tuple[Loc, str]
 
 
 def lint(
@@ -54,7 +54,7 @@ def lint(
     return sorted(source.problem(loc, msg, level="warning") for loc, msg in found)
 
 
-def _static(s: Scenario) -> Iterator[Warning_]:
+def _static(s: Scenario) -> Iterator[Finding]:
     yield from _timing(s)
     yield from _conditions(s)
     yield from _policies(s)
@@ -62,7 +62,7 @@ def _static(s: Scenario) -> Iterator[Warning_]:
     yield from _untouched(s)
 
 
-def _timing(s: Scenario) -> Iterator[Warning_]:
+def _timing(s: Scenario) -> Iterator[Finding]:
     h = s.horizon
     for i, inj in enumerate(s.injects):
         if inj.at is not None and inj.at > h:
@@ -134,7 +134,7 @@ def _ranges(root: ex.Node, s: Scenario, dom: Domain) -> str:
     return "; ".join(seen.values())
 
 
-def _conditions(s: Scenario) -> Iterator[Warning_]:
+def _conditions(s: Scenario) -> Iterator[Finding]:
     symbols = symbols_of(s)
     dom = Domain(s.horizon)
     # (where, condition, what "never holds" means, what "always holds" means)
@@ -172,7 +172,7 @@ def _conditions(s: Scenario) -> Iterator[Warning_]:
             yield (loc, f"condition '{text}' always holds, so {always}")
 
 
-def _policies(s: Scenario) -> Iterator[Warning_]:
+def _policies(s: Scenario) -> Iterator[Finding]:
     for i, pol in enumerate(s.policies):
         if not (pol.levers or pol.decisions or pol.rules or pol.extends):
             yield (
@@ -182,7 +182,7 @@ def _policies(s: Scenario) -> Iterator[Warning_]:
             )
 
 
-def _initiatives_and_threats(s: Scenario) -> Iterator[Warning_]:
+def _initiatives_and_threats(s: Scenario) -> Iterator[Finding]:
     for i, ini in enumerate(s.initiatives):
         if not ini.partners:
             yield (
@@ -205,7 +205,7 @@ def _effects(s: Scenario) -> Iterator[Effect]:
                 yield from option.effects
 
 
-def _untouched(s: Scenario) -> Iterator[Warning_]:
+def _untouched(s: Scenario) -> Iterator[Finding]:
     touched: set[str] = set()
     for threat in s.threats:
         touched.update(threat.targets)
@@ -237,7 +237,7 @@ def _untouched(s: Scenario) -> Iterator[Warning_]:
             )
 
 
-def _never_met(s: Scenario, replications: int, seed: int) -> list[Warning_]:
+def _never_met(s: Scenario, replications: int, seed: int) -> list[Finding]:
     """Objectives that no policy meets in any replication of a short trial run."""
     if not s.objectives:
         return []

@@ -113,3 +113,10 @@ def test_reference_covers_every_field() -> None:
     for model in models:
         for name in model.model_fields:
             assert f"| `{name}` |" in reference, f"{model.__name__}.{name} missing"
+
+
+def test_walkthrough_cites_real_sections() -> None:
+    source = GUIDE.parent.parent / "docs" / "source" / "nato-middle-east-security.txt"
+    headings = {line.strip() for line in source.read_text("utf-8").splitlines()}
+    for section in walkthrough().sources:
+        assert section in headings, section

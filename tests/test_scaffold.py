@@ -35,6 +35,9 @@ def test_template_is_lint_clean_even_strict() -> None:
     scenario, source = load_scenario_with_source(path)
     assert lint(scenario, source, trial=True) == []
     assert template_text() == path.read_text("utf-8")
+    doc = ROOT / "docs" / "source" / "nato-middle-east-security.txt"
+    headings = {line.strip() for line in doc.read_text("utf-8").splitlines()}
+    assert set(scenario.sources) <= headings
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
