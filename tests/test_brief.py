@@ -17,7 +17,7 @@ from sim.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
+NUMBER = re.compile(r"\d*\.\d+|\d+")  # 0.25, .25 and 25
 
 
 class _Text(HTMLParser):
