@@ -92,22 +92,40 @@ def list_(
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Also run a short trial simulation for the objective lint, and fail on "
+            "warnings as well as errors."
+        ),
+    ] = False,
 ) -> None:
-    """Check scenario files; print every problem as FILE:LINE:COL: path: message."""
-    from sim.loader import load_scenario
+    """Check scenario files; print every problem as FILE:LINE:COL: path: message.
+
+    Warnings (legal but almost surely a mistake) are printed too; they fail
+    the check only with --strict.
+    """
+    from sim.lint import lint
+    from sim.loader import load_scenario_with_source
 
     failed = False
     for path in files:
         try:
-            s = load_scenario(path)
+            s, source = load_scenario_with_source(path)
         except InputError as exc:
             failed = True
             for problem in exc.problems:
                 _err(str(problem))
             continue
+        warnings = lint(s, source, trial=strict)
+        for problem in warnings:
+            _err(str(problem))
+        failed = failed or (strict and bool(warnings))
+        note = f", {len(warnings)} warning(s)" if warnings else ""
         typer.echo(
-            f"{path}: ok ({s.id}: {len(s.policies)} policies, {len(s.injects)} "
-            f"injects, {len(s.objectives)} objectives)"
+            f"{path}: {'ok' if not (strict and warnings) else 'failed (--strict)'} "
+            f"({s.id}: {len(s.policies)} policies, {len(s.injects)} "
+            f"injects, {len(s.objectives)} objectives{note})"
         )
     if failed:
         raise typer.Exit(EXIT_ERROR)
@@ -267,6 +285,85 @@ def play(
         typer.echo("wrote " + ", ".join(written))
         if ended.how == "interrupted":
             raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a generated file atomically; an unwritable path is a user error."""
+    from sim.report.files import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise TtxError(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path}")
+
+
+@app.command("schema")
+def schema_(
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    policy: Annotated[bool, typer.Option("--policy", help="The policy-file schema.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="The run-report schema.")] = False,
+) -> None:
+    """Write the JSON Schema of scenario files (or policy files, or run reports) for editors."""
+    with user_errors():
+        from sim.schema_export import (
+            SchemaUnavailable,
+            dumps_schema,
+            policy_schema,
+            report_schema_json,
+            scenario_schema,
+        )
+
+        if policy and report:
+            raise TtxError("choose one of --policy and --report")
+        try:
+            schema = (
+                report_schema_json() if report else policy_schema() if policy else scenario_schema()
+            )
+        except SchemaUnavailable as exc:
+            raise TtxError(str(exc)) from None
+        text = dumps_schema(schema)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_text(out, text)
+
+
+@app.command("new")
+def new(
+    name: Annotated[str, typer.Argument(help="Id of the new scenario (also its file name).")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Copy this scenario (a file or a shipped scenario id)."),
+    ] = None,
+    directory: Annotated[Path, typer.Option("--dir", help="Folder to write into.")] = Path(),
+) -> None:
+    """Write a new, commented, valid scenario NAME.yaml to start from; never overwrites."""
+    with user_errors():
+        from sim.scaffold import new_scenario
+
+        path = new_scenario(name, directory, from_)
+        typer.echo(f"wrote {path}; check it with: ttx validate {path}")
+
+
+@app.command("brief")
+def brief(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Write the participants' situation manual: the scenario without its hidden effects."""
+    with user_errors():
+        from sim.brief import render
+        from sim.loader import load_scenario
+
+        if format_ not in ("md", "html"):
+            raise TtxError(f"unknown format '{format_}'; expected md or html")
+        text = render(load_scenario(file), format_)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_text(out, text)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -185,6 +185,16 @@ def load_scenario(path: str | Path) -> Scenario:
     return scenario_from_source(read_source(path))
 
 
+def load_scenario_with_source(path: str | Path) -> tuple[Scenario, Source]:
+    """Load a scenario file and keep its parsed source, for tools that report positions.
+
+    The lints (:mod:`sim.lint`) need the line and column of every value to
+    point their warnings at the text the author wrote.
+    """
+    source = read_source(path)
+    return scenario_from_source(source), source
+
+
 def loads_scenario(text: str, file: str = "<string>") -> Scenario:
     """Load a scenario from YAML text (for tests and tools)."""
     return scenario_from_source(parse_text(text, file))
