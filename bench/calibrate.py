@@ -38,6 +38,11 @@ HEADLINE = {
 }
 
 
+def extra(kpi: str) -> bool:
+    """Further KPIs shown (not judged): per-partner finals, tensions, harmful-looking counts."""
+    return ".final_" in kpi or kpi.endswith(".succeeded")
+
+
 def per_replication(path: str, n: int) -> tuple[dict[str, dict[str, np.ndarray]], list[str]]:
     """Values of each headline KPI and objective per policy, one per seed."""
     scenario = load_scenario(path)
@@ -46,7 +51,8 @@ def per_replication(path: str, n: int) -> tuple[dict[str, dict[str, np.ndarray]]
     for policy in scenario.policies:
         plan = compile_plan(scenario, policy.id)
         results = [simulate(plan, s) for s in seeds]
-        values = {k: np.array([r.kpis[k] for r in results]) for k in HEADLINE}
+        names = [*HEADLINE, *(k for k in results[0].kpis if k not in HEADLINE and extra(k))]
+        values = {k: np.array([r.kpis[k] for r in results]) for k in names}
         for obj in scenario.objectives:
             values[f"obj:{obj.id}"] = np.array([float(r.objectives[obj.id]) for r in results])
         out[policy.id] = values
@@ -68,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for a, b in itertools.combinations(policies, 2):
         a_wins, b_wins, sig = [], [], []
-        for m in metrics:
+        for m in (m for m in metrics if m in HEADLINE or m.startswith("obj:")):
             direction = HEADLINE.get(m, +1)
             d = paired_difference(values[a][m], values[b][m])
             if d.significant:
