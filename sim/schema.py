@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from sim.params import ModelParameters
 
@@ -63,6 +63,10 @@ class ThreatKind(StrEnum):
     proliferation = "proliferation"
 
 
+# Threat kinds are written as text in YAML: accept the text in strict models.
+Kind = Annotated[ThreatKind, Strict(False)]
+
+
 class InitiativeKind(StrEnum):
     """The alliance's instruments named in the source document."""
 
@@ -81,7 +85,9 @@ PARTNER_VARS = ("capacity", "trust", "cooperation", "stability", "resilience")
 class Frozen(BaseModel):
     """Base of every scenario model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # strict: a YAML 'yes' or a quoted "0.5" is an error, not silently a number;
+    # the exported JSON Schema says the same, so editor and loader agree.
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
 
 
 # --------------------------------------------------------------------------- actors
@@ -126,7 +132,7 @@ class Partner(Frozen):
         description="Level trust relaxes toward without engagement (0-1); "
         "defaults to the initial trust.",
     )
-    priorities: dict[ThreatKind, Annotated[float, Field(ge=0, le=100)]] = Field(
+    priorities: dict[Kind, Annotated[float, Field(ge=0, le=100)]] = Field(
         default_factory=dict,
         description="The partner's own security agenda: relative weights over threat "
         "kinds (normalised). Empty means equal weights.",
@@ -185,7 +191,7 @@ class Threat(Frozen):
     """A stochastic threat source: Poisson arrivals against each target partner."""
 
     id: Id
-    kind: ThreatKind = Field(description="Threat kind; sets how incidents are resolved.")
+    kind: Kind = Field(description="Threat kind; sets how incidents are resolved.")
     name: Name | None = Field(None, description="Display name.")
     targets: Annotated[list[Id], Field(min_length=1)] = Field(
         description="Partner ids this threat strikes."

@@ -147,8 +147,7 @@ def _paths(node: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, 
 
 # JSON-typed replacement values of the same type as the value they replace, so
 # that many variants stay loader-valid. Not booleans or numeric strings: the
-# loader's lax pydantic mode turns `yes` and "0.5" into numbers, which the
-# (stricter) schema rejects; see test_loader_is_laxer_than_the_schema_on_types.
+# schema and the strict loader both reject them (test_loader_and_schema_agree_on_types).
 NUMBERS = [-1, 0, 0.04, 2, 241, None]
 TEXTS = ["x", "iraq", "", None]
 DELETE = object()
@@ -219,14 +218,18 @@ def test_schema_accepts_whatever_the_loader_accepts(validator: Draft202012Valida
     assert accepted > 50 and rejected > 50  # both sides were really exercised
 
 
-def test_loader_is_laxer_than_the_schema_on_types(validator: Draft202012Validator) -> None:
-    """Known gap: pydantic's lax mode coerces `yes` and "0.5" to numbers; the schema does not.
-
-    The schema is the stricter (and intended) reading; an editor flags these.
-    """
+@pytest.mark.parametrize("value", ["0.5", True])
+def test_loader_and_schema_agree_on_types(validator: Draft202012Validator, value: Any) -> None:
+    """A quoted number or a YAML 'yes' is not a number, for the loader as for editors."""
+    from sim.errors import InputError
     from sim.loader import loads_scenario
 
     data = _iraq()
-    data["partners"][0]["capacity"] = "0.5"
-    assert loads_scenario(json.dumps(data)).partners[0].capacity == 0.5
-    assert _errors(validator, data) == ["$.partners[0].capacity: '0.5' is not of type 'number'"]
+    data["partners"][0]["capacity"] = value
+    with pytest.raises(
+        InputError, match=r"partners\[0\]\.capacity: input should be a valid number"
+    ):
+        loads_scenario(json.dumps(data))
+    assert _errors(validator, data) == [
+        f"$.partners[0].capacity: {value!r} is not of type 'number'"
+    ]
