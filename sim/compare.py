@@ -197,21 +197,32 @@ def _advice(
     unreachable = sorted(
         {k for name, _ in runs for k in focus if per_run[name][k]["replications_needed"] is None}
     )
-    current = max(r["results"]["replications"] for _, r in runs)
-    recommended = max(needed, default=current)
-    met = sum(per_run[name][k]["meets"] for name, _ in runs for k in focus)
-    total = len(runs) * len(focus)
+    counts = sorted({r["results"]["replications"] for _, r in runs})
+    have = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+    reachable = [
+        (name, k)
+        for name, _ in runs
+        for k in focus
+        if per_run[name][k]["replications_needed"] is not None
+    ]
+    met = sum(per_run[name][k]["meets"] for name, k in reachable)
+    recommended = max(needed, default=counts[-1])
     pct = f"±{precision * 100:g}%"
-    if recommended <= current:
+    if counts[0] < 2:
         sentence = (
-            f"All {total} headline estimates are within {pct} of their mean "
-            f"(95% CI) with {current} replications."
+            "Precision cannot be estimated from a single replication: run at least 2 "
+            "(a few dozen in practice) to get confidence intervals."
+        )
+    elif met == len(reachable):
+        sentence = (
+            f"All {len(reachable)} headline estimates are within {pct} of their mean "
+            f"(95% CI) with {have} replications."
         )
     else:
         sentence = (
-            f"With {current} replications, {met} of {total} headline estimates are within "
-            f"{pct} of their mean (95% CI); about {recommended} replications per run would "
-            "bring them all there."
+            f"With {have} replications, {met} of {len(reachable)} headline estimates are "
+            f"within {pct} of their mean (95% CI); about {recommended} replications per run "
+            "would bring them all there."
         )
     if unreachable:
         sentence += (

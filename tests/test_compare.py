@@ -356,3 +356,25 @@ def test_sweep_with_unknown_policy_fails_cleanly(tmp_path: Path) -> None:
         "error: unknown policy bold in scenario 'iraq_training_mission'; "
         "it has: supportive, expanded\n"
     )
+
+
+def test_advice_sentences(swept: Path) -> None:
+    reports = load_runs([swept / "supportive" / "report.json", swept / "expanded" / "report.json"])
+    loose = compare(reports, precision=10.0)["results"]["advice"]
+    assert loose["sentence"] == (
+        "All 14 headline estimates are within ±1000% of their mean (95% CI) with 30 replications."
+    )
+    assert loose["recommended"] == 30
+    one = json.loads(json.dumps(reports[1]))
+    one["results"]["replications"] = 1
+    for k in one["results"]["kpis"].values():
+        k["values"] = k["values"][:1]
+    for o in one["results"]["objectives"].values():
+        o["values"] = o["values"][:1]
+    single = compare([reports[0], one])["results"]
+    assert single["advice"]["sentence"].startswith(
+        "Precision cannot be estimated from a single replication"
+    )
+    diff = single["kpis"]["final_trust"]["differences"]["expanded"]
+    assert diff["available"] is False
+    assert "need at least 2 values" in diff["note"]
