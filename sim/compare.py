@@ -72,8 +72,36 @@ def load_runs(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
         missing = [k for k in _RUN_KEYS if not isinstance(results, dict) or k not in results]
         if missing:
             raise ReportError(f"{path}: not a ttx run report (results lack {', '.join(missing)})")
+        problem = _shape_problem(results)
+        if problem:
+            raise ReportError(f"{path}: damaged run report ({problem})")
         reports.append(report)
     return reports
+
+
+def _shape_problem(results: dict[str, Any]) -> str:
+    """What is wrong with the parts of a run report a comparison reads ("" if nothing).
+
+    A light check so a hand-edited or truncated file gives a message instead
+    of a traceback; the full contract is the JSON Schema in ``sim.report.schema``.
+    """
+    sc, pol = results["scenario"], results["policy"]
+    if not (isinstance(sc, dict) and isinstance(sc.get("id"), str) and "title" in sc):
+        return "results.scenario needs an id and a title"
+    if not (isinstance(pol, dict) and isinstance(pol.get("id"), str) and "title" in pol):
+        return "results.policy needs an id and a title"
+    n = results["replications"]
+    if not isinstance(n, int) or not isinstance(results["seed"], int):
+        return "results.seed and results.replications must be integers"
+    for part in ("kpis", "objectives"):
+        entries = results[part]
+        if not isinstance(entries, dict):
+            return f"results.{part} must be an object"
+        for name, entry in entries.items():
+            values = entry.get("values") if isinstance(entry, dict) else None
+            if not isinstance(values, list) or len(values) != n:
+                return f"results.{part}.{name}.values must list one value per replication ({n})"
+    return ""
 
 
 def _names(reports: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:

@@ -189,6 +189,13 @@ def test_reports_of_different_scenarios_are_refused(swept: Path, tmp_path: Path)
             '{"schema_version": 1, "kind": "run", "results": {"seed": 1}}',
             "not a ttx run report (results lack scenario, policy, replications, kpis, objectives)",
         ),
+        (
+            '{"schema_version": 1, "kind": "run", "results": {"seed": 1, "replications": 2,'
+            ' "scenario": {"id": "iraq_training_mission", "title": "t"},'
+            ' "policy": {"id": "p", "title": "P"}, "objectives": {},'
+            ' "kpis": {"cost": {"mean": 1, "values": [1]}}}}',
+            "damaged run report (results.kpis.cost.values must list one value per replication (2))",
+        ),
     ],
 )
 def test_a_file_that_is_not_a_report_fails_cleanly(
