@@ -274,13 +274,14 @@ def _ranking(
     results0: dict[str, Any],
 ) -> dict[str, Any]:
     lower = lower_is_better(kpi)
-    means = {name: r["results"]["kpis"][kpi]["mean"] for name, r in runs}
-    order = sorted(means, key=lambda n: means[n], reverse=not lower)
+    summaries = {name: summarize(r["results"]["kpis"][kpi]["values"], LEVEL) for name, r in runs}
+    # sorted() is stable: tied means keep the order the runs were given in.
+    order = sorted(summaries, key=lambda n: summaries[n].mean, reverse=not lower)
     by_name = dict(runs)
     leader = order[0]
     entries = []
     for rank, name in enumerate(order, 1):
-        s = summarize(by_name[name]["results"]["kpis"][kpi]["values"], LEVEL)
+        s = summaries[name]
         entry: dict[str, Any] = {
             "rank": rank,
             "name": name,
