@@ -366,6 +366,147 @@ def brief(
             _write_text(out, text)
 
 
+# --- sweep, compare, report (issue 4) --------------------------------------
+
+
+def _echo_sentences(comparison: dict[str, Any]) -> None:
+    from sim.compare import headline_sentences
+
+    for line in headline_sentences(comparison):
+        typer.echo(f"- {line}")
+    typer.echo(comparison["results"]["advice"]["sentence"])
+
+
+@app.command("sweep")
+def sweep_(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    policies: Annotated[
+        str, typer.Option(help="Comma-separated policy ids, or 'all'; the first is the baseline.")
+    ] = "all",
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications per policy.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Run seed shared by all policies.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (
+        "md,html"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bars or summary.")] = False,
+) -> None:
+    """Run several policies on the same seeds and compare them (common random numbers)."""
+    with user_errors():
+        from sim.compare import compare
+        from sim.loader import load_scenario, scenario_hash
+        from sim.progress import progress_bar
+        from sim.report.files import check_writable
+        from sim.report.outputs import (
+            comparison_paths,
+            parse_formats,
+            run_paths,
+            write_comparison,
+            write_run,
+        )
+        from sim.sweep import resolve_policies, sweep
+
+        formats = parse_formats(format)
+        scenario = load_scenario(file)
+        ids = resolve_policies(scenario, policies)
+        n = scenario.replications if replications is None else replications
+        run_seed = scenario.seed if seed is None else seed
+        target = out or Path("runs") / f"{scenario.id}-sweep-s{run_seed}"
+        paths = [p for pid in ids for p in run_paths(target / pid, formats)]
+        check_writable([*paths, *comparison_paths(target, formats)], force)
+        reports = sweep(
+            scenario,
+            ids,
+            replications=n,
+            seed=run_seed,
+            scenario_hash=scenario_hash(file),
+            scenario_file=str(file),
+            make_progress=lambda label, total: progress_bar(label, total, quiet),
+        )
+        comparison = compare(
+            list(reports.values()),
+            sources=[str(target / pid / "report.json") for pid in ids],
+            command=f"ttx sweep {file} --policies {','.join(ids)} --replications {n} "
+            f"--seed {run_seed}",
+        )
+        for pid, report in reports.items():
+            write_run(report, target / pid, formats)
+        write_comparison(comparison, list(reports.values()), target, formats)
+        if not quiet:
+            _echo_sentences(comparison)
+        typer.echo(f"wrote {len(ids)} run reports and the comparison to {target}")
+
+
+@app.command("compare")
+def compare_(
+    reports: Annotated[list[Path], typer.Argument(help="Run report files (report.json).")],
+    baseline: Annotated[
+        str | None, typer.Option(help="Run to compare against (policy id; default: the first).")
+    ] = None,
+    rank: Annotated[
+        str | None, typer.Option(help="KPI to rank runs by (default: final_stability).")
+    ] = None,
+    precision: Annotated[
+        float, typer.Option(help="Target relative CI half-width for replication advice.")
+    ] = 0.05,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (
+        "md,html"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+) -> None:
+    """Compare saved run reports: differences with CIs (paired where seeds match)."""
+    with user_errors():
+        from sim.compare import compare, load_runs
+        from sim.report.files import check_writable
+        from sim.report.outputs import comparison_paths, parse_formats, write_comparison
+
+        formats = parse_formats(format)
+        runs = load_runs(reports)
+        comparison = compare(
+            runs,
+            sources=[str(p) for p in reports],
+            baseline=baseline,
+            rank=rank,
+            precision=precision,
+            command="ttx compare " + " ".join(str(p) for p in reports),
+        )
+        sid = comparison["results"]["scenario"]["id"]
+        target = out or Path("runs") / f"{sid}-comparison"
+        check_writable(comparison_paths(target, formats), force)
+        write_comparison(comparison, runs, target, formats)
+        _echo_sentences(comparison)
+        typer.echo(f"wrote the comparison to {target}")
+
+
+@app.command("report")
+def report_(
+    file: Annotated[Path, typer.Argument(help="A report.json (run) or comparison.json.")],
+    format: Annotated[str, typer.Option("--format", help="md, html or csv.")] = "md",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output file (md, html) or folder (csv); default: next to FILE."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+) -> None:
+    """Re-render a saved report as Markdown, HTML, or CSV (series + per-replication KPIs)."""
+    with user_errors():
+        from sim.report.files import check_writable, load_report
+        from sim.report.outputs import parse_formats, rerender, rerender_paths
+
+        (fmt,) = parse_formats(format, ("md", "html", "csv"))[:1]
+        report = load_report(file)
+        paths = rerender_paths(file, fmt, out)
+        check_writable(paths, force)
+        rerender(report, file, fmt, paths)
+        typer.echo(f"wrote {' and '.join(str(p) for p in paths)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     command: Callable[..., Any] = typer.main.get_command(app)

@@ -1,0 +1,480 @@
+"""Put several run reports of one scenario side by side, with honest differences.
+
+For every KPI and objective the comparison gives each run's mean (or success
+probability) with a 95% interval and the difference to a baseline run with
+its interval. The method is chosen per pair and stated in the output:
+
+* **paired** when the two runs share scenario hash, seed and replication
+  count: replication ``k`` of both faced the same random shocks (common
+  random numbers), so the per-replication differences kept in the reports
+  are paired and most of the shared noise cancels;
+* **Welch** (KPIs) or **Newcombe** (objective success) otherwise, treating
+  the runs as independent samples.
+
+It also ranks the runs by a chosen KPI and advises how many replications
+would bring each KPI's confidence interval within a target relative
+precision. The output is a plain dict (the comparison report's ``results``),
+so Markdown, HTML and JSON renderers only read it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim import __version__
+from sim.errors import TtxError
+from sim.report.files import ReportError, load_report
+from sim.report.labels import HEADLINE, kpi_label
+from sim.stats import (
+    MAX_REPLICATIONS,
+    Difference,
+    describe_difference,
+    paired_difference,
+    paired_proportion_difference,
+    proportion_difference,
+    relative_half_width,
+    replications_needed,
+    summarize,
+    welch_difference,
+    wilson_interval,
+)
+
+#: Version of the comparison report layout (shares the run reports' numbering).
+COMPARISON_SCHEMA_VERSION = 1
+DEFAULT_RANK = "final_stability"
+DEFAULT_PRECISION = 0.05
+LEVEL = 0.95
+
+_RUN_KEYS = ("scenario", "policy", "seed", "replications", "kpis", "objectives")
+
+
+class CompareError(TtxError):
+    """Reports that cannot be compared (different scenarios, too few, bad options)."""
+
+
+def lower_is_better(kpi: str) -> bool:
+    """Whether a smaller value of ``kpi`` is the better outcome (cost, harm, tension)."""
+    return kpi in ("cost", "incidents.total", "incidents.harmful") or kpi.endswith(
+        (".succeeded", "_tension")
+    )
+
+
+def load_runs(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
+    """Load run reports, refusing anything that is not one (with the file named)."""
+    reports = []
+    for path in paths:
+        report = load_report(path, kind="run")
+        results = report["results"]
+        missing = [k for k in _RUN_KEYS if not isinstance(results, dict) or k not in results]
+        if missing:
+            raise ReportError(f"{path}: not a ttx run report (results lack {', '.join(missing)})")
+        problem = _shape_problem(results)
+        if problem:
+            raise ReportError(f"{path}: damaged run report ({problem})")
+        reports.append(report)
+    return reports
+
+
+def _shape_problem(results: dict[str, Any]) -> str:
+    """What is wrong with the parts of a run report a comparison reads ("" if nothing).
+
+    A light check so a hand-edited or truncated file gives a message instead
+    of a traceback; the full contract is the JSON Schema in ``sim.report.schema``.
+    """
+    sc, pol = results["scenario"], results["policy"]
+    if not (isinstance(sc, dict) and isinstance(sc.get("id"), str) and "title" in sc):
+        return "results.scenario needs an id and a title"
+    if not (isinstance(pol, dict) and isinstance(pol.get("id"), str) and "title" in pol):
+        return "results.policy needs an id and a title"
+    n = results["replications"]
+    if not isinstance(n, int) or not isinstance(results["seed"], int):
+        return "results.seed and results.replications must be integers"
+    for part in ("kpis", "objectives"):
+        entries = results[part]
+        if not isinstance(entries, dict):
+            return f"results.{part} must be an object"
+        for name, entry in entries.items():
+            values = entry.get("values") if isinstance(entry, dict) else None
+            if not isinstance(values, list) or len(values) != n:
+                return f"results.{part}.{name}.values must list one value per replication ({n})"
+    return ""
+
+
+def _names(reports: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Short unique names (policy id, then seed, then position) and display labels."""
+    pids = [r["results"]["policy"]["id"] for r in reports]
+    names = [
+        pid if pids.count(pid) == 1 else f"{pid}@seed{r['results']['seed']}"
+        for pid, r in zip(pids, reports, strict=True)
+    ]
+    names = [n if names.count(n) == 1 else f"{n}#{i + 1}" for i, n in enumerate(names)]
+    titles = [r["results"]["policy"]["title"] for r in reports]
+    labels = [
+        t if titles.count(t) == 1 and pids.count(pid) == 1 else f"{t} ({n})"
+        for t, pid, n in zip(titles, pids, names, strict=True)
+    ]
+    return names, labels
+
+
+def pairing(a: dict[str, Any], b: dict[str, Any]) -> tuple[bool, str]:
+    """Whether two runs' replications are paired seed by seed, and why (not)."""
+    ra, rb = a["results"], b["results"]
+    ha, hb = ra["scenario"].get("hash", ""), rb["scenario"].get("hash", "")
+    reasons = []
+    if not ha or not hb:
+        reasons.append("scenario hash not recorded")
+    elif ha != hb:
+        reasons.append("scenario files differ (hash)")
+    if ra["seed"] != rb["seed"]:
+        reasons.append(f"different seeds ({ra['seed']} vs {rb['seed']})")
+    if ra["replications"] != rb["replications"]:
+        reasons.append(
+            f"different replication counts ({ra['replications']} vs {rb['replications']})"
+        )
+    if ra.get("replication_indices") != rb.get("replication_indices"):
+        reasons.append("different replication subsets")
+    if reasons:
+        return False, "; ".join(reasons)
+    return True, "same scenario, seed and replications: common random numbers"
+
+
+def _check_compatible(reports: Sequence[dict[str, Any]], sources: Sequence[str]) -> None:
+    if len(reports) < 2:
+        raise CompareError(f"need at least two run reports to compare, got {len(reports)}")
+    first = reports[0]["results"]["scenario"]["id"]
+    for report, source in zip(reports[1:], sources[1:], strict=True):
+        other = report["results"]["scenario"]["id"]
+        if other != first:
+            raise CompareError(
+                "cannot compare runs of different scenarios: "
+                f"{sources[0]} is scenario '{first}' but {source} is scenario '{other}'"
+            )
+
+
+def _difference_entry(diff: Difference | None, sentence: str, note: str = "") -> dict[str, Any]:
+    if diff is None:
+        return {"available": False, "note": note}
+    return {"available": True, **diff.to_dict(), "sentence": sentence}
+
+
+def _kpi_difference(a: list[float], b: list[float], paired: bool) -> tuple[Difference | None, str]:
+    try:
+        return (paired_difference(a, b, LEVEL) if paired else welch_difference(a, b, LEVEL)), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _objective_difference(
+    a: list[int], b: list[int], paired: bool
+) -> tuple[Difference | None, str]:
+    try:
+        if paired:
+            return paired_proportion_difference(a, b, LEVEL), ""
+        return proportion_difference(sum(a), len(a), sum(b), len(b), LEVEL), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _ordered_kpis(reports: Sequence[dict[str, Any]]) -> list[str]:
+    common = set(reports[0]["results"]["kpis"])
+    for r in reports[1:]:
+        common &= set(r["results"]["kpis"])
+    head = [k for k in HEADLINE if k in common]
+    return head + sorted(common - set(head))
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def replication_advice(
+    values: Sequence[float], precision: float = DEFAULT_PRECISION
+) -> dict[str, Any]:
+    """Relative CI half-width of one KPI and the replications a target precision needs.
+
+    Returns ``relative_half_width`` (``None`` when it is unbounded: mean 0 or
+    a single run) and ``replications_needed`` (``None`` when no count can
+    reach it, e.g. a KPI whose mean is 0), plus ``meets`` the target.
+    """
+    rhw = relative_half_width(values, LEVEL)
+    needed = replications_needed(values, precision, LEVEL)
+    return {
+        "relative_half_width": _finite(rhw),
+        "replications_needed": None if needed >= MAX_REPLICATIONS else needed,
+        "meets": rhw <= precision,
+    }
+
+
+def _advice(
+    runs: list[tuple[str, dict[str, Any]]], kpis: list[str], focus: list[str], precision: float
+) -> dict[str, Any]:
+    per_run = {
+        name: {k: replication_advice(r["results"]["kpis"][k]["values"], precision) for k in kpis}
+        for name, r in runs
+    }
+    needed = [
+        per_run[name][k]["replications_needed"]
+        for name, _ in runs
+        for k in focus
+        if per_run[name][k]["replications_needed"] is not None
+    ]
+    unreachable = sorted(
+        {k for name, _ in runs for k in focus if per_run[name][k]["replications_needed"] is None}
+    )
+    counts = sorted({r["results"]["replications"] for _, r in runs})
+    have = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
+    reachable = [
+        (name, k)
+        for name, _ in runs
+        for k in focus
+        if per_run[name][k]["replications_needed"] is not None
+    ]
+    met = sum(per_run[name][k]["meets"] for name, k in reachable)
+    recommended = max(needed, default=counts[-1])
+    pct = f"±{precision * 100:g}%"
+    if counts[0] < 2:
+        sentence = (
+            "Precision cannot be estimated from a single replication: run at least 2 "
+            "(a few dozen in practice) to get confidence intervals."
+        )
+    elif met == len(reachable):
+        sentence = (
+            f"All {len(reachable)} headline estimates are within {pct} of their mean "
+            f"(95% CI) with {have} replications."
+        )
+    else:
+        sentence = (
+            f"With {have} replications, {met} of {len(reachable)} headline estimates are "
+            f"within {pct} of their mean (95% CI); about {recommended} replications per run "
+            "would bring them all there."
+        )
+    if unreachable:
+        sentence += (
+            f" Not reachable for {', '.join(unreachable)} (mean 0: report an absolute "
+            "interval instead)."
+        )
+    return {
+        "precision": precision,
+        "focus": focus,
+        "recommended": recommended,
+        "sentence": sentence,
+        "runs": per_run,
+    }
+
+
+def _ranking(
+    runs: list[tuple[str, dict[str, Any]]],
+    labels: dict[str, str],
+    kpi: str,
+    pairs: dict[tuple[str, str], bool],
+    results0: dict[str, Any],
+) -> dict[str, Any]:
+    lower = lower_is_better(kpi)
+    summaries = {name: summarize(r["results"]["kpis"][kpi]["values"], LEVEL) for name, r in runs}
+    # sorted() is stable: tied means keep the order the runs were given in.
+    order = sorted(summaries, key=lambda n: summaries[n].mean, reverse=not lower)
+    by_name = dict(runs)
+    leader = order[0]
+    entries = []
+    for rank, name in enumerate(order, 1):
+        s = summaries[name]
+        entry: dict[str, Any] = {
+            "rank": rank,
+            "name": name,
+            "label": labels[name],
+            "mean": s.mean,
+            "ci_low": s.ci_low,
+            "ci_high": s.ci_high,
+        }
+        if name != leader:
+            paired = pairs[(leader, name)]
+            diff, note = _kpi_difference(
+                by_name[leader]["results"]["kpis"][kpi]["values"],
+                by_name[name]["results"]["kpis"][kpi]["values"],
+                paired,
+            )
+            entry["vs_leader"] = _difference_entry(diff, "", note)
+        entries.append(entry)
+    return {
+        "kpi": kpi,
+        "label": kpi_label(kpi, results0),
+        "better": "lower" if lower else "higher",
+        "order": entries,
+    }
+
+
+def compare(
+    reports: Sequence[dict[str, Any]],
+    *,
+    sources: Sequence[str] | None = None,
+    baseline: str | None = None,
+    rank: str | None = None,
+    precision: float = DEFAULT_PRECISION,
+    command: str | None = None,
+) -> dict[str, Any]:
+    """Build a comparison report (``{schema_version, kind, results, meta}``).
+
+    Args:
+        reports: Run report dicts of one scenario (at least two).
+        sources: Where each report came from (file paths), used in messages
+            and recorded in ``meta``; defaults to ``report 1``, ``report 2``...
+        baseline: Name of the baseline run (policy id, or ``policy@seedS``
+            when a policy appears more than once); default the first report.
+        rank: KPI to rank the runs by (default ``final_stability``).
+        precision: Target relative CI half-width for the replication advice.
+        command: The command line that produced the comparison, for ``meta``.
+
+    Raises:
+        CompareError: Fewer than two reports, different scenarios, an unknown
+            baseline or ranking KPI, or a non-positive precision.
+    """
+    srcs = (
+        list(sources) if sources is not None else [f"report {i + 1}" for i in range(len(reports))]
+    )
+    _check_compatible(reports, srcs)
+    if not (precision > 0 and math.isfinite(precision)):
+        raise CompareError(f"--precision must be a positive number, got {precision}")
+    names, label_list = _names(reports)
+    labels = dict(zip(names, label_list, strict=True))
+    runs = list(zip(names, reports, strict=True))
+    by_name = dict(runs)
+    base = names[0] if baseline is None else baseline
+    if base not in by_name:
+        raise CompareError(f"no run named '{base}' to use as baseline; runs: {', '.join(names)}")
+    results0 = reports[0]["results"]
+    kpis = _ordered_kpis(reports)
+    rank_kpi = rank or (DEFAULT_RANK if DEFAULT_RANK in kpis else kpis[0])
+    if rank_kpi not in kpis:
+        raise CompareError(
+            f"cannot rank by '{rank_kpi}': not a KPI of every report; KPIs: {', '.join(kpis)}"
+        )
+    pairs: dict[tuple[str, str], bool] = {}
+    why: dict[tuple[str, str], str] = {}
+    for a in names:
+        for b in names:
+            pairs[(a, b)], why[(a, b)] = pairing(by_name[a], by_name[b])
+    others = [n for n in names if n != base]
+
+    run_entries = []
+    for name, r in runs:
+        res = r["results"]
+        run_entries.append(
+            {
+                "name": name,
+                "label": labels[name],
+                "policy": res["policy"],
+                "seed": res["seed"],
+                "replications": res["replications"],
+                "scenario_hash": res["scenario"].get("hash", ""),
+                "method": "baseline"
+                if name == base
+                else ("paired" if pairs[(base, name)] else "unpaired"),
+                "why": "" if name == base else why[(base, name)],
+            }
+        )
+
+    kpi_out: dict[str, Any] = {}
+    for k in kpis:
+        label = kpi_label(k, results0)
+        values = {name: r["results"]["kpis"][k]["values"] for name, r in runs}
+        kpi_out[k] = {
+            "label": label,
+            "better": "lower" if lower_is_better(k) else "higher",
+            "runs": {
+                name: _summary_entry(summarize(v, LEVEL).to_dict()) for name, v in values.items()
+            },
+            "differences": {},
+        }
+        for name in others:
+            diff, note = _kpi_difference(values[base], values[name], pairs[(base, name)])
+            sentence = "" if diff is None else describe_difference(labels[name], label, diff)
+            kpi_out[k]["differences"][name] = _difference_entry(diff, sentence, note)
+
+    obj_out: dict[str, Any] = {}
+    # Sorted by id: saved reports have sorted keys, so this order is the same
+    # whether the reports come from memory (sweep) or from files (compare).
+    for oid, o in sorted(results0["objectives"].items()):
+        if not all(oid in r["results"]["objectives"] for r in reports):
+            continue
+        values_o = {name: r["results"]["objectives"][oid]["values"] for name, r in runs}
+        what = f"the chance of objective '{oid}'"
+        obj_out[oid] = {
+            "description": o["description"],
+            "check": o["check"],
+            "runs": {
+                name: wilson_interval(sum(v), len(v), LEVEL).to_dict()
+                for name, v in values_o.items()
+            },
+            "differences": {},
+        }
+        for name in others:
+            diff, note = _objective_difference(values_o[base], values_o[name], pairs[(base, name)])
+            sentence = "" if diff is None else describe_difference(labels[name], what, diff)
+            obj_out[oid]["differences"][name] = _difference_entry(diff, sentence, note)
+
+    focus = [k for k in HEADLINE if k in kpis]
+    if rank_kpi not in focus:
+        focus.append(rank_kpi)
+    sc = results0["scenario"]
+    results = {
+        "scenario": {
+            "id": sc["id"],
+            "title": sc["title"],
+            "horizon": sc["horizon"],
+            "partners": sc.get("partners", {}),
+            "hashes": sorted({r["results"]["scenario"].get("hash", "") for r in reports}),
+        },
+        "level": LEVEL,
+        "baseline": base,
+        "runs": run_entries,
+        "kpis": kpi_out,
+        "objectives": obj_out,
+        "ranking": _ranking(runs, labels, rank_kpi, pairs, results0),
+        "advice": _advice(runs, kpis, focus, precision),
+    }
+    meta = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ttx_version": __version__,
+        "sources": dict(zip(names, srcs, strict=True)),
+    }
+    if command:
+        meta["command"] = command
+    return {
+        "schema_version": COMPARISON_SCHEMA_VERSION,
+        "kind": "comparison",
+        "results": results,
+        "meta": meta,
+    }
+
+
+def _summary_entry(summary: dict[str, Any]) -> dict[str, Any]:
+    keep = ("n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95")
+    return {k: summary[k] for k in keep}
+
+
+def headline_sentences(comparison: dict[str, Any]) -> list[str]:
+    """The plain-language lines for headline KPIs and objectives, in report order."""
+    r = comparison["results"]
+    out = []
+    for k in r["advice"]["focus"]:
+        for d in r["kpis"][k]["differences"].values():
+            if d["available"]:
+                out.append(d["sentence"])
+    for o in r["objectives"].values():
+        for d in o["differences"].values():
+            if d["available"]:
+                out.append(d["sentence"])
+    return out
+
+
+def method_phrase(method: str) -> str:
+    """How a difference was computed, for readers."""
+    return {
+        "paired": "paired by seed (common random numbers)",
+        "welch": "Welch, independent runs",
+        "newcombe": "Newcombe, independent runs",
+    }.get(method, method)

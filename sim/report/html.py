@@ -1,0 +1,194 @@
+"""Self-contained HTML reports (one file, no network, no external assets).
+
+Pages are jinja2 templates under ``sim/report/templates`` with autoescape
+on, so every piece of scenario text is shown as text, never run as markup.
+Charts are inline SVG from :mod:`sim.report.plots`; they are the only
+values marked safe, and matplotlib escapes the text inside them. CSS is
+inlined; there is no JavaScript at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sim.compare import headline_sentences, method_phrase, replication_advice
+from sim.report.labels import HEADLINE, kpi_label
+
+_REGIONAL_ORDER = ("capacity", "trust", "cooperation", "stability", "resilience")
+
+
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sim.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda x, d=3: f"{x:z.{d}f}"
+    env.filters["signed"] = lambda x, d=3: f"{x:+z.{d}f}"
+    env.filters["pct"] = lambda x, d=1: f"{x * 100:.{d}f}%"
+    env.globals["method_phrase"] = method_phrase
+    return env
+
+
+def _render(template: str, **context: Any) -> str:
+    return str(_env().get_template(template).render(**context))
+
+
+def series_groups(results: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Monthly series grouped for display: regional, each partner, rivalries, alliance.
+
+    Returns ``(heading, [(series name, chart title), ...])`` in a fixed order,
+    independent of the order of keys in the report.
+    """
+    names = set(results["series"])
+    partners: dict[str, str] = results["scenario"].get("partners", {})
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    regional = [n for n in _REGIONAL_ORDER if n in names]
+    regional += sorted(n for n in names if "." not in n and n not in regional)
+    if regional:
+        groups.append(("Region (mean over partners)", [(n, f"Regional {n}") for n in regional]))
+    used = set(regional)
+    for pid, pname in partners.items():
+        own = [f"{pid}.{v}" for v in _REGIONAL_ORDER if f"{pid}.{v}" in names]
+        own += sorted(n for n in names if n.startswith(f"{pid}.") and n not in own)
+        if own:
+            groups.append(
+                (f"Partner: {pname}", [(n, f"{pname}: {n.split('.', 1)[1]}") for n in own])
+            )
+            used.update(own)
+    tension = sorted(n for n in names - used if n.endswith(".tension"))
+    if tension:
+        groups.append(("Rivalries", [(n, f"Tension: {n.split('.', 1)[0]}") for n in tension]))
+        used.update(tension)
+    rest = sorted(names - used)
+    if rest:
+        groups.append(("Alliance", [(n, n.replace(".", ": ")) for n in rest]))
+    return groups
+
+
+def _charts(
+    runs: Sequence[tuple[str, dict[str, Any]]],
+) -> tuple[list[tuple[str, list[str]]], str, str]:
+    """Fan charts per series group, the objectives chart and the incidents chart."""
+    from sim.report import plots
+
+    first = runs[0][1]["results"]
+    months = first["months"]
+    fans = []
+    for heading, members in series_groups(first):
+        svgs = [
+            plots.fan_chart(
+                f"fan-{name}",
+                title,
+                months,
+                [(label, r["results"]["series"][name]) for label, r in runs],
+            )
+            for name, title in members
+            if all(name in r["results"]["series"] for _, r in runs)
+        ]
+        fans.append((heading, svgs))
+    objectives = sorted(first["objectives"])
+    obj_svg = (
+        plots.objective_bars(
+            "objectives", objectives, [(label, r["results"]["objectives"]) for label, r in runs]
+        )
+        if objectives
+        else ""
+    )
+    kinds = sorted(first["incidents"])
+    outcomes = list(next(iter(first["incidents"].values()), {}))
+    inc_svg = (
+        plots.incident_bars(
+            "incidents", kinds, outcomes, [(label, r["results"]["incidents"]) for label, r in runs]
+        )
+        if kinds
+        else ""
+    )
+    return fans, obj_svg, inc_svg
+
+
+def _markup(fans: list[tuple[str, list[str]]], *svgs: str) -> tuple[Any, ...]:
+    from markupsafe import Markup
+
+    return (
+        [(h, [Markup(s) for s in group]) for h, group in fans],
+        *(Markup(s) for s in svgs),
+    )
+
+
+def reproduce_command(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The ``ttx run`` command line that reproduces a run (scenario file if recorded)."""
+    scenario = meta.get("scenario_file") or f"{results['scenario']['id']}.yaml"
+    cmd = (
+        f"ttx run {scenario} --policy {results['policy']['id']} --seed {results['seed']} "
+        f"--replications {results['replications']}"
+    )
+    indices = results.get("replication_indices")
+    if indices and len(indices) == 1:
+        cmd += f" --replication {indices[0]}"
+    return cmd
+
+
+def render_run_html(report: dict[str, Any], precision: float = 0.05) -> str:
+    """One self-contained HTML page for a run report."""
+    r, meta = report["results"], report.get("meta", {})
+    headline = [n for n in HEADLINE if n in r["kpis"]]
+    partner_kpis = sorted(n for n in r["kpis"] if "." in n and not n.startswith("incidents."))
+    label = r["policy"]["title"]
+    fans, obj_svg, inc_svg = _markup(*_charts([(label, report)]))
+    advice = {n: replication_advice(r["kpis"][n]["values"], precision) for n in headline}
+    return _render(
+        "run.html.j2",
+        r=r,
+        meta=meta,
+        headline=[(n, kpi_label(n, r)) for n in headline],
+        partner_kpis=[(n, kpi_label(n, r)) for n in partner_kpis],
+        advice=advice,
+        precision=precision,
+        fans=fans,
+        obj_svg=obj_svg,
+        inc_svg=inc_svg,
+        command=reproduce_command(r, meta),
+    )
+
+
+def render_comparison_html(comparison: dict[str, Any], reports: Sequence[dict[str, Any]]) -> str:
+    """One self-contained HTML page for a comparison (charts overlay the runs).
+
+    Args:
+        comparison: The comparison report from :func:`sim.compare.compare`.
+        reports: The run reports it was built from, in the same order (the
+            charts need their monthly series, incidents and decisions).
+    """
+    c = comparison["results"]
+    runs = [(run["label"], rep) for run, rep in zip(c["runs"], reports, strict=True)]
+    fans, obj_svg, inc_svg = _markup(*_charts(runs))
+    commands = {
+        run["name"]: reproduce_command(rep["results"], rep.get("meta", {}))
+        for run, rep in zip(c["runs"], reports, strict=True)
+    }
+    decisions = {
+        run["name"]: rep["results"]["decisions"]
+        for run, rep in zip(c["runs"], reports, strict=True)
+    }
+    return _render(
+        "comparison.html.j2",
+        c=c,
+        meta=comparison.get("meta", {}),
+        sentences=headline_sentences(comparison),
+        others=[x["name"] for x in c["runs"] if x["name"] != c["baseline"]],
+        fans=fans,
+        obj_svg=obj_svg,
+        inc_svg=inc_svg,
+        commands=commands,
+        decisions=decisions,
+        incidents={
+            run["name"]: rep["results"]["incidents"]
+            for run, rep in zip(c["runs"], reports, strict=True)
+        },
+    )

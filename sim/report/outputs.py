@@ -1,0 +1,118 @@
+"""Which files a run, sweep, comparison or re-render writes, and writing them.
+
+Kept out of ``cli.py`` so the commands stay thin and a library user can
+produce the same files. Paths are computed *before* any simulation runs, so
+``--force`` is checked up front and a refused overwrite costs nothing.
+Renderers that need matplotlib or jinja2 are imported only when an HTML
+file is actually requested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sim.errors import TtxError
+from sim.report.files import dumps, write_atomic
+
+FORMATS = ("md", "html")
+
+
+def parse_formats(text: str, allowed: Sequence[str] = FORMATS) -> list[str]:
+    """``"md,html"`` -> ``["md", "html"]``; unknown names are an error naming the allowed ones."""
+    wanted = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in wanted if f not in allowed]
+    if bad or not wanted:
+        raise TtxError(
+            f"unknown format {', '.join(bad) or repr(text)}; choose from {', '.join(allowed)}"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def run_paths(directory: Path, formats: Sequence[str]) -> list[Path]:
+    """``report.json`` plus one rendering per format in ``directory``."""
+    return [directory / "report.json", *(directory / f"report.{f}" for f in formats)]
+
+
+def comparison_paths(directory: Path, formats: Sequence[str]) -> list[Path]:
+    """``comparison.json`` plus one rendering per format in ``directory``."""
+    return [directory / "comparison.json", *(directory / f"comparison.{f}" for f in formats)]
+
+
+def render_run_text(report: dict[str, Any], fmt: str) -> str:
+    """A run report as Markdown or HTML text."""
+    if fmt == "md":
+        from sim.report.markdown import render_run
+
+        return render_run(report)
+    from sim.report.html import render_run_html
+
+    return render_run_html(report)
+
+
+def write_run(report: dict[str, Any], directory: Path, formats: Sequence[str]) -> list[Path]:
+    """Write a run report's JSON and renderings; return the paths written."""
+    paths = run_paths(directory, formats)
+    write_atomic(paths[0], dumps(report))
+    for path, fmt in zip(paths[1:], formats, strict=True):
+        write_atomic(path, render_run_text(report, fmt))
+    return paths
+
+
+def write_comparison(
+    comparison: dict[str, Any],
+    reports: Sequence[dict[str, Any]],
+    directory: Path,
+    formats: Sequence[str],
+) -> list[Path]:
+    """Write a comparison's JSON and renderings (HTML also reads the run reports' series)."""
+    paths = comparison_paths(directory, formats)
+    write_atomic(paths[0], dumps(comparison))
+    for path, fmt in zip(paths[1:], formats, strict=True):
+        if fmt == "md":
+            from sim.report.comparison_md import render_comparison
+
+            text = render_comparison(comparison)
+        else:
+            from sim.report.html import render_comparison_html
+
+            text = render_comparison_html(comparison, reports)
+        write_atomic(path, text)
+    return paths
+
+
+def rerender_paths(source: Path, fmt: str, out: Path | None) -> list[Path]:
+    """Where ``ttx report SOURCE --format FMT [--out OUT]`` writes.
+
+    Markdown/HTML: ``OUT`` or ``SOURCE`` with the format's suffix. CSV: two
+    files, ``<stem>_series.csv`` and ``<stem>_kpis.csv``, in directory ``OUT``
+    (default: next to ``SOURCE``).
+    """
+    if fmt == "csv":
+        directory = source.parent if out is None else out
+        return [directory / f"{source.stem}_series.csv", directory / f"{source.stem}_kpis.csv"]
+    return [out if out is not None else source.with_suffix(f".{fmt}")]
+
+
+def rerender(report: dict[str, Any], source: Path, fmt: str, paths: Sequence[Path]) -> None:
+    """Write ``report`` (loaded from ``source``) in ``fmt`` to ``paths``."""
+    kind = report.get("kind")
+    if kind == "comparison":
+        if fmt != "md":
+            raise TtxError(
+                f"{source}: a comparison can be re-rendered as md only; for HTML run "
+                "ttx compare on its run reports (the comparison file does not keep the "
+                "monthly series)"
+            )
+        from sim.report.comparison_md import render_comparison
+
+        write_atomic(paths[0], render_comparison(report))
+        return
+    if fmt == "csv":
+        from sim.report.csv import kpis_csv, series_csv
+
+        write_atomic(paths[0], series_csv(report))
+        write_atomic(paths[1], kpis_csv(report))
+        return
+    write_atomic(paths[0], render_run_text(report, fmt))

@@ -1,0 +1,138 @@
+"""Open the HTML reports in a real headless Chromium and check what a viewer sees.
+
+Uses the ``playwright`` Python package to drive the system's Debian
+``chromium`` (``.ci/run`` installs it); Playwright's own browser download is
+never used. In CI (``CI=true``) a missing browser or driver is a failure,
+not a skip: this is the only test that proves the pages render.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.compare import compare
+from sim.loader import load_scenario, scenario_hash
+from sim.report.files import dumps
+from sim.report.outputs import write_comparison, write_run
+from sim.sweep import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "assets" / "tiny_script_title.yaml"
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{reason}; in CI the browser test must run (.ci/run installs chromium)")
+    pytest.skip(f"{reason} (this test runs in CI)")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        _unavailable("chromium is not installed")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A run page and a comparison page of the tiny scenario (20 replications)."""
+    out = tmp_path_factory.mktemp("html")
+    reports = sweep(
+        load_scenario(TINY), ["steady", "heavy"], replications=20, scenario_hash=scenario_hash(TINY)
+    )
+    reports = {k: json.loads(dumps(v)) for k, v in reports.items()}
+    comparison = compare(list(reports.values()))
+    write_run(reports["steady"], out / "steady", ["html"])
+    write_comparison(comparison, list(reports.values()), out, ["html"])
+    return {
+        "run": out / "steady" / "report.html",
+        "comparison": out / "comparison.html",
+        "report": reports["steady"],
+        "comparison_report": comparison,
+    }
+
+
+def _open(browser: Any, path: Path) -> tuple[Any, dict[str, list[str]]]:
+    """Load ``path`` and record console errors, page errors, dialogs and any network use."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    seen: dict[str, list[str]] = {"console": [], "errors": [], "dialogs": [], "requests": []}
+    url = path.resolve().as_uri()
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.on("requestfailed", lambda r: seen["requests"].append(f"failed: {r.url}"))
+    page.on("request", lambda r: None if r.url == url else seen["requests"].append(r.url))
+    page.goto(url, wait_until="load")
+    return page, seen
+
+
+def _check_page(page: Any, seen: dict[str, list[str]], n_plots: int) -> str:
+    assert seen == {"console": [], "errors": [], "dialogs": [], "requests": []}
+    sizes = page.evaluate(
+        "Array.from(document.querySelectorAll('svg'))"
+        ".map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; })"
+    )
+    assert len(sizes) == n_plots
+    assert all(w > 100 and h > 50 for w, h in sizes), sizes
+    assert page.evaluate("document.querySelectorAll('script').length") == 0
+    title = load_scenario(TINY).title
+    assert page.inner_text("h1") == title  # the <script> title is shown as text
+    return str(page.inner_text("body"))
+
+
+def test_run_page_in_chromium(browser: Any, pages: dict[str, Any], tmp_path: Path) -> None:
+    page, seen = _open(browser, pages["run"])
+    r = pages["report"]["results"]
+    text = _check_page(page, seen, len(r["series"]) + 2)
+    assert f"{r['kpis']['final_stability']['mean']:.3f}" in text
+    assert f"{r['kpis']['cost']['mean']:.3f}" in text
+    assert "Steady <i>training</i>" in text
+    page.screenshot(path=tmp_path / "run.png")
+    page.locator("figure.plot").nth(2).screenshot(path=tmp_path / "run-fan.png")
+    assert (tmp_path / "run.png").stat().st_size > 10_000
+    page.close()
+
+
+def test_comparison_page_in_chromium(browser: Any, pages: dict[str, Any], tmp_path: Path) -> None:
+    page, seen = _open(browser, pages["comparison"])
+    c = pages["comparison_report"]["results"]
+    text = _check_page(page, seen, len(pages["report"]["results"]["series"]) + 2)
+    d = c["kpis"]["final_stability"]["differences"]["heavy"]
+    assert f"{d['estimate']:+.3f}" in text
+    assert "paired by seed (common random numbers)" in text
+    assert c["kpis"]["final_stability"]["label"] in text
+    page.screenshot(path=tmp_path / "comparison.png", full_page=True)
+    assert (tmp_path / "comparison.png").stat().st_size > 10_000
+    # Print layout (handouts): the charts still render at a usable size.
+    page.emulate_media(media="print")
+    widths = page.evaluate(
+        "Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().width)"
+    )
+    assert min(widths) > 300
+    page.close()

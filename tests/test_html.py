@@ -1,0 +1,230 @@
+"""HTML, CSV and re-rendered reports: escaping, self-containment, content, schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from markupsafe import escape
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.compare import compare, headline_sentences
+from sim.loader import load_scenario, scenario_hash
+from sim.report.files import dumps
+from sim.report.html import series_groups
+from sim.report.markdown import render_run
+from sim.report.outputs import write_comparison, write_run
+from sim.report.schema import report_schema
+from sim.sweep import sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "assets" / "tiny_script_title.yaml"
+
+cli = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Both policies of the tiny hostile-text scenario, 20 replications, saved to disk."""
+    out = tmp_path_factory.mktemp("tiny")
+    scenario = load_scenario(TINY)
+    reports = sweep(
+        scenario,
+        ["steady", "heavy"],
+        replications=20,
+        scenario_hash=scenario_hash(TINY),
+        scenario_file=str(TINY),
+    )
+    reports = {k: json.loads(dumps(v)) for k, v in reports.items()}  # as saved
+    comparison = compare(list(reports.values()))
+    write_run(reports["steady"], out / "steady", ["md", "html"])
+    write_run(reports["heavy"], out / "heavy", ["md"])  # HTML of one run is enough
+    write_comparison(comparison, list(reports.values()), out, ["md", "html"])
+    return {"dir": out, "reports": reports, "comparison": comparison}
+
+
+def test_scenario_text_is_escaped_not_run(tiny: dict[str, Any]) -> None:
+    for page in (tiny["dir"] / "steady" / "report.html", tiny["dir"] / "comparison.html"):
+        html = page.read_text()
+        assert re.search(r"<script", html, re.IGNORECASE) is None
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+        assert "<b>&</b>" not in html and "<i>training</i>" not in html
+        assert "<u>" not in html
+
+
+def test_html_is_self_contained(tiny: dict[str, Any]) -> None:
+    for page in (tiny["dir"] / "steady" / "report.html", tiny["dir"] / "comparison.html"):
+        html = page.read_text()
+        assert "<link" not in html and "@import" not in html and " src=" not in html
+        assert set(re.findall(r'href="(.)', html)) <= {"#"}
+        # The only URLs are XML namespace names, which browsers never fetch.
+        urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
+        assert urls <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}, urls
+        assert "@media print" in html
+
+
+def test_run_page_content(tiny: dict[str, Any]) -> None:
+    rep = tiny["reports"]["steady"]
+    r = rep["results"]
+    html = (tiny["dir"] / "steady" / "report.html").read_text()
+    stability = r["kpis"]["final_stability"]
+    assert f'data-kpi="final_stability">{stability["mean"]:.3f}<' in html
+    assert f"{stability['ci_low']:.3f} to {stability['ci_high']:.3f}" in html
+    n_series = len(r["series"])
+    # one fan chart per series + objectives + incidents
+    assert html.count("<svg") == n_series + 2
+    assert html.count('<figure class="plot">') == n_series + 2
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "element ids must be unique across inline charts"
+    assert f"ttx run {TINY} --policy steady --seed 7 --replications 20" in html
+    assert r["scenario"]["hash"] in html
+    for heading in (
+        "Key indicators",
+        "Objectives",
+        "Monthly series",
+        "Incidents",
+        "Decisions taken",
+    ):
+        assert f">{heading}</h2>" in html
+    assert "<code>vote</code></td><td><code>stay</code>" in html
+    assert "Enough replications?" in html
+
+
+def test_comparison_page_content(tiny: dict[str, Any]) -> None:
+    c = tiny["comparison"]["results"]
+    html = (tiny["dir"] / "comparison.html").read_text()
+    assert "paired by seed (common random numbers)" in html
+    d = c["kpis"]["final_stability"]["differences"]["heavy"]
+    assert f"{d['estimate']:+.3f}" in html
+    assert html.count("<svg") == len(tiny["reports"]["steady"]["results"]["series"]) + 2
+    assert c["advice"]["sentence"] in html
+    for sentence in headline_sentences(tiny["comparison"]):
+        assert f"<li>{escape(sentence)}</li>" in html
+
+
+def test_series_groups_order() -> None:
+    results = {
+        "series": {k: {} for k in ("trust", "capacity", "x.trust", "x.capacity", "r.tension")}
+        | {"nato.funds": {}, "nato.spent": {}},
+        "scenario": {"partners": {"x": "Xland"}},
+    }
+    assert series_groups(results) == [
+        (
+            "Region (mean over partners)",
+            [("capacity", "Regional capacity"), ("trust", "Regional trust")],
+        ),
+        ("Partner: Xland", [("x.capacity", "Xland: capacity"), ("x.trust", "Xland: trust")]),
+        ("Rivalries", [("r.tension", "Tension: r")]),
+        ("Alliance", [("nato.funds", "nato: funds"), ("nato.spent", "nato: spent")]),
+    ]
+
+
+def test_report_schema_validates_real_reports(tiny: dict[str, Any]) -> None:
+    schema = report_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    saved_run = json.loads((tiny["dir"] / "steady" / "report.json").read_text())
+    saved_cmp = json.loads((tiny["dir"] / "comparison.json").read_text())
+    validator.validate(saved_run)
+    validator.validate(saved_cmp)
+    broken = json.loads(json.dumps(saved_run))
+    del broken["results"]["kpis"]
+    assert not validator.is_valid(broken)
+    wrong = json.loads(json.dumps(saved_cmp))
+    wrong["results"]["runs"][1]["method"] = "guessed"
+    assert not validator.is_valid(wrong)
+    future = json.loads(json.dumps(saved_run))
+    future["schema_version"] = 2
+    assert not validator.is_valid(future)
+
+
+# --- ttx report ------------------------------------------------------------------
+
+
+def test_report_csv(tiny: dict[str, Any], tmp_path: Path) -> None:
+    src = tiny["dir"] / "heavy" / "report.json"
+    result = cli.invoke(app, ["report", str(src), "--format", "csv", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    r = tiny["reports"]["heavy"]["results"]
+    series = list(csv.DictReader(io.StringIO((tmp_path / "report_series.csv").read_text())))
+    assert len(series) == len(r["months"]) * len(r["series"]) * 6
+    row = next(x for x in series if x["series"] == "levant.trust" and x["stat"] == "p95")
+    assert row["month"] == "0"
+    assert float(row["value"]) == r["series"]["levant.trust"]["p95"][0]
+    kpis = list(csv.DictReader(io.StringIO((tmp_path / "report_kpis.csv").read_text())))
+    assert len(kpis) == 20 * (len(r["kpis"]) + len(r["objectives"]))
+    stab = [float(x["value"]) for x in kpis if x["kpi"] == "final_stability"]
+    assert stab == r["kpis"]["final_stability"]["values"]  # bit-identical round trip
+    assert [x["replication"] for x in kpis[:3]] == ["0", "1", "2"]
+    cap = [int(x["value"]) for x in kpis if x["kpi"] == "objective.capable"]
+    assert cap == r["objectives"]["capable"]["values"]
+
+
+def test_report_md_and_html_rerender(tiny: dict[str, Any], tmp_path: Path) -> None:
+    src = tiny["dir"] / "steady" / "report.json"
+    md = tmp_path / "r.md"
+    result = cli.invoke(app, ["report", str(src), "--format", "md", "--out", str(md)])
+    assert result.exit_code == 0, result.output
+    assert md.read_text() == render_run(tiny["reports"]["steady"])
+    # Default output is next to the report; it exists already, so --force is needed.
+    again = cli.invoke(app, ["report", str(src), "--format", "html"])
+    assert again.exit_code == 1
+    assert f"{src.with_suffix('.html')} already exists; use --force" in again.output
+    forced = cli.invoke(app, ["report", str(src), "--format", "html", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "<svg" in src.with_suffix(".html").read_text()
+
+
+def test_report_of_a_comparison(tiny: dict[str, Any], tmp_path: Path) -> None:
+    src = tiny["dir"] / "comparison.json"
+    md = tmp_path / "c.md"
+    ok = cli.invoke(app, ["report", str(src), "--format", "md", "--out", str(md)])
+    assert ok.exit_code == 0, ok.output
+    assert md.read_text().startswith("# Comparison: Tiny \\<script\\>")
+    html = cli.invoke(
+        app, ["report", str(src), "--format", "html", "--out", str(tmp_path / "c.html")]
+    )
+    assert html.exit_code == 1
+    assert "a comparison can be re-rendered as md only; for HTML run ttx compare" in html.output
+
+
+def test_report_bad_input(tmp_path: Path) -> None:
+    bad = tmp_path / "x.json"
+    bad.write_text("not json")
+    result = cli.invoke(app, ["report", str(bad), "--format", "csv"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {bad}: not a ttx report (not valid JSON")
+    fmt = cli.invoke(app, ["report", str(bad), "--format", "pdf"])
+    assert fmt.exit_code == 1
+    assert "unknown format pdf; choose from md, html, csv" in fmt.output
+
+
+# --- acceptance 5: the fast commands never import matplotlib ------------------------
+
+
+def test_run_and_validate_do_not_import_plotting(tmp_path: Path) -> None:
+    code = f"""
+import json, sys
+from sim.cli import main
+for argv in (["validate", {str(TINY)!r}],
+             ["run", {str(TINY)!r}, "--quiet", "--replications", "2", "--out", {str(tmp_path)!r}]):
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "jinja2"))))
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert (tmp_path / "report.json").is_file()
