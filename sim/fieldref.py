@@ -256,8 +256,8 @@ def _builtin_threats() -> str:
     builtin = ModelParameters().threats
     fields = list(ThreatCoefficients.model_fields)
     rows = [
-        "Built-in values per kind. A kind listed under `model.threats` replaces its built-in "
-        "row entirely; fields it leaves out take the defaults in the table above.",
+        "Built-in values per kind. A kind listed under `model.threats` changes only the "
+        "fields it sets; the others keep the built-in values below.",
         "",
         "| kind | " + " | ".join(f"`{f}`" for f in fields) + " |",
         "|---|" + "---|" * len(fields),

@@ -134,6 +134,23 @@ class Plan:
     threat_kinds: tuple[str, ...] = field(default=())
 
 
+def merged_threat_coefficients(params: ModelParameters) -> dict[str, ThreatCoefficients]:
+    """Per-kind coefficients: a scenario's ``model.threats`` override only the fields it sets.
+
+    An author writing ``cyber: {resilience_weight: 0.8}`` means "change that one
+    number for cyber", not "reset cyber's other coefficients to generic defaults".
+    """
+    out = _threat_defaults()
+    for kind, given in params.threats.items():
+        if kind in out:
+            out[kind] = out[kind].model_copy(
+                update={f: getattr(given, f) for f in given.model_fields_set}
+            )
+        else:
+            out[kind] = given
+    return out
+
+
 def _effects(effects: list[Effect], scenario: Scenario) -> tuple[EffectPlan, ...]:
     symbols = symbols_of(scenario)
     return tuple(EffectPlan(parse_target(e.target, symbols), e.delta, e.set) for e in effects)
@@ -147,7 +164,7 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
     pidx = {p.id: i for i, p in enumerate(scenario.partners)}
     ridx = {r.id: i for i, r in enumerate(scenario.rivals)}
     params = scenario.model
-    coeffs = {**_threat_defaults(), **params.threats}
+    coeffs = merged_threat_coefficients(params)
     horizon = scenario.horizon
 
     threats = tuple(

@@ -220,3 +220,17 @@ def test_state_stays_in_unit_interval(s: Scenario, seed: int) -> None:
     values = r.series[:, state_cols]
     assert np.all((values >= 0) & (values <= 1))
     assert np.all(np.isfinite(r.series))
+
+
+def test_threat_coefficient_overrides_change_only_the_given_field() -> None:
+    from sim.params import _threat_defaults
+    from sim.plan import merged_threat_coefficients
+
+    s = make_scenario(model={"threats": {"cyber": {"resilience_weight": 0.9}}})
+    merged = merged_threat_coefficients(s.model)
+    default = _threat_defaults()["cyber"]
+    assert merged["cyber"].resilience_weight == 0.9
+    assert merged["cyber"].model_copy(update={"resilience_weight": default.resilience_weight}) == (
+        default
+    )
+    assert merged["terrorism"] == _threat_defaults()["terrorism"]
