@@ -993,6 +993,14 @@ def describe_difference(label: str, kpi_label: str, diff: Difference, decimals: 
     if est == 0.0 and lo == 0.0 and hi == 0.0:
         return f"{label} makes no difference to {kpi_label}."
 
+    # A significant interval must not *read* as touching zero ("-0.20 to 0.00;
+    # more than chance"), nor a non-zero effect as "by 0.00": add decimals
+    # (up to 4) until every number that is not zero shows as non-zero.
+    shown = (est, lo, hi) if diff.significant else (est,)
+    nonzero = [v for v in shown if v != 0.0]
+    while decimals < 4 and any(round(v, decimals) == 0 for v in nonzero):
+        decimals += 1
+
     def fmt(v: float) -> str:
         return f"{v:z.{decimals}f}"
 

@@ -531,7 +531,7 @@ def test_describe_difference_wording() -> None:
     )
     assert (
         describe_difference("Policy B", kpi, _diff(-0.03, -0.06, -0.0004))
-        == "Policy B lowers final trust in Iraq by 0.03 (-0.06 to 0.00); more than chance."
+        == "Policy B lowers final trust in Iraq by 0.0300 (-0.0600 to -0.0004); more than chance."
     )
     assert (
         describe_difference("Policy B", kpi, _diff(0.0, 0.0, 0.0))
@@ -578,3 +578,19 @@ def test_import_does_not_pull_in_scipy_or_matplotlib() -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_describe_difference_never_shows_a_significant_interval_touching_zero() -> None:
+    diff = Difference(
+        estimate=0.004,
+        ci_low=0.001,
+        ci_high=0.007,
+        method="paired",
+        n_a=30,
+        n_b=30,
+        df=29.0,
+        significant=True,
+    )
+    assert describe_difference("B", "stability", diff) == (
+        "B raises stability by 0.004 (0.001 to 0.007); more than chance."
+    )
