@@ -316,6 +316,9 @@ class _Compiler:
         if self.count > MAX_NODES:
             raise self.fail(node, f"condition is too complex (limit {MAX_NODES} terms)")
         d = depth + 1
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(name, str) and name.startswith("__"):
+            raise self.fail(node, f"'{name}': names starting with '__' are not allowed")
         match node:
             case ast.BoolOp(op=ast.And(), values=values):
                 return And([self.compile(x, d) for x in values])
@@ -339,8 +342,12 @@ class _Compiler:
             case ast.Constant(value=value):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise self.fail(node, f"expected a number, found {value!r}")
-                if not math.isfinite(value):
-                    raise self.fail(node, "numbers must be finite")
+                try:
+                    finite = math.isfinite(value)
+                except OverflowError:  # an integer literal with hundreds of digits
+                    finite = False
+                if not finite:
+                    raise self.fail(node, "numbers must be finite and at most about 1e308")
                 return Const(float(value))
             case ast.Name(id=name):
                 return self.name(node, name)
@@ -352,20 +359,20 @@ class _Compiler:
 
     def describe_unsupported(self, node: ast.AST) -> str:
         what = {
-            ast.Attribute: "nested attribute access",
-            ast.Subscript: "subscripts ([...])",
-            ast.Lambda: "lambda",
-            ast.ListComp: "comprehensions",
-            ast.GeneratorExp: "comprehensions",
-            ast.SetComp: "comprehensions",
-            ast.DictComp: "comprehensions",
-            ast.Call: "this kind of call",
-            ast.IfExp: "if-expressions",
-            ast.NamedExpr: "assignment",
-            ast.Starred: "starred expressions",
-        }.get(type(node), type(node).__name__)
+            ast.Attribute: "attribute access other than ACTOR.VAR is",
+            ast.Subscript: "subscripts ([...]) are",
+            ast.Lambda: "lambda is",
+            ast.ListComp: "comprehensions are",
+            ast.GeneratorExp: "comprehensions are",
+            ast.SetComp: "comprehensions are",
+            ast.DictComp: "comprehensions are",
+            ast.Call: "calling anything but mean, min, max or abs is",
+            ast.IfExp: "if-expressions are",
+            ast.NamedExpr: "assignment is",
+            ast.Starred: "starred expressions are",
+        }.get(type(node), f"{type(node).__name__} is")
         return (
-            f"{what} is not allowed; use comparisons, and/or/not, + - * /, month, "
+            f"{what} not allowed; use comparisons, and/or/not, + - * /, month, "
             "ACTOR.VAR, mean/min/max(partners.VAR) or abs(...)"
         )
 
@@ -478,6 +485,8 @@ def compile_condition(text: str, symbols: Symbols) -> Expr:
     except SyntaxError as exc:
         offset = max((exc.offset or 1) - 1, 0)
         raise ExprError(f"syntax error: {exc.msg}", lead + offset) from None
+    except ValueError:  # Python 3.11 raises this for a NUL character
+        raise ExprError("condition contains a NUL character", lead) from None
     except (RecursionError, MemoryError):
         raise ExprError(f"condition is nested too deeply (limit {MAX_DEPTH})", lead) from None
     compiler = _Compiler(stripped, symbols)

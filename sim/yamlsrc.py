@@ -113,7 +113,7 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise InputError(
-                [self.fail(node, loc, f"document nested too deeply (limit {MAX_DEPTH})")]
+                [self.fail(node, loc, f"document nested too deeply (limit {MAX_DEPTH} levels)")]
             )
         self.source.values[loc] = _mark(node)
         expected = _COLLECTION_TAGS.get(type(node))
@@ -206,30 +206,84 @@ def _decode(raw: bytes, file: str) -> str:
         ) from None
 
 
-def _count_aliases(text: str, file: str) -> None:
-    loader = yaml.SafeLoader(text)
-    aliases = 0
+_ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+
+# libyaml parses about fifty times faster than pure Python, which keeps a file
+# near the size limit quick to reject; the pure-Python classes behave the same.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_EXPANDED = " (after expanding aliases)"
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.") else tag
+
+
+def _scan(text: str, file: str) -> None:
+    """Check the event stream before anything is built from it.
+
+    The parser emits events without recursion, so this pass can bound the
+    nesting depth, the number of aliases and the number of values the
+    document would have once aliases are expanded (a "billion laughs" file
+    is a few hundred bytes) before the recursive composer or our builder
+    ever sees the document. It also rejects every explicit tag other than
+    the plain YAML types, so no tag can ask for an object to be constructed.
+    """
+
+    def fail(event: yaml.Event, message: str) -> InputError:
+        mark = event.start_mark
+        assert mark is not None  # the parser always sets marks
+        return InputError([Problem(file, mark.line + 1, mark.column + 1, "", message)])
+
+    loader = _Loader(text)
+    depth = aliases = total = 0
+    # Expanded size of each anchored node, and a stack of (anchor, size so far).
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []
     try:
         while True:
             event = loader.get_event()
             if event is None:
                 break
-            if isinstance(event, yaml.AliasEvent):
+            size = 0
+            if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
+                tag = getattr(event, "tag", None)
+                if tag is not None and tag not in _ALLOWED_TAGS:
+                    raise fail(
+                        event,
+                        f"tag '{_short_tag(tag)}' is not allowed; only plain YAML values "
+                        "(text, numbers, true/false, lists, mappings) are",
+                    )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise fail(event, f"document nested too deeply (limit {MAX_DEPTH} levels)")
+                total += 1
+                stack.append([event.anchor, 1])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                anchor, size = stack.pop()
+                if anchor is not None:
+                    sizes[anchor] = size
+            elif isinstance(event, yaml.ScalarEvent):
+                size = 1
+                total += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    mark = event.start_mark
-                    assert mark is not None  # the parser always sets marks
-                    raise InputError(
-                        [
-                            Problem(
-                                file,
-                                mark.line + 1,
-                                mark.column + 1,
-                                "",
-                                f"too many aliases (limit {MAX_ALIASES})",
-                            )
-                        ]
-                    )
+                    raise fail(event, f"too many aliases (limit {MAX_ALIASES})")
+                # An alias to an unknown or still-open anchor is reported by the composer.
+                size = sizes.get(event.anchor or "", 1)
+                total += size
+            if total > MAX_NODES:
+                raise fail(event, f"document too large: more than {MAX_NODES} values{_EXPANDED}")
+            if stack and size and not isinstance(event, yaml.CollectionStartEvent):
+                stack[-1][1] += size
     finally:
         loader.dispose()
 
@@ -237,8 +291,8 @@ def _count_aliases(text: str, file: str) -> None:
 def parse_text(text: str, file: str = "<string>") -> Source:
     """Parse YAML text into a :class:`Source`, raising :class:`InputError` on any problem."""
     try:
-        _count_aliases(text, file)
-        loader = yaml.SafeLoader(text)
+        _scan(text, file)
+        loader = _Loader(text)
         try:
             root = loader.get_single_node()
         finally:
