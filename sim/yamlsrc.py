@@ -222,6 +222,22 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.") else tag
 
 
+@dataclass
+class _Frame:
+    """An open collection during :func:`_scan`."""
+
+    anchor: str | None
+    mapping: bool
+    size: int = 1  # values inside so far, aliases expanded, itself included
+    items: int = 0  # children finished (a mapping's keys and values alternate)
+    key: str = "?"
+
+    def child(self) -> Loc:
+        if not self.mapping:
+            return (self.items,)
+        return (self.key,) if self.items % 2 else ()
+
+
 def _scan(text: str, file: str) -> None:
     """Check the event stream before anything is built from it.
 
@@ -232,42 +248,42 @@ def _scan(text: str, file: str) -> None:
     ever sees the document. It also rejects every explicit tag other than
     the plain YAML types, so no tag can ask for an object to be constructed.
     """
+    stack: list[_Frame] = []
 
     def fail(event: yaml.Event, message: str) -> InputError:
         mark = event.start_mark
         assert mark is not None  # the parser always sets marks
-        return InputError([Problem(file, mark.line + 1, mark.column + 1, "", message)])
+        loc = tuple(part for frame in stack for part in frame.child())
+        # A path 64 levels deep helps nobody: show where it starts.
+        path = format_loc(loc) if len(loc) <= 8 else f"{format_loc(loc[:4])}...({len(loc)} levels)"
+        return InputError([Problem(file, mark.line + 1, mark.column + 1, path, message)])
 
     loader = _Loader(text)
-    depth = aliases = total = 0
-    # Expanded size of each anchored node, and a stack of (anchor, size so far).
-    sizes: dict[str, int] = {}
-    stack: list[list[Any]] = []
+    aliases = total = 0
+    sizes: dict[str, int] = {}  # expanded size of each anchored node
     try:
         while True:
             event = loader.get_event()
             if event is None:
                 break
-            size = 0
-            if isinstance(event, yaml.NodeEvent) and not isinstance(event, yaml.AliasEvent):
-                tag = getattr(event, "tag", None)
-                if tag is not None and tag not in _ALLOWED_TAGS:
-                    raise fail(
-                        event,
-                        f"tag '{_short_tag(tag)}' is not allowed; only plain YAML values "
-                        "(text, numbers, true/false, lists, mappings) are",
-                    )
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _ALLOWED_TAGS:
+                raise fail(
+                    event,
+                    f"tag '{_short_tag(tag)}' is not allowed; only plain YAML values "
+                    "(text, numbers, true/false, lists, mappings) are",
+                )
             if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise fail(event, f"document nested too deeply (limit {MAX_DEPTH} levels)")
                 total += 1
-                stack.append([event.anchor, 1])
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-                anchor, size = stack.pop()
-                if anchor is not None:
-                    sizes[anchor] = size
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(event, f"document nested too deeply (limit {MAX_DEPTH} levels)")
+                stack.append(_Frame(event.anchor, isinstance(event, yaml.MappingStartEvent)))
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                frame = stack.pop()
+                size = frame.size
+                if frame.anchor is not None:
+                    sizes[frame.anchor] = size
             elif isinstance(event, yaml.ScalarEvent):
                 size = 1
                 total += 1
@@ -280,10 +296,16 @@ def _scan(text: str, file: str) -> None:
                 # An alias to an unknown or still-open anchor is reported by the composer.
                 size = sizes.get(event.anchor or "", 1)
                 total += size
+            else:
+                continue  # stream and document events
             if total > MAX_NODES:
                 raise fail(event, f"document too large: more than {MAX_NODES} values{_EXPANDED}")
-            if stack and size and not isinstance(event, yaml.CollectionStartEvent):
-                stack[-1][1] += size
+            if stack:
+                parent = stack[-1]
+                parent.size += size
+                if parent.mapping and parent.items % 2 == 0:
+                    parent.key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+                parent.items += 1
     finally:
         loader.dispose()
 
