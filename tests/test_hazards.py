@@ -106,7 +106,7 @@ CASES = [
         11,
         5,
         "partners[0].trust",
-        "duplicate key 'trust' (first defined on line 9); YAML would silently keep only the last one",
+        "duplicate key 'trust' (first defined on line 9); YAML would silently keep only the last",
     ),
     # Non-finite and absurd numbers.
     Hazard(
@@ -375,7 +375,7 @@ def test_pure_python_parser_gives_the_same_answer(
 
 @pytest.mark.parametrize("name", ["python_apply_os_system.yaml", "billion_laughs.yaml"])
 def test_real_process_exit_code_and_time(name: str) -> None:
-    """The same, through a real ``python -m sim validate`` process (interpreter start-up included)."""
+    """The same through a real ``python -m sim validate`` process."""
     path = HAZARDS / name
     # Interpreter start-up on a shared, loaded machine is not ttx's work: allow for it.
     started = time.perf_counter()
