@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from sim import yamlsrc
 from sim.cli import app
@@ -230,7 +230,7 @@ CASES = [
 ]
 
 
-def validate(path: Path) -> tuple[object, float]:
+def validate(path: Path) -> tuple[Result, float]:
     """``ttx validate PATH`` in-process; returns the result and the seconds it took."""
     started = time.perf_counter()
     result = runner.invoke(app, ["validate", str(path)])
@@ -239,10 +239,10 @@ def validate(path: Path) -> tuple[object, float]:
 
 def assert_refused(path: Path, line: int, col: int, where: str, message: str) -> None:
     result, seconds = validate(path)
-    assert result.exit_code == 1, result.output  # type: ignore[attr-defined]
-    assert result.exception is None or isinstance(result.exception, SystemExit)  # type: ignore[attr-defined]
-    assert "Traceback" not in result.output  # type: ignore[attr-defined]
-    first = result.stderr.splitlines()[0]  # type: ignore[attr-defined]
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    first = result.stderr.splitlines()[0]
     prefix = f"{path}:{line}:{col}: " + (f"{where}: " if where else "")
     assert first.startswith(prefix), first
     assert message in first, first
@@ -252,8 +252,8 @@ def assert_refused(path: Path, line: int, col: int, where: str, message: str) ->
 def test_the_base_of_every_hazard_file_is_valid() -> None:
     # Otherwise a hazard test could pass because of some unrelated mistake.
     result, _ = validate(HAZARDS / "valid_base.yaml")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    assert "ok (hazard_base: 1 policies" in result.output  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    assert "ok (hazard_base: 1 policies" in result.output
 
 
 def test_every_hazard_file_has_a_test() -> None:
@@ -268,7 +268,7 @@ def test_hazard_is_refused_with_its_position(case: Hazard) -> None:
 
 def test_duplicate_keys_name_both_lines() -> None:
     result, _ = validate(HAZARDS / "duplicate_keys.yaml")
-    lines = result.stderr.splitlines()  # type: ignore[attr-defined]
+    lines = result.stderr.splitlines()
     assert len(lines) == 2, lines  # 'trust' and 'cooperation' both repeat; both are reported
     assert (
         "duplicate_keys.yaml:12:5: partners[0].cooperation: duplicate key 'cooperation' "
@@ -309,7 +309,7 @@ def test_file_just_under_the_size_limit_is_refused_quickly(tmp_path: Path) -> No
     assert path.stat().st_size < yamlsrc.MAX_BYTES
     result, seconds = validate(path)
     assert result.exit_code == 1
-    assert f"document too large: more than {yamlsrc.MAX_NODES} values" in result.stderr  # type: ignore[attr-defined]
+    assert f"document too large: more than {yamlsrc.MAX_NODES} values" in result.stderr
     assert seconds < TIME_LIMIT_S
 
 
@@ -345,8 +345,8 @@ def test_pathologically_nested_flow_sequences_finish_fast(tmp_path: Path) -> Non
     path.write_text("id: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
     result, seconds = validate(path)
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"{path}:1:")  # type: ignore[attr-defined]
-    assert "nest" in result.stderr  # 'nested too deeply' or libyaml's 'maximum nesting depth'  # type: ignore[attr-defined]
+    assert result.stderr.startswith(f"{path}:1:")
+    assert "nest" in result.stderr  # 'nested too deeply' or libyaml's 'maximum nesting depth'
     assert seconds < TIME_LIMIT_S
 
 
