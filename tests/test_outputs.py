@@ -89,6 +89,9 @@ def test_ctrl_c_during_a_run_exits_130_and_leaves_no_files(tmp_path: Path) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell running the tests in the background may ignore SIGINT, and children
+        # inherit that; give the child Python's normal Ctrl-C handling back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     # Interpreter start-up and imports take about a second; 5000 replications take
     # far longer than the wait, so the signal lands in the middle of the run.
