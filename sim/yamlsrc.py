@@ -9,6 +9,7 @@ refuse duplicates and bound the work an alias can cause.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,8 +311,35 @@ def _scan(text: str, file: str) -> None:
         loader.dispose()
 
 
+def _check_characters(text: str, file: str) -> None:
+    """Refuse text that is not a sequence of valid Unicode characters.
+
+    Only a string handed to :func:`parse_text` directly can hold a lone
+    surrogate (a file is decoded from strict UTF-8 first); libyaml would fail
+    on it with an encoding error rather than a position.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, col = _line_col(text, exc.start)
+        raise InputError(
+            [Problem(file, line, col, "", f"invalid character U+{ord(text[exc.start]):04X}")]
+        ) from None
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` (YAML's line breaks)."""
+    before = text[:index]
+    breaks = [m.end() for m in _BREAK.finditer(before)]
+    return len(breaks) + 1, index - (breaks[-1] if breaks else 0) + 1
+
+
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
 def parse_text(text: str, file: str = "<string>") -> Source:
     """Parse YAML text into a :class:`Source`, raising :class:`InputError` on any problem."""
+    _check_characters(text, file)
     try:
         _scan(text, file)
         loader = _Loader(text)
@@ -324,6 +352,16 @@ def parse_text(text: str, file: str = "<string>") -> Source:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise InputError([Problem(file, line, col, "", f"YAML syntax error: {what}")]) from None
+    except yaml.reader.ReaderError as exc:
+        # Control characters and the like: the reader knows the character index only.
+        line, col = _line_col(text, exc.position)
+        raise InputError(
+            [
+                Problem(
+                    file, line, col, "", f"character U+{exc.character:04X} is not allowed in YAML"
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from None
     if root is None:

@@ -77,6 +77,7 @@ CASES = [
         f"document too large: more than {yamlsrc.MAX_NODES} values (after expanding aliases)",
     ),
     Hazard("latin1.yaml", 7, 15, "", "file is not valid UTF-8 text (byte 0xe9); save it as UTF-8"),
+    Hazard("control_character.yaml", 3, 15, "", "character U+0007 is not allowed in YAML"),
     Hazard("empty.yaml", 1, 1, "", "file is empty; expected a mapping of fields"),
     Hazard("comment_only.yaml", 1, 1, "", "file is empty; expected a mapping of fields"),
     Hazard(
@@ -183,7 +184,7 @@ CASES = [
         28,
         16,
         "objectives[0].condition",
-        f"attribute access other than ACTOR.VAR is {_LANG}",
+        f"nested attribute access is {_LANG}",
     ),
     Hazard(
         "condition_call.yaml",
@@ -197,7 +198,7 @@ CASES = [
         28,
         16,
         "objectives[0].condition",
-        f"subscripts ([...]) are {_LANG}",
+        f"subscripts ([...]) is {_LANG}",
     ),
     Hazard(
         "condition_lambda.yaml",
@@ -211,7 +212,7 @@ CASES = [
         28,
         16,
         "objectives[0].condition",
-        f"comprehensions are {_LANG}",
+        f"comprehensions is {_LANG}",
     ),
     Hazard(
         "condition_dunder.yaml",
@@ -356,6 +357,15 @@ def test_too_many_aliases(tmp_path: Path) -> None:
     path.write_text(f"id: &a x\nrefs: [{refs}]\n", encoding="utf-8")
     col = 8 + 4 * yamlsrc.MAX_ALIASES  # the alias past the limit
     assert_refused(path, 2, col, f"refs[{yamlsrc.MAX_ALIASES}]", "too many aliases (limit 1000)")
+
+
+def test_lone_surrogate_in_text_is_refused_with_a_position() -> None:
+    # Only reachable through loads_scenario (files are strict UTF-8); found by the fuzz test.
+    from sim.loader import loads_scenario
+
+    with pytest.raises(InputError) as info:
+        loads_scenario("id: x\ntitle: a\ud800b\n", "text.yaml")
+    assert [str(p) for p in info.value.problems] == ["text.yaml:2:9: invalid character U+D800"]
 
 
 @pytest.mark.parametrize(
