@@ -17,6 +17,7 @@ settings.register_profile(
     max_examples=60,
     deadline=None,  # a loaded CI machine must not turn slowness into failures
     suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,  # a CI failure prints the line that reproduces it locally
 )
 settings.register_profile(
     "long",
