@@ -22,6 +22,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_ALIASES = 1_000
+# Up to this many characters the document is checked with pure-Python PyYAML.
+PY_PARSE_CHARS = 16 * 1024  # twice the largest shipped scenario
 
 Loc = tuple[str | int, ...]
 
@@ -211,8 +213,7 @@ _ALLOWED_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
 )
 
-# libyaml parses about fifty times faster than pure Python, which keeps a file
-# near the size limit quick to reject; the pure-Python classes behave the same.
+# libyaml when PyYAML was built with it (the wheels are), else pure Python.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -239,7 +240,7 @@ class _Frame:
         return (self.key,) if self.items % 2 else ()
 
 
-def _scan(text: str, file: str) -> None:
+def _scan(text: str, file: str, loader_class: Any) -> None:
     """Check the event stream before anything is built from it.
 
     The parser emits events without recursion, so this pass can bound the
@@ -259,7 +260,7 @@ def _scan(text: str, file: str) -> None:
         path = format_loc(loc) if len(loc) <= 8 else f"{format_loc(loc[:4])}...({len(loc)} levels)"
         return InputError([Problem(file, mark.line + 1, mark.column + 1, path, message)])
 
-    loader = _Loader(text)
+    loader = loader_class(text)
     aliases = total = 0
     sizes: dict[str, int] = {}  # expanded size of each anchored node
     try:
@@ -341,8 +342,13 @@ def parse_text(text: str, file: str = "<string>") -> Source:
     """Parse YAML text into a :class:`Source`, raising :class:`InputError` on any problem."""
     _check_characters(text, file)
     try:
-        _scan(text, file)
-        loader = _Loader(text)
+        # Files of ordinary size are parsed by pure-Python PyYAML, whose syntax
+        # messages are clearer ("found character '%' that cannot start any
+        # token") and whose rules every ttx install shares; libyaml, about fifty
+        # times faster, keeps a file near the size limit quick to refuse.
+        parser = yaml.SafeLoader if len(text) <= PY_PARSE_CHARS else _Loader
+        _scan(text, file, parser)
+        loader = parser(text)
         try:
             root = loader.get_single_node()
         finally:

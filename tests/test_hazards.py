@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -369,18 +370,35 @@ def test_lone_surrogate_in_text_is_refused_with_a_position() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["python_apply_os_system.yaml", "billion_laughs.yaml", "duplicate_keys.yaml"]
+    "name",
+    [
+        "python_apply_os_system.yaml",
+        "python_object_mapping.yaml",
+        "billion_laughs.yaml",
+        "duplicate_keys.yaml",
+        "nan_rate.yaml",
+        "valid_base.yaml",
+    ],
 )
-def test_pure_python_parser_gives_the_same_answer(
-    name: str, monkeypatch: pytest.MonkeyPatch
+def test_large_files_parsed_by_libyaml_give_the_same_answer(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Without libyaml the loader falls back to PyYAML's own parser, with the same results."""
-    with pytest.raises(InputError) as fast:
-        load_scenario(HAZARDS / name)
+    """Files over PY_PARSE_CHARS go through libyaml; the answer must not change."""
+    if yamlsrc._Loader is yaml.SafeLoader:
+        pytest.skip("PyYAML was built without libyaml")
+    path = tmp_path / name
+    padding = "# padding to pass the pure-Python size\n" * (yamlsrc.PY_PARSE_CHARS // 40 + 1)
+    path.write_bytes((HAZARDS / name).read_bytes() + padding.encode())
+
+    def outcome() -> Any:
+        try:
+            return load_scenario(path)
+        except InputError as exc:
+            return exc.problems
+
+    with_libyaml = outcome()
     monkeypatch.setattr(yamlsrc, "_Loader", yaml.SafeLoader)
-    with pytest.raises(InputError) as slow:
-        load_scenario(HAZARDS / name)
-    assert fast.value.problems == slow.value.problems
+    assert outcome() == with_libyaml
 
 
 @pytest.mark.parametrize("name", ["python_apply_os_system.yaml", "billion_laughs.yaml"])
