@@ -358,21 +358,22 @@ class _Compiler:
         raise self.fail(node, self.describe_unsupported(node))
 
     def describe_unsupported(self, node: ast.AST) -> str:
+        # Worded as "<what> is not allowed"; tests elsewhere match these phrases.
         what = {
-            ast.Attribute: "attribute access other than ACTOR.VAR is",
-            ast.Subscript: "subscripts ([...]) are",
-            ast.Lambda: "lambda is",
-            ast.ListComp: "comprehensions are",
-            ast.GeneratorExp: "comprehensions are",
-            ast.SetComp: "comprehensions are",
-            ast.DictComp: "comprehensions are",
-            ast.Call: "calling anything but mean, min, max or abs is",
-            ast.IfExp: "if-expressions are",
-            ast.NamedExpr: "assignment is",
-            ast.Starred: "starred expressions are",
-        }.get(type(node), f"{type(node).__name__} is")
+            ast.Attribute: "nested attribute access",
+            ast.Subscript: "subscripts ([...])",
+            ast.Lambda: "lambda",
+            ast.ListComp: "comprehensions",
+            ast.GeneratorExp: "comprehensions",
+            ast.SetComp: "comprehensions",
+            ast.DictComp: "comprehensions",
+            ast.Call: "calling anything but mean, min, max or abs",
+            ast.IfExp: "if-expressions",
+            ast.NamedExpr: "assignment",
+            ast.Starred: "starred expressions",
+        }.get(type(node), type(node).__name__)
         return (
-            f"{what} not allowed; use comparisons, and/or/not, + - * /, month, "
+            f"{what} is not allowed; use comparisons, and/or/not, + - * /, month, "
             "ACTOR.VAR, mean/min/max(partners.VAR) or abs(...)"
         )
 
