@@ -186,7 +186,7 @@ def run_(
     with user_errors():
         from sim.loader import load_scenario, scenario_hash
         from sim.progress import progress_bar
-        from sim.report.files import check_writable, dumps, write_atomic
+        from sim.report.files import check_writable, dumps, write_outputs
         from sim.report.markdown import render_run
         from sim.runner import run
 
@@ -232,8 +232,8 @@ def run_(
             from sim.policyfile import name_team
 
             name_team(report["results"], pol)
-        write_atomic(paths[0], dumps(report))
-        write_atomic(paths[1], render_run(report))
+        # Each format is rendered and written on its own: a failing renderer costs only its file.
+        write_outputs([(paths[0], lambda: dumps(report)), (paths[1], lambda: render_run(report))])
         if not quiet:
             _summary(report)
         typer.echo(f"wrote {paths[0]} and {paths[1]}")

@@ -316,6 +316,9 @@ class _Compiler:
         if self.count > MAX_NODES:
             raise self.fail(node, f"condition is too complex (limit {MAX_NODES} terms)")
         d = depth + 1
+        name = getattr(node, "id", None) or getattr(node, "attr", None)
+        if isinstance(name, str) and name.startswith("__"):
+            raise self.fail(node, f"'{name}': names starting with '__' are not allowed")
         match node:
             case ast.BoolOp(op=ast.And(), values=values):
                 return And([self.compile(x, d) for x in values])
@@ -339,8 +342,12 @@ class _Compiler:
             case ast.Constant(value=value):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise self.fail(node, f"expected a number, found {value!r}")
-                if not math.isfinite(value):
-                    raise self.fail(node, "numbers must be finite")
+                try:
+                    finite = math.isfinite(value)
+                except OverflowError:  # an integer literal with hundreds of digits
+                    finite = False
+                if not finite:
+                    raise self.fail(node, "numbers must be finite and at most about 1e308")
                 return Const(float(value))
             case ast.Name(id=name):
                 return self.name(node, name)
@@ -351,6 +358,7 @@ class _Compiler:
         raise self.fail(node, self.describe_unsupported(node))
 
     def describe_unsupported(self, node: ast.AST) -> str:
+        # Worded as "<what> is not allowed"; tests elsewhere match these phrases.
         what = {
             ast.Attribute: "nested attribute access",
             ast.Subscript: "subscripts ([...])",
@@ -359,7 +367,7 @@ class _Compiler:
             ast.GeneratorExp: "comprehensions",
             ast.SetComp: "comprehensions",
             ast.DictComp: "comprehensions",
-            ast.Call: "this kind of call",
+            ast.Call: "calling anything but mean, min, max or abs",
             ast.IfExp: "if-expressions",
             ast.NamedExpr: "assignment",
             ast.Starred: "starred expressions",
@@ -480,6 +488,8 @@ def compile_condition(text: str, symbols: Symbols) -> Expr:
         offset = exc.offset - 1 if exc.offset else len(stripped)
         what = "incomplete condition" if not exc.offset else exc.msg
         raise ExprError(f"syntax error: {what}", lead + offset) from None
+    except ValueError:  # Python 3.11 raises this for a NUL character
+        raise ExprError("condition contains a NUL character", lead) from None
     except (RecursionError, MemoryError):
         raise ExprError(f"condition is nested too deeply (limit {MAX_DEPTH})", lead) from None
     compiler = _Compiler(stripped, symbols)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, Problem
-from sim.schema import PolicyFile, Scenario
+from sim.schema import ID_PATTERN, PolicyFile, Scenario
 from sim.xref import KEY, check_policy_file, check_scenario
 from sim.yamlsrc import Loc, Source, format_loc, parse_text, read_source
 
@@ -96,6 +96,22 @@ def _inner_model(annotation: Any, node: Any) -> Any:
     return None
 
 
+def _id_message(value: Any) -> str:
+    """Say what is wrong with an id in words (the regex alone helps nobody)."""
+    text = str(value)
+    hint = ""
+    odd = next((ch for ch in text if not ch.isascii()), None)
+    if odd is not None:
+        # Look-alikes such as Cyrillic 'а' are invisible in most editors: name the code point.
+        hint = f" (it contains {odd!r}, U+{ord(odd):04X}, which is not a plain ASCII letter)"
+    elif len(text) > 40:
+        hint = f" (it is {len(text)} characters long)"
+    return (
+        "not a valid id: use a lower-case letter, then lower-case letters, digits or '_', "
+        f"at most 40 characters{hint}; found {_short(value)}"
+    )
+
+
 def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> str:
     kind = err["type"]
     if kind == "missing":
@@ -113,6 +129,8 @@ def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> st
     if kind == "union_tag_invalid":
         ctx = err["ctx"]
         return f"unknown kind {_short(ctx['tag'])}; expected one of {ctx['expected_tags']}"
+    if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == ID_PATTERN:
+        return _id_message(err.get("input"))
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]

@@ -8,11 +8,15 @@ scenario needs a different balance. Rates are per month.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # strict: 'yes' or "0.5" is not a number. No NaN or infinity anywhere: a NaN
+    # slips past every ge/le bound.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 def _unit(default: float, description: str) -> float:
@@ -155,11 +159,11 @@ class ModelParameters(_Frozen):
         default_factory=_threat_defaults,
         description="Per threat kind: interdiction weights and harms.",
     )
-    footprints: dict[str, float] = Field(
+    footprints: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=_footprint_defaults,
         description="Default visible footprint at intensity 1, per initiative kind.",
     )
-    profiles: dict[str, dict[str, float]] = Field(
+    profiles: dict[str, dict[str, Annotated[float, Field(ge=0, le=100)]]] = Field(
         default_factory=_profile_defaults,
         description="Threat kinds each initiative kind addresses (its share of focus).",
     )

@@ -83,11 +83,19 @@ PARTNER_VARS = ("capacity", "trust", "cooperation", "stability", "resilience")
 
 
 class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys rejected."""
+    """Base of every scenario model: immutable, unknown keys rejected.
 
-    # strict: a YAML 'yes' or a quoted "0.5" is an error, not silently a number;
-    # the exported JSON Schema says the same, so editor and loader agree.
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
+    ``allow_inf_nan=False`` applies to every float of every model, including
+    those inside dicts: a NaN compares false with every bound, so a field
+    without its own bounds would otherwise let ``.nan`` through into the model.
+
+    ``strict``: a YAML 'yes' or a quoted "0.5" is an error, not silently a number;
+    the exported JSON Schema says the same, so editor and loader agree.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- actors
@@ -232,6 +240,7 @@ class _InitiativeBase(Frozen):
         None,
         ge=0,
         le=1,
+        allow_inf_nan=False,
         description="Visible foreign footprint at intensity 1 (0-1); defaults by kind.",
     )
 

@@ -9,6 +9,7 @@ refuse duplicates and bound the work an alias can cause.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_ALIASES = 1_000
+# Up to this many characters the document is checked with pure-Python PyYAML.
+PY_PARSE_CHARS = 16 * 1024  # twice the largest shipped scenario
 
 Loc = tuple[str | int, ...]
 
@@ -113,7 +116,7 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             raise InputError(
-                [self.fail(node, loc, f"document nested too deeply (limit {MAX_DEPTH})")]
+                [self.fail(node, loc, f"document nested too deeply (limit {MAX_DEPTH} levels)")]
             )
         self.source.values[loc] = _mark(node)
         expected = _COLLECTION_TAGS.get(type(node))
@@ -206,39 +209,146 @@ def _decode(raw: bytes, file: str) -> str:
         ) from None
 
 
-def _count_aliases(text: str, file: str) -> None:
-    loader = yaml.SafeLoader(text)
-    aliases = 0
+_ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+)
+
+# libyaml when PyYAML was built with it (the wheels are), else pure Python.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+_EXPANDED = " (after expanding aliases)"
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.") else tag
+
+
+@dataclass
+class _Frame:
+    """An open collection during :func:`_scan`."""
+
+    anchor: str | None
+    mapping: bool
+    size: int = 1  # values inside so far, aliases expanded, itself included
+    items: int = 0  # children finished (a mapping's keys and values alternate)
+    key: str = "?"
+
+    def child(self) -> Loc:
+        if not self.mapping:
+            return (self.items,)
+        return (self.key,) if self.items % 2 else ()
+
+
+def _scan(text: str, file: str, loader_class: Any) -> None:
+    """Check the event stream before anything is built from it.
+
+    The parser emits events without recursion, so this pass can bound the
+    nesting depth, the number of aliases and the number of values the
+    document would have once aliases are expanded (a "billion laughs" file
+    is a few hundred bytes) before the recursive composer or our builder
+    ever sees the document. It also rejects every explicit tag other than
+    the plain YAML types, so no tag can ask for an object to be constructed.
+    """
+    stack: list[_Frame] = []
+
+    def fail(event: yaml.Event, message: str) -> InputError:
+        mark = event.start_mark
+        assert mark is not None  # the parser always sets marks
+        loc = tuple(part for frame in stack for part in frame.child())
+        # A path 64 levels deep helps nobody: show where it starts.
+        path = format_loc(loc) if len(loc) <= 8 else f"{format_loc(loc[:4])}...({len(loc)} levels)"
+        return InputError([Problem(file, mark.line + 1, mark.column + 1, path, message)])
+
+    loader = loader_class(text)
+    aliases = total = 0
+    sizes: dict[str, int] = {}  # expanded size of each anchored node
     try:
         while True:
             event = loader.get_event()
             if event is None:
                 break
-            if isinstance(event, yaml.AliasEvent):
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag not in _ALLOWED_TAGS:
+                raise fail(
+                    event,
+                    f"tag '{_short_tag(tag)}' is not allowed; only plain YAML values "
+                    "(text, numbers, true/false, lists, mappings) are",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                total += 1
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(event, f"document nested too deeply (limit {MAX_DEPTH} levels)")
+                stack.append(_Frame(event.anchor, isinstance(event, yaml.MappingStartEvent)))
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                frame = stack.pop()
+                size = frame.size
+                if frame.anchor is not None:
+                    sizes[frame.anchor] = size
+            elif isinstance(event, yaml.ScalarEvent):
+                size = 1
+                total += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
                 if aliases > MAX_ALIASES:
-                    mark = event.start_mark
-                    assert mark is not None  # the parser always sets marks
-                    raise InputError(
-                        [
-                            Problem(
-                                file,
-                                mark.line + 1,
-                                mark.column + 1,
-                                "",
-                                f"too many aliases (limit {MAX_ALIASES})",
-                            )
-                        ]
-                    )
+                    raise fail(event, f"too many aliases (limit {MAX_ALIASES})")
+                # An alias to an unknown or still-open anchor is reported by the composer.
+                size = sizes.get(event.anchor or "", 1)
+                total += size
+            else:
+                continue  # stream and document events
+            if total > MAX_NODES:
+                raise fail(event, f"document too large: more than {MAX_NODES} values{_EXPANDED}")
+            if stack:
+                parent = stack[-1]
+                parent.size += size
+                if parent.mapping and parent.items % 2 == 0:
+                    parent.key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+                parent.items += 1
     finally:
         loader.dispose()
 
 
+def _check_characters(text: str, file: str) -> None:
+    """Refuse text that is not a sequence of valid Unicode characters.
+
+    Only a string handed to :func:`parse_text` directly can hold a lone
+    surrogate (a file is decoded from strict UTF-8 first); libyaml would fail
+    on it with an encoding error rather than a position.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        line, col = _line_col(text, exc.start)
+        raise InputError(
+            [Problem(file, line, col, "", f"invalid character U+{ord(text[exc.start]):04X}")]
+        ) from None
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index`` (YAML's line breaks)."""
+    before = text[:index]
+    breaks = [m.end() for m in _BREAK.finditer(before)]
+    return len(breaks) + 1, index - (breaks[-1] if breaks else 0) + 1
+
+
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
 def parse_text(text: str, file: str = "<string>") -> Source:
     """Parse YAML text into a :class:`Source`, raising :class:`InputError` on any problem."""
+    _check_characters(text, file)
     try:
-        _count_aliases(text, file)
-        loader = yaml.SafeLoader(text)
+        # Files of ordinary size are parsed by pure-Python PyYAML, whose syntax
+        # messages are clearer ("found character '%' that cannot start any
+        # token") and whose rules every ttx install shares; libyaml, about fifty
+        # times faster, keeps a file near the size limit quick to refuse.
+        parser = yaml.SafeLoader if len(text) <= PY_PARSE_CHARS else _Loader
+        _scan(text, file, parser)
+        loader = parser(text)
         try:
             root = loader.get_single_node()
         finally:
@@ -248,6 +358,16 @@ def parse_text(text: str, file: str = "<string>") -> Source:
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise InputError([Problem(file, line, col, "", f"YAML syntax error: {what}")]) from None
+    except yaml.reader.ReaderError as exc:
+        # Control characters and the like: the reader knows the character index only.
+        line, col = _line_col(text, exc.position)
+        raise InputError(
+            [
+                Problem(
+                    file, line, col, "", f"character U+{exc.character:04X} is not allowed in YAML"
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(file, 1, 1, "", f"YAML error: {exc}")]) from None
     if root is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,44 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class RenderFailed(TtxError):
+    """One or more report formats could not be rendered; the others were written."""
+
+
+def write_outputs(outputs: Sequence[tuple[Path, Callable[[], str]]]) -> list[Path]:
+    """Render and write each output file on its own, each atomically.
+
+    A renderer that fails (a bug, or a missing optional dependency) costs
+    only its own file: the others are still written, and a file of the same
+    name from an earlier run is left as it was rather than half-replaced.
+    Ctrl-C is not caught here; it propagates after the current file's
+    temporary is removed.
+
+    Returns:
+        The paths written, in order.
+
+    Raises:
+        RenderFailed: naming each file that could not be written, after all
+            the others were.
+    """
+    written: list[Path] = []
+    failed: list[str] = []
+    for path, render in outputs:
+        try:
+            write_atomic(path, render())
+        except Exception as exc:  # one broken format must not cost the others
+            failed.append(f"{path}: {type(exc).__name__}: {exc}")
+        else:
+            written.append(path)
+    if failed:
+        done = ", ".join(str(p) for p in written) or "nothing"
+        raise RenderFailed(
+            "could not write " + "; ".join(failed) + f" (written: {done}; any earlier "
+            "file of a failed format was left unchanged)"
+        )
+    return written
 
 
 def dumps(report: dict[str, Any]) -> str:

@@ -11,13 +11,26 @@ from typing import Any
 
 from sim.report.labels import HEADLINE, kpi_label
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~#])")
+# Text that would start a list, a quote or a setext underline if it began a line.
+_MD_LEAD = re.compile(r"^(\d{1,9}(?=[.)](?:\s|$))|)([-+.)](?=\s|$)|=+\s*$)")
 
 
 def md_escape(text: Any) -> str:
-    """Escape Markdown and HTML control characters; newlines become spaces."""
+    """Escape Markdown and HTML control characters; newlines become spaces.
+
+    The result is inert wherever it is placed: mid-line, in a table cell or
+    at the start of a line. Reports are re-rendered from JSON files that
+    may have been edited, so every value is escaped, not only free text.
+    """
     flat = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    return _MD_LEAD.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", flat))
+
+
+def md_code(text: Any) -> str:
+    """An inline code span that no value can break out of (ids, hashes)."""
+    flat = " ".join(str(text).split()).replace("`", "'").replace("|", "\\|")
+    return f"`{flat}`"
 
 
 def fmt(x: float, digits: int = 3) -> str:
@@ -55,8 +68,9 @@ def render_run(report: dict[str, Any]) -> str:
     out = [
         f"# {md_escape(sc['title'])}",
         "",
-        f"Policy **{md_escape(pol['title'])}** (`{pol['id']}`), {r['replications']} "
-        f"replications, seed {r['seed']}, horizon {sc['horizon']} months.",
+        f"Policy **{md_escape(pol['title'])}** ({md_code(pol['id'])}), "
+        f"{md_escape(r['replications'])} replications, seed {md_escape(r['seed'])}, "
+        f"horizon {md_escape(sc['horizon'])} months.",
         "",
         "Figures are means over replications with 95% confidence intervals; the model's "
         "numbers are illustrative training parameters, not forecasts.",
@@ -72,7 +86,7 @@ def render_run(report: dict[str, Any]) -> str:
     if r["objectives"]:
         rows = [
             [
-                f"`{oid}`",
+                md_code(oid),
                 md_escape(o["description"]),
                 md_escape(o["check"]),
                 fmt(o["p"], 2),
@@ -102,7 +116,7 @@ def render_run(report: dict[str, Any]) -> str:
         ]
     if r["decisions"]:
         rows = [
-            [f"`{inj}`", ", ".join(f"{md_escape(opt)}: {n}" for opt, n in opts.items())]
+            [md_code(inj), ", ".join(f"{md_escape(opt)}: {n}" for opt, n in opts.items())]
             for inj, opts in r["decisions"].items()
         ]
         out += [
@@ -126,10 +140,11 @@ def render_run(report: dict[str, Any]) -> str:
     out += [
         "## Reproduce",
         "",
-        f"Scenario `{sc['id']}` (hash `{sc['hash']}`), policy `{pol['id']}`, seed "
-        f"{r['seed']}, {r['replications']} replications; "
+        f"Scenario {md_code(sc['id'])} (hash {md_code(sc['hash'])}), policy "
+        f"{md_code(pol['id'])}, seed {md_escape(r['seed'])}, "
+        f"{md_escape(r['replications'])} replications; "
         f"ttx {md_escape(meta.get('ttx_version', '?'))}, "
-        f"run {md_escape(meta.get('created', '?'))} in {meta.get('duration_s', '?')} s.",
+        f"run {md_escape(meta.get('created', '?'))} in {md_escape(meta.get('duration_s', '?'))} s.",
         "",
     ]
     return "\n".join(out)

@@ -1,0 +1,262 @@
+"""Property tests: no mutation of a scenario, and no condition text, crashes the loader.
+
+Loading either succeeds or raises :class:`~sim.errors.InputError` whose every
+problem has a real position; compiling a condition either succeeds or raises
+:class:`~sim.expr.ExprError`. Any other exception is a bug. The number of
+examples comes from the hypothesis profile (``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from sim.errors import InputError
+from sim.expr import ExprError, Symbols, compile_condition
+from sim.loader import loads_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+MUTATIONS = (
+    "drop_key",
+    "add_key",
+    "swap_type",
+    "out_of_range",
+    "truncate",
+    "duplicate_key",
+    "insert_text",
+)
+
+# Values of the "wrong" type, and numbers no field accepts (or only just).
+OTHER_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.lists(st.integers(0, 3), max_size=3),
+    st.dictionaries(st.sampled_from(["id", "x", "kind"]), st.integers(0, 3), max_size=2),
+)
+BAD_NUMBERS = st.sampled_from(
+    [-1, -1e-9, 1.0000001, 2.5, 241, 10**6 + 1, 1e308, -1e308, 2**63, 2**70, math.nan, math.inf]
+)
+
+
+def paths(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every location in parsed YAML data (the root first)."""
+    out = [loc]
+    if isinstance(data, dict):
+        for key, value in data.items():
+            out += paths(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            out += paths(value, (*loc, i))
+    return out
+
+
+def get(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+def mutate(text: str, kind: str, draw: Any) -> str:
+    """Apply one mutation of ``kind`` to scenario ``text``, drawing choices from hypothesis."""
+    if kind == "truncate":
+        return text[: draw(st.integers(0, len(text)))]
+    if kind == "insert_text":
+        at = draw(st.integers(0, len(text)))
+        junk = draw(
+            st.text(
+                alphabet=st.sampled_from(list(":-[]{}&*!|>'\"#%@`\n\t ,?")) | st.characters(),
+                max_size=8,
+            )
+        )
+        return text[:at] + junk + text[at:]
+    if kind == "duplicate_key":
+        lines = text.splitlines(keepends=True)
+        keyed = [i for i, line in enumerate(lines) if re.match(r"^\s*(- )?[a-z_]+:", line)]
+        i = draw(st.sampled_from(keyed))
+        copy = lines[i].replace("- ", "  ", 1)  # repeat the key inside the same mapping
+        return "".join([*lines[: i + 1], copy, *lines[i + 1 :]])
+    data = yaml.safe_load(text)
+    if kind == "out_of_range":
+        numeric = [p for p in paths(data) if p and type(get(data, p)) in (int, float)]
+        loc = draw(st.sampled_from(numeric))
+        get(data, loc[:-1])[loc[-1]] = draw(BAD_NUMBERS)
+    elif kind == "swap_type":
+        loc = draw(st.sampled_from([p for p in paths(data) if p]))
+        get(data, loc[:-1])[loc[-1]] = draw(OTHER_VALUES)
+    else:
+        mappings = [p for p in paths(data) if isinstance(get(data, p), dict) and get(data, p)]
+        target = get(data, draw(st.sampled_from(mappings)))
+        if kind == "drop_key":
+            del target[draw(st.sampled_from(sorted(target)))]
+        else:
+            name = draw(st.sampled_from(["extra", "titel", "id2", "kind", "notes", "1", "yes"]))
+            target[name] = draw(OTHER_VALUES)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def assert_loads_or_explains(text: str, file: str) -> None:
+    try:
+        loads_scenario(text, file)
+    except InputError as exc:
+        assert exc.problems, "an InputError must carry at least one problem"
+        # YAML also breaks lines at a lone CR, NEL and the Unicode line separators.
+        last_line = len(re.split("\r\n|[\n\r\x85\u2028\u2029]", text)) + 1
+        for problem in exc.problems:
+            assert problem.file == file
+            assert 1 <= problem.line <= last_line, problem
+            assert problem.col >= 1, problem
+            assert problem.message, problem
+            assert "Traceback" not in problem.message
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+@given(kind=st.sampled_from(MUTATIONS), data=st.data())
+def test_mutated_scenario_loads_or_raises_positioned_input_error(
+    scenario: Path, kind: str, data: st.DataObject
+) -> None:
+    text = scenario.read_text(encoding="utf-8")
+    mutated = mutate(text, kind, data.draw)
+    assert_loads_or_explains(mutated, f"{scenario.stem}-{kind}.yaml")
+
+
+def test_shipped_scenarios_exist_and_load() -> None:
+    # The fuzz test above is vacuous without scenarios to mutate.
+    assert SCENARIOS
+    for path in SCENARIOS:
+        loads_scenario(path.read_text(encoding="utf-8"), str(path))
+
+
+# --------------------------------------------------------------------------- conditions
+
+SYMBOLS = Symbols(partners=("iraq", "jordan"), rivalries=("gulf",), rivals=("iran",))
+ATOMS = st.sampled_from(
+    [
+        "month",
+        "iraq.trust",
+        "jordan.capacity",
+        "gulf.tension",
+        "iran.influence",
+        "nato.funds",
+        "nato.spent",
+        "incidents.total",
+        "incidents.cyber",
+        "mean(partners.trust)",
+        "max(partners.stability)",
+        "abs(iraq.trust - 0.5)",
+        "true",
+        "0",
+        "0.5",
+        "1e308",
+        "1e999",
+        "9" * 400,
+        "x",
+        "iraq",
+        "iraq.__class__",
+        "().__class__",
+        "__import__('os')",
+        "open('/etc/passwd')",
+        "iraq.trust[0]",
+        "(lambda: 1)()",
+        "[x for x in ()]",
+        "'text'",
+        "None",
+        "...",
+        "1j",
+        "f'{month}'",
+    ]
+)
+BINARY = st.sampled_from(
+    [
+        " + ",
+        " - ",
+        " * ",
+        " / ",
+        " < ",
+        " <= ",
+        " == ",
+        " != ",
+        " and ",
+        " or ",
+        " in ",
+        " is ",
+        " ** ",
+        " // ",
+        " % ",
+        " & ",
+    ]
+)
+
+
+def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(inner, BINARY, inner).map("".join),
+        inner.map(lambda s: f"({s})"),
+        inner.map(lambda s: f"not {s}"),
+        inner.map(lambda s: f"-{s}"),
+        inner.map(lambda s: f"abs({s})"),
+        inner.map(lambda s: f"{s}.real"),
+        inner.map(lambda s: f"{s}[0]"),
+    )
+
+
+CONDITIONS = st.one_of(
+    st.recursive(ATOMS, _grow, max_leaves=40),
+    st.text(max_size=120),
+    st.text(alphabet="()[]{}.,:-+*/<>=! notandor_abcmeanpartners.trust0123456789", max_size=600),
+    st.integers(1, 200).map(lambda n: "(" * n + "month" + ")" * n),
+    st.integers(1, 200).map(lambda n: "not " * n + "true"),
+    st.integers(1, 300).map(lambda n: "-" * n + "1 > 0"),
+)
+
+
+class _View:
+    """A world where every value is a fixed number (conditions only read it)."""
+
+    month = 12
+
+    def partner(self, index: int, var: str) -> float:
+        return 0.5
+
+    def partner_values(self, var: str) -> list[float]:
+        return [0.25, 0.75]
+
+    def rivalry_tension(self, index: int) -> float:
+        return 0.3
+
+    def influence(self, index: int) -> float:
+        return 0.2
+
+    def alliance(self, var: str) -> float:
+        return 0.0
+
+    def incidents(self, kind: str) -> float:
+        return 3.0
+
+
+@given(text=CONDITIONS)
+@example(text="1 / 0 > 0")
+@example(text="nato.funds / nato.spent > 1")
+@example(text="iraq.trust\x00")
+def test_condition_compiles_or_raises_expr_error(text: str) -> None:
+    started = time.perf_counter()
+    try:
+        expr = compile_condition(text, SYMBOLS)
+    except ExprError as exc:
+        assert exc.message
+        assert 0 <= exc.offset <= len(text)
+    else:
+        # What compiles also evaluates, to a plain bool, without error.
+        assert expr(_View()) in (True, False)
+    assert time.perf_counter() - started < 1.0, "a condition took over a second to compile"
