@@ -326,3 +326,16 @@ def test_scenario_of_the_failure_tests_is_small() -> None:
     s = load_scenario(SMALL)
     assert (s.id, s.policies[0].id) == ("hazard_base", "base")
     assert os.path.getsize(SMALL) < 1000
+
+
+def test_reports_get_ordinary_file_permissions(tmp_path: Path) -> None:
+    import os
+
+    from sim.report.files import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "r.md", "x")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "r.md").stat().st_mode & 0o777 == 0o644

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import TtxError
-from sim.report.files import dumps, write_atomic
+from sim.report.files import dumps, write_atomic, write_outputs
 
 FORMATS = ("md", "html")
 
@@ -52,12 +52,31 @@ def render_run_text(report: dict[str, Any], fmt: str) -> str:
 
 
 def write_run(report: dict[str, Any], directory: Path, formats: Sequence[str]) -> list[Path]:
-    """Write a run report's JSON and renderings; return the paths written."""
+    """Write a run report's JSON and renderings; return the paths written.
+
+    Each file is rendered and written on its own (``write_outputs``), so a
+    failing renderer costs only its own file.
+    """
     paths = run_paths(directory, formats)
-    write_atomic(paths[0], dumps(report))
-    for path, fmt in zip(paths[1:], formats, strict=True):
-        write_atomic(path, render_run_text(report, fmt))
-    return paths
+    outputs = [(paths[0], lambda: dumps(report))]
+    outputs += [
+        (path, lambda fmt=fmt: render_run_text(report, fmt))  # type: ignore[misc]
+        for path, fmt in zip(paths[1:], formats, strict=True)
+    ]
+    return write_outputs(outputs)
+
+
+def render_comparison_text(
+    comparison: dict[str, Any], reports: Sequence[dict[str, Any]], fmt: str
+) -> str:
+    """A comparison as Markdown or HTML text (HTML also reads the run reports' series)."""
+    if fmt == "md":
+        from sim.report.comparison_md import render_comparison
+
+        return render_comparison(comparison)
+    from sim.report.html import render_comparison_html
+
+    return render_comparison_html(comparison, reports)
 
 
 def write_comparison(
@@ -66,20 +85,14 @@ def write_comparison(
     directory: Path,
     formats: Sequence[str],
 ) -> list[Path]:
-    """Write a comparison's JSON and renderings (HTML also reads the run reports' series)."""
+    """Write a comparison's JSON and renderings, each on its own; return the paths written."""
     paths = comparison_paths(directory, formats)
-    write_atomic(paths[0], dumps(comparison))
-    for path, fmt in zip(paths[1:], formats, strict=True):
-        if fmt == "md":
-            from sim.report.comparison_md import render_comparison
-
-            text = render_comparison(comparison)
-        else:
-            from sim.report.html import render_comparison_html
-
-            text = render_comparison_html(comparison, reports)
-        write_atomic(path, text)
-    return paths
+    outputs = [(paths[0], lambda: dumps(comparison))]
+    outputs += [
+        (path, lambda fmt=fmt: render_comparison_text(comparison, reports, fmt))  # type: ignore[misc]
+        for path, fmt in zip(paths[1:], formats, strict=True)
+    ]
+    return write_outputs(outputs)
 
 
 def rerender_paths(source: Path, fmt: str, out: Path | None) -> list[Path]:
@@ -112,7 +125,8 @@ def rerender(report: dict[str, Any], source: Path, fmt: str, paths: Sequence[Pat
     if fmt == "csv":
         from sim.report.csv import kpis_csv, series_csv
 
-        write_atomic(paths[0], series_csv(report))
-        write_atomic(paths[1], kpis_csv(report))
+        write_outputs(
+            [(paths[0], lambda: series_csv(report)), (paths[1], lambda: kpis_csv(report))]
+        )
         return
     write_atomic(paths[0], render_run_text(report, fmt))
