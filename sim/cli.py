@@ -240,6 +240,11 @@ def run_(
                 write_atomic(partial, dumps(exc.partial.to_dict()))
                 raise TtxError(f"{exc}\nwrote what finished to {partial}") from None
             raise
+        except KeyboardInterrupt:
+            if checkpoint is None:
+                raise
+            _err(f"interrupted; finished chunks are in {checkpoint}: rerun the command to resume")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         write_atomic(paths[0], dumps(report))
         write_atomic(paths[1], render_run(report))
         if not quiet:
