@@ -31,7 +31,7 @@ import numpy as np
 from sim.engine import OUTCOMES, ReplicationResult, series_names
 from sim.plan import Plan
 from sim.schema import Scenario
-from sim.stats import RunningStats, summarize, wilson_interval
+from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
 EXACT_LIMIT = 1000
@@ -145,18 +145,72 @@ class ChunkFolder:
         )
 
 
+class StreamedKpis:
+    """KPI summaries without keeping per-replication values (for ``kpi_values=False``).
+
+    Mean and sd come from a Welford accumulator over the KPI vector (folded
+    within a chunk, merged in chunk order), min and max are exact, and the
+    percentiles use the same replications as the series bands (all of them up
+    to :data:`EXACT_LIMIT`, else the systematic sample). Means and sds agree
+    with the exact two-pass values to rounding.
+    """
+
+    def __init__(self, stride: int) -> None:
+        self.stride = stride
+        self.names: list[str] = []
+        self.running = RunningStats()
+        self.lo: np.ndarray | None = None
+        self.hi: np.ndarray | None = None
+        self.sample: list[np.ndarray] = []
+
+    def merge(self, part: ChunkPartial) -> None:
+        if not part.indices:
+            return
+        self.names = part.kpi_names
+        chunk = RunningStats()
+        for row in part.kpis:
+            chunk.add(row)
+        self.running.merge(chunk)
+        lo, hi = part.kpis.min(axis=0), part.kpis.max(axis=0)
+        self.lo = lo if self.lo is None else np.minimum(self.lo, lo)
+        self.hi = hi if self.hi is None else np.maximum(self.hi, hi)
+        self.sample.extend(
+            row for k, row in zip(part.indices, part.kpis, strict=True) if k % self.stride == 0
+        )
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        n = self.running.n
+        mean, sd = self.running.mean, self.running.sd
+        bands = np.percentile(np.stack(self.sample), BANDS, axis=0)
+        assert self.lo is not None and self.hi is not None
+        out = {}
+        for j, name in enumerate(self.names):
+            lo, hi = float(self.lo[j]), float(self.hi[j])
+            m, d = (lo, 0.0) if lo == hi else (float(mean[j]), float(sd[j]))
+            hw = t_quantile(n - 1, 0.975) * d / math.sqrt(n) if n > 1 and d > 0 else 0.0
+            entry = {"n": n, "mean": m, "sd": d, "ci_low": m - hw, "ci_high": m + hw}
+            entry |= {f"p{b}": float(v[j]) for b, v in zip(BANDS, bands, strict=True)}
+            out[name] = {**entry, "min": lo, "max": hi}
+        return out
+
+
 class Aggregator:
     """Merges chunk partials (in chunk order) into report results.
 
     Holds per replication only KPI values and objective outcomes (as compact
-    arrays); monthly series live in one Welford accumulator plus the bounded
+    arrays), or with ``keep_values=False`` not even those (:class:`StreamedKpis`);
+    monthly series live in one Welford accumulator plus the bounded
     percentile sample.
     """
 
-    def __init__(self, scenario: Scenario, plan: Plan, stride: int = 1) -> None:
+    def __init__(
+        self, scenario: Scenario, plan: Plan, stride: int = 1, keep_values: bool = True
+    ) -> None:
         self.scenario = scenario
         self.plan = plan
         self.stride = stride
+        self.streamed = None if keep_values else StreamedKpis(stride)
+        self.successes: dict[str, int] = {o.id: 0 for o in scenario.objectives}
         self.names = series_names(plan)
         self.kpi_values: dict[str, array[float]] = {}
         self.objective_values: dict[str, array[int]] = {
@@ -165,7 +219,7 @@ class Aggregator:
         self.decisions: dict[str, dict[str, int]] = {}
         self.running = RunningStats()
         self.sample: list[np.ndarray] = []
-        self.indices: list[int] = []
+        self.indices: array[int] = array("q")
         self.count = 0
         self._open: ChunkFolder | None = None
 
@@ -186,10 +240,15 @@ class Aggregator:
             self._merge(folder.partial())
 
     def _merge(self, part: ChunkPartial) -> None:
-        for j, name in enumerate(part.kpi_names):
-            self.kpi_values.setdefault(name, array("d")).extend(part.kpis[:, j].tolist())
+        if self.streamed is not None:
+            self.streamed.merge(part)
+        else:
+            for j, name in enumerate(part.kpi_names):
+                self.kpi_values.setdefault(name, array("d")).extend(part.kpis[:, j].tolist())
         for j, oid in enumerate(part.objective_ids):
-            self.objective_values[oid].extend(int(v) for v in part.objectives[:, j])
+            self.successes[oid] += int(part.objectives[:, j].sum())
+            if self.streamed is None:
+                self.objective_values[oid].extend(int(v) for v in part.objectives[:, j])
         for inject, counts in part.decisions.items():
             mine = self.decisions.setdefault(inject, {})
             for option, c in counts.items():
@@ -199,23 +258,23 @@ class Aggregator:
         self.indices.extend(part.indices)
         self.count += len(part.indices)
 
-    def results(self, *, seed: int, scenario_hash: str, kpi_values: bool = True) -> dict[str, Any]:
-        """The ``results`` dict; ``kpi_values=False`` leaves out per-replication values."""
+    def results(self, *, seed: int, scenario_hash: str) -> dict[str, Any]:
+        """The ``results`` dict (per-replication values only when they were kept)."""
         self._flush()
         if not self.count:
             raise ValueError("no replications to aggregate")
         s, plan = self.scenario, self.plan
-        kpis = {}
+        kpi_values = self.streamed is None
+        kpis: dict[str, dict[str, Any]] = {}
+        if self.streamed is not None:
+            kpis = dict(sorted(self.streamed.summaries().items()))
         for name, values in sorted(self.kpi_values.items()):
             arr = np.frombuffer(values, dtype=np.float64)
-            entry: dict[str, Any] = summarize(arr).to_dict()
-            if kpi_values:
-                entry["values"] = values.tolist()
-            kpis[name] = entry
+            kpis[name] = {**summarize(arr).to_dict(), "values": values.tolist()}
         objectives = {}
         for o in s.objectives:
             outcomes = self.objective_values[o.id]
-            prop = wilson_interval(sum(outcomes), len(outcomes)).to_dict()
+            prop = wilson_interval(self.successes[o.id], self.count).to_dict()
             objectives[o.id] = {
                 "description": o.description,
                 "condition": o.condition,
@@ -255,8 +314,15 @@ class Aggregator:
             "series": series,
             "incidents": incidents,
             "decisions": {k: dict(sorted(v.items())) for k, v in sorted(self.decisions.items())},
-            "percentile_method": percentile_method(self.stride, len(self.sample)),
+            "percentile_method": percentile_method(self.stride, len(self.sample))
+            + ("" if kpi_values else _STREAMED_NOTE),
         }
+
+
+_STREAMED_NOTE = (
+    "; per-replication KPI values not kept: KPI mean and sd are streamed (Welford, chunk "
+    "order), KPI percentiles use the same replications as the series bands"
+)
 
 
 def _pending(folder: ChunkFolder) -> int:

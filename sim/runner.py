@@ -262,7 +262,7 @@ def run(
     stored = store.finished() if store else set()
     missing = [t for t in tasks if t.chunk not in stored]
 
-    agg = Aggregator(scenario, plan, stride)
+    agg = Aggregator(scenario, plan, stride, keep_values=kpi_values)
     failures: list[ReplicationFailed] = []
     buffer: dict[int, ChunkPartial] = {}
     state = {"next": 0, "done": 0}
@@ -319,11 +319,11 @@ def run(
         meta["scheduler"] = ex.scheduler  # type: ignore[attr-defined]
 
     def report(partial: bool) -> RunReport:
-        results = agg.results(seed=run_seed, scenario_hash=scenario_hash, kpi_values=kpi_values)
+        results = agg.results(seed=run_seed, scenario_hash=scenario_hash)
         if size != default_chunk_size(len(todo)):
             results["chunk_size"] = size  # it fixes the merge order, hence the last bits
         if indices is not None or partial:
-            results["replication_indices"] = list(agg.indices)
+            results["replication_indices"] = agg.indices.tolist()
         return RunReport(results, meta)
 
     if failures:

@@ -147,12 +147,36 @@ def test_streaming_beyond_the_limit_samples_with_fixed_memory(
 
 
 def test_kpi_values_can_be_left_out(scenario: Scenario) -> None:
-    full = run(scenario, replications=5, seed=1).results
-    lean = run(scenario, replications=5, seed=1, kpi_values=False).results
+    full = run(scenario, replications=45, seed=1).results
+    lean = run(scenario, replications=45, seed=1, kpi_values=False).results
     assert "values" not in lean["kpis"]["cost"]
     assert "values" not in next(iter(lean["objectives"].values()))
-    assert lean["kpis"]["cost"]["mean"] == full["kpis"]["cost"]["mean"]
+    assert "KPI mean and sd are streamed" in lean["percentile_method"]
     assert lean["series"] == full["series"]
+    assert lean["objectives"]["keep_trust"]["p"] == full["objectives"]["keep_trust"]["p"]
+    assert lean["kpis"].keys() == full["kpis"].keys()
+    for name, exact in full["kpis"].items():
+        streamed = lean["kpis"][name]
+        assert set(streamed) == set(exact) - {"values"}
+        for key in ("mean", "sd", "ci_low", "ci_high"):
+            assert streamed[key] == pytest.approx(exact[key], rel=1e-9, abs=1e-12), (name, key)
+        for key in ("n", "p5", "p25", "p50", "p75", "p95", "min", "max"):
+            assert streamed[key] == exact[key], (name, key)  # exact below the sample limit
+
+
+def test_streamed_kpis_hold_a_bounded_sample(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(aggregate, "EXACT_LIMIT", 10)
+    plan = compile_plan(scenario, None)
+    stride = sample_stride(200)
+    agg = Aggregator(scenario, plan, stride, keep_values=False)
+    job = Job(scenario, scenario.policy(None), 4, stride)
+    for c, r in enumerate(chunks_of(range(200), 20)):
+        agg.merge(run_chunk(ChunkTask(job, c, r)))
+    assert agg.streamed is not None and len(agg.streamed.sample) == 10
+    assert not agg.kpi_values and not any(agg.objective_values.values())
+    assert agg.results(seed=4, scenario_hash="")["kpis"]["cost"]["n"] == 200
 
 
 def test_cli_run_records_executor_in_meta_only(tmp_path: Path) -> None:
