@@ -285,7 +285,7 @@ def run(
     assert isinstance(ex, Executor)
     try:
         state["done"] = sum(len(tasks[c].indices) for c in stored)
-        if progress is not None and state["done"]:
+        if progress is not None:  # the first call: what a resumed checkpoint already holds
             progress(state["done"], len(todo))
         drain()
         for position, part in ex.map(run_chunk, missing):

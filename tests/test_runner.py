@@ -198,3 +198,9 @@ def test_cli_rejects_unknown_executor(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "unknown --executor 'gpu'; choose one of serial, processes, dask" in result.output
+
+
+def test_progress_reports_replications_per_chunk(scenario: Scenario) -> None:
+    calls: list[tuple[int, int]] = []
+    run(scenario, replications=45, seed=1, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(0, 45), (20, 45), (40, 45), (45, 45)]
