@@ -75,9 +75,7 @@ def main() -> None:
         child(args)
         return
     print(f"scenario {args.scenario.name}, workers {args.workers}, kpi values {args.kpi_values}")
-    print(
-        f"{'replications':>12} {'parent MB':>10} {'worker MB':>10} {'seconds':>8} {'vs first':>8}"
-    )
+    print(f"{'replications':>12} {'peak RSS MB':>12} {'seconds':>8} {'vs first':>8}")
     first = None
     for n in args.counts:
         cmd = [sys.executable, __file__, "--child", str(n), "--scenario", str(args.scenario)]

@@ -174,8 +174,11 @@ class StreamedKpis:
         lo, hi = part.kpis.min(axis=0), part.kpis.max(axis=0)
         self.lo = lo if self.lo is None else np.minimum(self.lo, lo)
         self.hi = hi if self.hi is None else np.maximum(self.hi, hi)
+        # Copies: a row view would keep the chunk's whole KPI matrix alive.
         self.sample.extend(
-            row for k, row in zip(part.indices, part.kpis, strict=True) if k % self.stride == 0
+            row.copy()
+            for k, row in zip(part.indices, part.kpis, strict=True)
+            if k % self.stride == 0
         )
 
     def summaries(self) -> dict[str, dict[str, Any]]:
@@ -254,7 +257,7 @@ class Aggregator:
             for option, c in counts.items():
                 mine[option] = mine.get(option, 0) + c
         self.running.merge(RunningStats.from_state(part.running))
-        self.sample.extend(part.sample[i] for i in range(len(part.sample_indices)))
+        self.sample.extend(part.sample[i].copy() for i in range(len(part.sample_indices)))
         self.indices.extend(part.indices)
         self.count += len(part.indices)
 
