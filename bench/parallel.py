@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from sim.executors import Executor, ProcessExecutor, SerialExecutor
@@ -25,6 +26,26 @@ from sim.report.files import results_bytes
 from sim.runner import run
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def burn(n: int) -> int:
+    """Pure-Python busy work, to probe how much parallelism the machine gives now."""
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def machine_parallelism(workers: int, n: int = 10_000_000) -> float:
+    """Speedup of ``workers`` processes of busy work over one: the ceiling for any pool."""
+    start = time.perf_counter()
+    burn(n)
+    one = time.perf_counter() - start
+    with ProcessPoolExecutor(workers) as pool:
+        start = time.perf_counter()
+        list(pool.map(burn, [n] * workers))
+        many = time.perf_counter() - start
+    return workers * one / many
 
 
 def cpu_seconds(pid: int) -> float:
@@ -73,6 +94,10 @@ def main() -> None:
         f"cores the speedup would be about {w * serial_cpu / pool_cpu:.2f}x"
     )
     print(f"identical results {serial_bytes == pool_bytes}")
+    print(
+        f"machine ceiling   {machine_parallelism(w):.2f}x (busy loops in {w} processes vs 1, "
+        "measured now: what the shared machine gives)"
+    )
     print(f"load average (1m) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
