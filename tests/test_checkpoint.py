@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,7 @@ from typer.testing import CliRunner
 
 from sim.checkpoint import Checkpoint, CheckpointError
 from sim.cli import app
-from sim.loader import load_scenario
+from sim.loader import load_scenario, scenario_hash
 from sim.report.files import results_bytes
 from sim.runner import run
 from sim.schema import Scenario
@@ -113,3 +118,31 @@ def test_cli_checkpoint_resume_and_refusal(tmp_path: Path) -> None:
     refused = CliRunner().invoke(app, [*base, "--seed", "1", "--out", str(tmp_path / "o2")])
     assert refused.exit_code == 1
     assert "belongs to another run: it has seed" in refused.output
+
+
+def test_killed_command_resumes_to_identical_results(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) to a real ``ttx run`` process, then the same command again."""
+    source = tmp_path / "short.yaml"
+    source.write_text(FLAGSHIP.read_text().replace("horizon: 120", "horizon: 24"))
+    ck, out = tmp_path / "ck", tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim", "run", str(source), "--replications", "1500"]
+    cmd += ["--executor", "serial", "--quiet", "--checkpoint", str(ck), "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 60
+    while not list(ck.glob("chunk-*.npz")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before it could be interrupted")
+    assert proc.returncode == 130, output
+    assert f"interrupted; finished chunks are in {ck}: rerun the command to resume" in output
+    saved = len(list(ck.glob("chunk-*.npz")))
+    assert 1 <= saved < 40
+    resumed = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["meta"]["resumed_chunks"] == saved
+    scenario = load_scenario(source)
+    expected = run(scenario, replications=1500, scenario_hash=scenario_hash(source))
+    assert results_bytes(report) == results_bytes(expected.to_dict())
