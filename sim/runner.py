@@ -189,6 +189,57 @@ def chunks_of(todo: range, size: int) -> list[range]:
     return [todo[i : i + size] for i in range(0, len(todo), size)]
 
 
+class _InOrder:
+    """Merges chunk partials in chunk order, whatever order they arrive in.
+
+    Out-of-order arrivals wait in a buffer (bounded by the executor's tasks in
+    flight); chunks found in the checkpoint are read from disk when their turn
+    comes, so a resumed run never holds them all at once.
+    """
+
+    def __init__(
+        self, agg: Aggregator, total: int, stored: set[int], store: Checkpoint | None
+    ) -> None:
+        self.agg, self.total, self.stored, self.store = agg, total, stored, store
+        self.buffer: dict[int, ChunkPartial] = {}
+        self.next = 0
+
+    def arrive(self, part: ChunkPartial) -> None:
+        self.buffer[part.chunk] = part
+        self.drain()
+
+    def drain(self) -> None:
+        while self.next < self.total:
+            c = self.next
+            if c in self.buffer:
+                part = self.buffer.pop(c)
+            elif c in self.stored and self.store is not None:
+                part = self.store.load(c)
+            else:
+                return
+            self.agg.merge(part)
+            self.next += 1
+
+
+def _meta(ex: Executor, started: float, chunks: int, resumed: int) -> dict[str, Any]:
+    """How the results were computed (never part of ``results``)."""
+    meta: dict[str, Any] = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ttx_version": __version__,
+        "duration_s": round(time.perf_counter() - started, 3),
+        "host": platform.node(),
+        "python": platform.python_version(),
+        "executor": ex.name,
+        "workers": ex.workers,
+        "chunks": chunks,
+        "resumed_chunks": resumed,
+    }
+    scheduler = getattr(ex, "scheduler", None)
+    if scheduler:
+        meta["scheduler"] = scheduler
+    return meta
+
+
 def run(
     scenario: Scenario,
     policy: Policy | str | None = None,
@@ -259,64 +310,32 @@ def run(
                 "ttx_version": __version__,
             },
         )
-    stored = store.finished() if store else set()
+    stored = store.finished() & {t.chunk for t in tasks} if store else set()
     missing = [t for t in tasks if t.chunk not in stored]
-
     agg = Aggregator(scenario, plan, stride, keep_values=kpi_values)
+    merger = _InOrder(agg, len(tasks), stored, store)
     failures: list[ReplicationFailed] = []
-    buffer: dict[int, ChunkPartial] = {}
-    state = {"next": 0, "done": 0}
-
-    def drain() -> None:
-        # Merge every chunk that is next in order: from the buffer or the checkpoint.
-        while state["next"] < len(tasks):
-            c = state["next"]
-            if c in buffer:
-                part = buffer.pop(c)
-            elif c in stored and store is not None:
-                part = store.load(c)
-            else:
-                return
-            agg.merge(part)
-            state["next"] += 1
-
-    own = not isinstance(executor, Executor)
-    ex = make_executor(executor, workers, scheduler) if own else executor  # type: ignore[arg-type]
-    assert isinstance(ex, Executor)
+    ex = executor if isinstance(executor, Executor) else make_executor(executor, workers, scheduler)
     try:
-        state["done"] = sum(len(tasks[c].indices) for c in stored)
+        done = sum(len(tasks[c].indices) for c in stored)
         if progress is not None:  # the first call: what a resumed checkpoint already holds
-            progress(state["done"], len(todo))
-        drain()
+            progress(done, len(todo))
+        merger.drain()
         for position, part in ex.map(run_chunk, missing):
-            task = missing[position]
             if part.complete and store is not None:
-                store.save(part)
-            for k, s, message in part.failures:
-                failures.append(
-                    ReplicationFailed(scenario.id, pol.id, k, s, run_seed, message, source)
-                )
-            buffer[task.chunk] = part
-            state["done"] += len(task.indices)
+                store.save(part)  # before merging: an interruption keeps it
+            failures += [
+                ReplicationFailed(scenario.id, pol.id, k, s, run_seed, message, source)
+                for k, s, message in part.failures
+            ]
+            merger.arrive(part)
+            done += len(missing[position].indices)
             if progress is not None:
-                progress(state["done"], len(todo))
-            drain()
+                progress(done, len(todo))
     finally:
-        if own:
+        if ex is not executor:
             ex.close()
-    meta = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "ttx_version": __version__,
-        "duration_s": round(time.perf_counter() - started, 3),
-        "host": platform.node(),
-        "python": platform.python_version(),
-        "executor": ex.name,
-        "workers": ex.workers,
-        "chunks": len(tasks),
-        "resumed_chunks": len(stored),
-    }
-    if getattr(ex, "scheduler", None):
-        meta["scheduler"] = ex.scheduler  # type: ignore[attr-defined]
+    meta = _meta(ex, started, len(tasks), len(stored))
 
     def report(partial: bool) -> RunReport:
         results = agg.results(seed=run_seed, scenario_hash=scenario_hash)
