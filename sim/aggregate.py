@@ -138,7 +138,7 @@ class ChunkFolder:
             objective_ids=objective_ids,
             objectives=np.array(self.objective_rows, dtype=bool).reshape(-1, len(objective_ids)),
             decisions=self.decisions,
-            running=self.running.to_state(),
+            running=_state(self.running),
             sample_indices=self.sample_indices,
             sample=np.stack(self.sample) if self.sample else np.zeros((0,), dtype=np.float32),
             failures=self.failures,
@@ -320,6 +320,14 @@ class Aggregator:
             "percentile_method": percentile_method(self.stride, len(self.sample))
             + ("" if kpi_values else _STREAMED_NOTE),
         }
+
+
+def _state(rs: RunningStats) -> dict[str, Any]:
+    """Like :meth:`RunningStats.to_state` but with arrays, not lists (cheaper to pickle)."""
+    state = rs.to_state() if rs.n == 0 else {"n": rs.n, "shape": list(rs.shape or ())}
+    if rs.n:
+        state["mean"], state["m2"] = rs._mean, rs._m2  # read-only hand-over of a finished chunk
+    return state
 
 
 _STREAMED_NOTE = (
