@@ -1,14 +1,29 @@
-"""Fold replication results into the ``results`` part of a run report.
+"""Fold replication results into the ``results`` part of a run report, chunk by chunk.
 
-The report keeps, per KPI, every replication's value (a few floats each), so
-two runs on the same seeds can later be compared pair by pair; monthly
-series are reduced to a mean and percentile bands. Folding happens in
-replication-index order, so the result is the same however replications
-were computed.
+Replications are computed in *chunks* of consecutive indices. A worker folds
+its chunk, in index order, into a :class:`ChunkPartial`: the chunk's KPI
+values and objective outcomes (a few numbers per replication, kept for paired
+comparisons), decision counts, a Welford accumulator of the monthly series,
+and the monthly series of the replications that belong to the percentile
+sample. The parent merges partials **in chunk-index order** with an
+:class:`Aggregator`, so it never holds every replication's monthly series and
+the floating-point result depends only on the chunking, which is a function
+of the replication count, never of the executor or the number of workers.
+
+Percentile bands of the monthly series (see :func:`sample_stride`) are exact
+over all replications up to :data:`EXACT_LIMIT` replications; beyond that
+they are computed over a systematic sample: every ``stride``-th replication
+by index, at most :data:`EXACT_LIMIT` of them, so memory stays flat.
+Replication seeds are independent draws, so a systematic sample by index is
+a simple random sample of replications, and it is the same whatever the
+chunking. ``results["percentile_method"]`` says which applied.
 """
 
 from __future__ import annotations
 
+import math
+from array import array
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,60 +31,263 @@ import numpy as np
 from sim.engine import OUTCOMES, ReplicationResult, series_names
 from sim.plan import Plan
 from sim.schema import Scenario
-from sim.stats import RunningStats, summarize, wilson_interval
+from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
-PERCENTILE_METHOD = "exact: numpy 'linear' (Hyndman-Fan type 7) over all replications"
+EXACT_LIMIT = 1000
 
 
-class Aggregator:
-    """Accumulates replications (added in index order) into report results."""
+def sample_stride(n: int) -> int:
+    """Every how many replications one enters the percentile sample (1 = all)."""
+    return max(1, math.ceil(n / EXACT_LIMIT))
 
-    def __init__(self, scenario: Scenario, plan: Plan) -> None:
-        self.scenario = scenario
-        self.plan = plan
-        self.names = series_names(plan)
-        self.kpi_values: dict[str, list[float]] = {}
-        self.objective_values: dict[str, list[bool]] = {o.id: [] for o in scenario.objectives}
+
+def percentile_method(stride: int, size: int) -> str:
+    """How series percentile bands are made with sample ``stride`` and ``size`` sampled runs."""
+    if stride == 1:
+        return "exact: numpy 'linear' (Hyndman-Fan type 7) over all replications"
+    return (
+        f"sampled: numpy 'linear' (Hyndman-Fan type 7) over a systematic sample of {size} "
+        f"replications (indices 0, {stride}, {2 * stride}, ...; every {stride}th), because "
+        f"the run has more than {EXACT_LIMIT} replications; means and KPI statistics use "
+        "all replications"
+    )
+
+
+@dataclass
+class ChunkPartial:
+    """What one chunk of replications contributes to a run's results.
+
+    Attributes:
+        chunk: Position of the chunk in the run (merge order).
+        indices: Replication indices that finished, ascending.
+        kpi_names: Column names of ``kpis``.
+        kpis: KPI values, one row per finished replication (float64).
+        objective_ids: Column names of ``objectives``.
+        objectives: Objective outcomes, one row per finished replication.
+        decisions: inject -> option -> count.
+        running: :meth:`RunningStats.to_state` of the chunk's monthly series.
+        sample_indices: Replications of the chunk in the percentile sample.
+        sample: Their monthly series (float32, shape [k, months, series]).
+        failures: (index, seed, message) of replications that raised.
+    """
+
+    chunk: int
+    indices: list[int] = field(default_factory=list)
+    kpi_names: list[str] = field(default_factory=list)
+    kpis: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    objective_ids: list[str] = field(default_factory=list)
+    objectives: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    decisions: dict[str, dict[str, int]] = field(default_factory=dict)
+    running: dict[str, Any] = field(default_factory=lambda: RunningStats().to_state())
+    sample_indices: list[int] = field(default_factory=list)
+    sample: np.ndarray = field(default_factory=lambda: np.zeros((0,), dtype=np.float32))
+    failures: list[tuple[int, int, str]] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when no replication of the chunk failed."""
+        return not self.failures
+
+
+class ChunkFolder:
+    """Folds the replications of one chunk, in index order, into a :class:`ChunkPartial`."""
+
+    def __init__(self, chunk: int, stride: int) -> None:
+        self.chunk, self.stride = chunk, stride
+        self.indices: list[int] = []
+        self.kpi_names: list[str] | None = None
+        self.kpi_rows: list[list[float]] = []
+        self.objective_ids: list[str] | None = None
+        self.objective_rows: list[list[bool]] = []
         self.decisions: dict[str, dict[str, int]] = {}
         self.running = RunningStats()
-        self.series: list[np.ndarray] = []
-        self.count = 0
+        self.sample_indices: list[int] = []
+        self.sample: list[np.ndarray] = []
+        self.failures: list[tuple[int, int, str]] = []
 
-    def add(self, result: ReplicationResult) -> None:
-        self.count += 1
-        for name, value in result.kpis.items():
-            self.kpi_values.setdefault(name, []).append(value)
-        for oid, ok in result.objectives.items():
-            self.objective_values[oid].append(ok)
+    def add(self, index: int, result: ReplicationResult) -> None:
+        """Fold replication ``index`` (indices must ascend)."""
+        if self.kpi_names is None:
+            self.kpi_names = list(result.kpis)
+            self.objective_ids = list(result.objectives)
+        self.indices.append(index)
+        self.kpi_rows.append([result.kpis[name] for name in self.kpi_names])
+        self.objective_rows.append([result.objectives[o] for o in self.objective_ids or ()])
         for inject, option, _month in result.decisions:
             counts = self.decisions.setdefault(inject, {})
             counts[option] = counts.get(option, 0) + 1
         self.running.add(result.series)
-        self.series.append(result.series.astype(np.float32))
+        if index % self.stride == 0:
+            self.sample_indices.append(index)
+            self.sample.append(result.series.astype(np.float32))
+
+    def fail(self, index: int, seed: int, message: str) -> None:
+        """Record that replication ``index`` raised."""
+        self.failures.append((index, seed, message))
+
+    def partial(self) -> ChunkPartial:
+        """The chunk's contribution."""
+        kpi_names = self.kpi_names or []
+        objective_ids = self.objective_ids or []
+        return ChunkPartial(
+            chunk=self.chunk,
+            indices=self.indices,
+            kpi_names=kpi_names,
+            kpis=np.array(self.kpi_rows, dtype=np.float64).reshape(-1, len(kpi_names)),
+            objective_ids=objective_ids,
+            objectives=np.array(self.objective_rows, dtype=bool).reshape(-1, len(objective_ids)),
+            decisions=self.decisions,
+            running=_state(self.running),
+            sample_indices=self.sample_indices,
+            sample=np.stack(self.sample) if self.sample else np.zeros((0,), dtype=np.float32),
+            failures=self.failures,
+        )
+
+
+class StreamedKpis:
+    """KPI summaries without keeping per-replication values (for ``kpi_values=False``).
+
+    Mean and sd come from a Welford accumulator over the KPI vector (folded
+    within a chunk, merged in chunk order), min and max are exact, and the
+    percentiles use the same replications as the series bands (all of them up
+    to :data:`EXACT_LIMIT`, else the systematic sample). Means and sds agree
+    with the exact two-pass values to rounding.
+    """
+
+    def __init__(self, stride: int) -> None:
+        self.stride = stride
+        self.names: list[str] = []
+        self.running = RunningStats()
+        self.lo: np.ndarray | None = None
+        self.hi: np.ndarray | None = None
+        self.sample: list[np.ndarray] = []
+
+    def merge(self, part: ChunkPartial) -> None:
+        if not part.indices:
+            return
+        self.names = part.kpi_names
+        chunk = RunningStats()
+        for row in part.kpis:
+            chunk.add(row)
+        self.running.merge(chunk)
+        lo, hi = part.kpis.min(axis=0), part.kpis.max(axis=0)
+        self.lo = lo if self.lo is None else np.minimum(self.lo, lo)
+        self.hi = hi if self.hi is None else np.maximum(self.hi, hi)
+        # Copies: a row view would keep the chunk's whole KPI matrix alive.
+        self.sample.extend(
+            row.copy()
+            for k, row in zip(part.indices, part.kpis, strict=True)
+            if k % self.stride == 0
+        )
+
+    def summaries(self) -> dict[str, dict[str, Any]]:
+        n = self.running.n
+        mean, sd = self.running.mean, self.running.sd
+        bands = np.percentile(np.stack(self.sample), BANDS, axis=0)
+        assert self.lo is not None and self.hi is not None
+        out = {}
+        for j, name in enumerate(self.names):
+            lo, hi = float(self.lo[j]), float(self.hi[j])
+            m, d = (lo, 0.0) if lo == hi else (float(mean[j]), float(sd[j]))
+            hw = t_quantile(n - 1, 0.975) * d / math.sqrt(n) if n > 1 and d > 0 else 0.0
+            entry = {"n": n, "mean": m, "sd": d, "ci_low": m - hw, "ci_high": m + hw}
+            entry |= {f"p{b}": float(v[j]) for b, v in zip(BANDS, bands, strict=True)}
+            out[name] = {**entry, "min": lo, "max": hi}
+        return out
+
+
+class Aggregator:
+    """Merges chunk partials (in chunk order) into report results.
+
+    Holds per replication only KPI values and objective outcomes (as compact
+    arrays), or with ``keep_values=False`` not even those (:class:`StreamedKpis`);
+    monthly series live in one Welford accumulator plus the bounded
+    percentile sample.
+    """
+
+    def __init__(
+        self, scenario: Scenario, plan: Plan, stride: int = 1, keep_values: bool = True
+    ) -> None:
+        self.scenario = scenario
+        self.plan = plan
+        self.stride = stride
+        self.streamed = None if keep_values else StreamedKpis(stride)
+        self.successes: dict[str, int] = {o.id: 0 for o in scenario.objectives}
+        self.names = series_names(plan)
+        self.kpi_values: dict[str, array[float]] = {}
+        self.objective_values: dict[str, array[int]] = {
+            o.id: array("b") for o in scenario.objectives
+        }
+        self.decisions: dict[str, dict[str, int]] = {}
+        self.running = RunningStats()
+        self.sample: list[np.ndarray] = []
+        self.indices: array[int] = array("q")
+        self.count = 0
+        self._open: ChunkFolder | None = None
+
+    def add(self, result: ReplicationResult) -> None:
+        """Fold one replication (the next index) — for callers that run replications themselves."""
+        if self._open is None:
+            self._open = ChunkFolder(-1, self.stride)
+        self._open.add(self.count + _pending(self._open), result)
+
+    def merge(self, part: ChunkPartial) -> None:
+        """Merge the next chunk's partial (chunks must arrive in order)."""
+        self._flush()
+        self._merge(part)
+
+    def _flush(self) -> None:
+        if self._open is not None and self._open.indices:
+            folder, self._open = self._open, None
+            self._merge(folder.partial())
+
+    def _merge(self, part: ChunkPartial) -> None:
+        if self.streamed is not None:
+            self.streamed.merge(part)
+        else:
+            for j, name in enumerate(part.kpi_names):
+                self.kpi_values.setdefault(name, array("d")).extend(part.kpis[:, j].tolist())
+        for j, oid in enumerate(part.objective_ids):
+            self.successes[oid] += int(part.objectives[:, j].sum())
+            if self.streamed is None:
+                self.objective_values[oid].extend(int(v) for v in part.objectives[:, j])
+        for inject, counts in part.decisions.items():
+            mine = self.decisions.setdefault(inject, {})
+            for option, c in counts.items():
+                mine[option] = mine.get(option, 0) + c
+        self.running.merge(RunningStats.from_state(part.running))
+        self.sample.extend(part.sample[i].copy() for i in range(len(part.sample_indices)))
+        self.indices.extend(part.indices)
+        self.count += len(part.indices)
 
     def results(self, *, seed: int, scenario_hash: str) -> dict[str, Any]:
+        """The ``results`` dict (per-replication values only when they were kept)."""
+        self._flush()
         if not self.count:
             raise ValueError("no replications to aggregate")
         s, plan = self.scenario, self.plan
-        kpis = {
-            name: {**summarize(values).to_dict(), "values": values}
-            for name, values in sorted(self.kpi_values.items())
-        }
+        kpi_values = self.streamed is None
+        kpis: dict[str, dict[str, Any]] = {}
+        if self.streamed is not None:
+            kpis = dict(sorted(self.streamed.summaries().items()))
+        for name, values in sorted(self.kpi_values.items()):
+            arr = np.frombuffer(values, dtype=np.float64)
+            kpis[name] = {**summarize(arr).to_dict(), "values": values.tolist()}
         objectives = {}
         for o in s.objectives:
-            values = self.objective_values[o.id]
-            prop = wilson_interval(sum(values), len(values)).to_dict()
+            outcomes = self.objective_values[o.id]
+            prop = wilson_interval(self.successes[o.id], self.count).to_dict()
             objectives[o.id] = {
                 "description": o.description,
                 "condition": o.condition,
                 "check": o.check,
                 "month": o.month,
                 **prop,
-                "values": [int(v) for v in values],
             }
-        stack = np.stack(self.series)
-        bands = np.percentile(stack, BANDS, axis=0)
+            if kpi_values:
+                objectives[o.id]["values"] = outcomes.tolist()
+        bands = np.percentile(np.stack(self.sample), BANDS, axis=0)
         mean = self.running.mean
         series = {}
         for j, name in enumerate(self.names):
@@ -99,8 +317,27 @@ class Aggregator:
             "series": series,
             "incidents": incidents,
             "decisions": {k: dict(sorted(v.items())) for k, v in sorted(self.decisions.items())},
-            "percentile_method": PERCENTILE_METHOD,
+            "percentile_method": percentile_method(self.stride, len(self.sample))
+            + ("" if kpi_values else _STREAMED_NOTE),
         }
+
+
+def _state(rs: RunningStats) -> dict[str, Any]:
+    """Like :meth:`RunningStats.to_state` but with arrays, not lists (cheaper to pickle)."""
+    state = rs.to_state() if rs.n == 0 else {"n": rs.n, "shape": list(rs.shape or ())}
+    if rs.n:
+        state["mean"], state["m2"] = rs._mean, rs._m2  # read-only hand-over of a finished chunk
+    return state
+
+
+_STREAMED_NOTE = (
+    "; per-replication KPI values not kept: KPI mean and sd are streamed (Welford, chunk "
+    "order), KPI percentiles use the same replications as the series bands"
+)
+
+
+def _pending(folder: ChunkFolder) -> int:
+    return len(folder.indices)
 
 
 def _policy_title(s: Scenario, policy_id: str) -> str:

@@ -181,15 +181,50 @@ def run_(
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: all cores when replications x horizon >= 12,000, "
+            "else 1 = serial).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(help="serial, processes or dask (default: from --workers/--scheduler)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: start a local Dask cluster)."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Folder for finished chunks; rerun the same command to resume."),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Replications per chunk (default: from the count; see docs)."),
+    ] = None,
+    kpi_values: Annotated[
+        bool,
+        typer.Option(help="Keep per-replication KPI values in the report (paired comparisons)."),
+    ] = True,
 ) -> None:
-    """Run a scenario under one policy; write report.json and report.md."""
+    """Run a scenario under one policy; write report.json and report.md.
+
+    Replications run in chunks on the chosen executor; results are the same
+    bytes whatever the executor or worker count.
+    """
     with user_errors():
+        from sim.executors import EXECUTORS, auto_workers
         from sim.loader import load_scenario, scenario_hash
         from sim.progress import progress_bar
         from sim.report.files import check_writable, dumps, write_outputs
         from sim.report.markdown import render_run
-        from sim.runner import run
+        from sim.runner import RunFailed, run
 
+        if executor is not None and executor not in EXECUTORS:
+            raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
         scenario = load_scenario(file)
         team = None
         if policy_file is not None:
@@ -218,16 +253,37 @@ def run_(
         paths = [target / "report.json", target / "report.md"]
         check_writable(paths, force)
         total = n if indices is None else 1
-        with progress_bar(f"{scenario.id}/{pol.id}", total, quiet) as bar:
-            report = run(
-                scenario,
-                pol,
-                replications=n,
-                seed=run_seed,
-                scenario_hash=scenario_hash(file),
-                progress=bar,
-                indices=indices,
-            ).to_dict()
+        if workers is None and executor is None and scheduler is None:
+            workers = auto_workers(total, scenario.horizon)
+        try:
+            with progress_bar(f"{scenario.id}/{pol.id}", total, quiet) as bar:
+                report = run(
+                    scenario,
+                    pol,
+                    replications=n,
+                    seed=run_seed,
+                    scenario_hash=scenario_hash(file),
+                    progress=bar,
+                    indices=indices,
+                    executor=executor,
+                    workers=workers,
+                    scheduler=scheduler,
+                    chunk_size=chunk_size,
+                    checkpoint=checkpoint,
+                    kpi_values=kpi_values,
+                    source=str(file),
+                ).to_dict()
+        except RunFailed as exc:
+            if exc.partial is not None:
+                partial = target / "report.partial.json"
+                write_atomic(partial, dumps(exc.partial.to_dict()))
+                raise TtxError(f"{exc}\nwrote what finished to {partial}") from None
+            raise
+        except KeyboardInterrupt:
+            if checkpoint is None:
+                raise
+            _err(f"interrupted; finished chunks are in {checkpoint}: rerun the command to resume")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         if team is not None:
             from sim.policyfile import name_team
 

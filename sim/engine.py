@@ -72,6 +72,13 @@ class World:
         self.log: list[Event] = []
         self.decisions: list[tuple[str, str, int]] = []
         self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        # Speed: which rivalries expose each partner, and pressures already computed
+        # for a given state of the running initiatives (they depend on nothing else).
+        self._exposing = [
+            tuple(k for k, r in enumerate(plan.rivalries) if i in r.exposed) for i in range(n)
+        ]
+        self._pressure_key: tuple[tuple[float, float] | None, ...] | None = None
+        self._pressure_cache: dict[tuple[tuple[float, float] | None, ...], tuple[Any, ...]] = {}
 
     # -- expr.View -------------------------------------------------------------
     def partner(self, index: int, var: str) -> float:
@@ -113,7 +120,23 @@ class World:
 
     # -- derived pressures -----------------------------------------------------
     def refresh(self) -> None:
-        """Recompute what running initiatives exert on each partner."""
+        """Recompute what running initiatives exert on each partner.
+
+        The result depends only on which initiatives run at what intensity, which
+        rarely changes between cycles, so it is memoised on that key (speed only).
+        """
+        running = self.running
+        key = tuple(running.get(ini.id) for ini in self.plan.initiatives)
+        if key == self._pressure_key:
+            return
+        self._pressure_key = key
+        cached = self._pressure_cache.get(key)
+        if cached is None:
+            cached = self._pressures_of_running()
+            self._pressure_cache[key] = cached
+        self.footprint, self.deterrence, self.comm, self.intel_sources, self.alignment = cached
+
+    def _pressures_of_running(self) -> tuple[Any, ...]:
         plan, p = self.plan, self.plan.params
         n = len(plan.partner_ids)
         footprint, deterrence, comm = [0.0] * n, [0.0] * n, [0.0] * n
@@ -132,17 +155,17 @@ class World:
                     comm[i] += ini.counter * eff
                 elif ini.kind == "intelligence_sharing":
                     intel[i].append((ini.min_trust, ini.interdiction * eff))
-        self.footprint = footprint
-        self.deterrence = [min(d, p.max_deterrence) for d in deterrence]
-        self.comm = [min(c, 1.0) for c in comm]
-        self.intel_sources = intel
-        self.alignment = [
-            dyn.alignment(dyn.focus_of(focus[i]), plan.priorities[i]) for i in range(n)
-        ]
+        return (
+            footprint,
+            [min(d, p.max_deterrence) for d in deterrence],
+            [min(c, 1.0) for c in comm],
+            intel,
+            [dyn.alignment(dyn.focus_of(focus[i]), plan.priorities[i]) for i in range(n)],
+        )
 
     def exposure(self, i: int) -> float:
-        exposed = [self.tension[k] for k, r in enumerate(self.plan.rivalries) if i in r.exposed]
-        return max(exposed, default=0.0)
+        tension = self.tension
+        return max((tension[k] for k in self._exposing[i]), default=0.0)
 
     def pressures(self, i: int) -> dyn.Pressures:
         side_gap = 0.0
@@ -346,13 +369,16 @@ class Replication:
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
         world, p = self.world, self.plan.params
         yield self.env.timeout(ini.start + 0.5)
-        while self.env.now < ini.end:
-            intensity = world.levers.get(ini.id, 0.0)
-            world.running.pop(ini.id, None)
+        running, levers, env = world.running, world.levers, self.env
+        while env.now < ini.end:
+            intensity = levers.get(ini.id, 0.0)
+            before = running.pop(ini.id, None)
             if intensity > 0:
                 self.cycle(ini, intensity, dyn.effective_intensity(intensity, p.returns_exponent))
-            world.refresh()
-            yield self.env.timeout(ini.cycle)
+            # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
+            if running.get(ini.id) != before or world._pressure_key is None:
+                world.refresh()
+            yield env.timeout(ini.cycle)
         world.running.pop(ini.id, None)
         world.refresh()
 
@@ -403,39 +429,51 @@ class Replication:
         pid = plan.partner_ids[target]
         draw = Uniforms(self.seed, f"threat:{t.id}:{pid}")
         severity = Betas(self.seed, f"severity:{t.id}:{pid}", t.severity_mean, t.severity_sd)
-        yield self.env.timeout(t.start)
+        env = self.env
+        yield env.timeout(t.start)
+        # Speed: locals for the hot loop. The partner-state lists are updated in
+        # place, never rebound; deterrence, comm and intel_sources are rebound by
+        # World.refresh, so they are read from ``world`` each time.
+        end, kind, tid, coeffs = t.end, t.kind, t.id, t.coeffs
+        stability, trust, capacity = world.stability, world.trust, world.capacity
+        resilience, outcomes, harmful, log = (
+            world.resilience,
+            world.outcomes,
+            world.harmful,
+            world.log,
+        )
+        exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
+        timeout, exponential = env.timeout, draw.exponential
         while True:
-            wait, accept, resolve, sev = draw.exponential(rate_max), draw(), draw(), severity()
-            yield self.env.timeout(wait)
-            now = self.env.now
-            if now >= t.end:
+            wait, accept, resolve, sev = exponential(rate_max), draw(), draw(), severity()
+            yield timeout(wait)
+            now = env.now
+            if now >= end:
                 return
-            mult = dyn.rate_multiplier(
-                world.exposure(target), world.stability[target], world.deterrence[target], p
-            )
+            mult = rate_multiplier(exposure(target), stability[target], world.deterrence[target], p)
             if accept * top >= mult:
                 continue
-            intel = dyn.intel_bonus(world.trust[target], world.intel_sources[target])
+            intel = dyn.intel_bonus(trust[target], world.intel_sources[target])
             impact = dyn.resolve_incident(
-                t.coeffs,
+                coeffs,
                 sev,
                 resolve,
-                world.capacity[target],
-                world.resilience[target],
+                capacity[target],
+                resilience[target],
                 intel,
                 world.comm[target],
                 p,
             )
-            key = (t.kind, impact.outcome)
-            world.outcomes[key] = world.outcomes.get(key, 0) + 1
-            world.log.append(Event(now, "incident", t.id, pid, impact.outcome))
+            key = (kind, impact.outcome)
+            outcomes[key] = outcomes.get(key, 0) + 1
+            log.append(Event(now, "incident", tid, pid, impact.outcome))
             if impact.outcome == "interdicted":
                 continue
-            world.harmful[t.kind] += 1
-            world.harmful["total"] += 1
-            world.stability[target] = dyn.clip(world.stability[target] + impact.stability)
-            world.trust[target] = dyn.clip(world.trust[target] + impact.trust)
-            world.capacity[target] = dyn.clip(world.capacity[target] + impact.capacity)
+            harmful[kind] += 1
+            harmful["total"] += 1
+            stability[target] = clip(stability[target] + impact.stability)
+            trust[target] = clip(trust[target] + impact.trust)
+            capacity[target] = clip(capacity[target] + impact.capacity)
             if impact.tension:
                 world.raise_tension_around(target, impact.tension)
 

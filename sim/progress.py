@@ -12,7 +12,11 @@ from typing import Any
 def progress_bar(
     label: str, total: int, quiet: bool = False
 ) -> Iterator[Callable[[int, int], None] | None]:
-    """Yield a ``(done, total)`` callback drawing a bar, or None when not on a terminal."""
+    """Yield a ``(done, total)`` callback drawing a bar, or None when not on a terminal.
+
+    The callback's first call gives the starting point (replications already
+    done, e.g. resumed from a checkpoint); rate and ETA are measured from there.
+    """
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -42,8 +46,15 @@ def progress_bar(
         transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
+        first = [True]
 
         def update(done: int, _total: int) -> None:
+            if first[0]:
+                # The first call reports replications resumed from a checkpoint:
+                # start the clock there, so the rate and ETA count new work only.
+                first[0] = False
+                bar.reset(task, completed=done)
+                return
             bar.update(task, completed=done)
 
         yield update

@@ -1,0 +1,100 @@
+"""Executors: the same ``results`` bytes from serial, a process pool and a local Dask cluster."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sim import executors
+from sim.executors import (
+    DaskExecutor,
+    ExecutorError,
+    ProcessExecutor,
+    SerialExecutor,
+    auto_workers,
+    make_executor,
+)
+from sim.loader import load_scenario
+from sim.report.files import results_bytes
+from sim.runner import run
+from sim.schema import Scenario
+
+FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "iraq_training_mission.yaml"
+
+
+def short_scenario(horizon: int = 36) -> Scenario:
+    """The flagship scenario cut to a short horizon, so tests run quickly."""
+    return load_scenario(FLAGSHIP).model_copy(update={"horizon": horizon})
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+@pytest.fixture(scope="module")
+def dask_executor() -> Iterator[DaskExecutor]:
+    pytest.importorskip("distributed")
+    ex = DaskExecutor(workers=2)
+    yield ex
+    ex.close()
+
+
+def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) -> None:
+    s = short_scenario()
+    serial = run(s, replications=45, seed=5, executor="serial")
+    procs = run(s, replications=45, seed=5, executor="processes", workers=2)
+    dask = run(s, replications=45, seed=5, executor=dask_executor)
+    assert serial.meta["executor"] == "serial" and serial.meta["workers"] == 1
+    assert procs.meta["executor"] == "processes" and procs.meta["workers"] == 2
+    assert dask.meta["executor"] == "dask" and dask.meta["workers"] == 2
+    assert serial.meta["chunks"] == 3  # 45 replications in chunks of 20: several merges
+    expected = results_bytes(serial.to_dict())
+    assert results_bytes(procs.to_dict()) == expected
+    assert results_bytes(dask.to_dict()) == expected
+    assert "executor" not in serial.results and "workers" not in serial.results
+
+
+def test_worker_count_does_not_change_results() -> None:
+    s = short_scenario(24)
+    one = run(s, replications=50, seed=9, executor="processes", workers=1, chunk_size=7)
+    three = run(s, replications=50, seed=9, executor="processes", workers=3, chunk_size=7)
+    assert results_bytes(one.to_dict()) == results_bytes(three.to_dict())
+    assert one.results["chunk_size"] == 7  # a non-default chunking is part of the results
+
+
+def test_each_executor_maps_every_task_once(dask_executor: DaskExecutor) -> None:
+    tasks = list(range(13))
+    for ex in (SerialExecutor(), dask_executor):
+        got = dict(ex.map(square, tasks))
+        assert got == {i: i * i for i in tasks}
+    with ProcessExecutor(2) as pool:
+        assert sorted(pool.map(square, tasks)) == [(i, i * i) for i in tasks]
+
+
+def test_auto_workers_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executors, "cpu_count", lambda: 4)
+    assert auto_workers(100, 120) == 4  # 12,000 replication-months: worth a pool
+    assert auto_workers(99, 120) == 1
+    assert auto_workers(1, 240) == 1
+    monkeypatch.setattr(executors, "cpu_count", lambda: 1)
+    assert auto_workers(10_000, 120) == 1
+
+
+def test_make_executor_choices_and_errors() -> None:
+    assert make_executor(None, 1).name == "serial"
+    assert make_executor("serial").name == "serial"
+    with pytest.raises(ExecutorError, match="unknown executor 'gpu'; choose one of serial"):
+        make_executor("gpu")
+    with pytest.raises(ExecutorError, match="--scheduler only applies to --executor dask"):
+        make_executor("processes", 2, "tcp://127.0.0.1:8786")
+    with pytest.raises(ExecutorError, match="--workers must be at least 1"):
+        ProcessExecutor(0)
+
+
+def test_dask_missing_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ExecutorError, match=r"pip install 'ttx\[dask\]'"):
+        make_executor("dask")
