@@ -134,9 +134,13 @@ class ChunkFolder:
             chunk=self.chunk,
             indices=self.indices,
             kpi_names=kpi_names,
-            kpis=np.array(self.kpi_rows, dtype=np.float64).reshape(-1, len(kpi_names)),
+            kpis=np.array(self.kpi_rows, dtype=np.float64).reshape(
+                len(self.kpi_rows), len(kpi_names)
+            ),
             objective_ids=objective_ids,
-            objectives=np.array(self.objective_rows, dtype=bool).reshape(-1, len(objective_ids)),
+            objectives=np.array(self.objective_rows, dtype=bool).reshape(
+                len(self.objective_rows), len(objective_ids)
+            ),
             decisions=self.decisions,
             running=_state(self.running),
             sample_indices=self.sample_indices,

@@ -219,7 +219,7 @@ def run_(
         from sim.executors import EXECUTORS, auto_workers
         from sim.loader import load_scenario, scenario_hash
         from sim.progress import progress_bar
-        from sim.report.files import check_writable, dumps, write_outputs
+        from sim.report.files import check_writable, dumps, write_atomic, write_outputs
         from sim.report.markdown import render_run
         from sim.runner import RunFailed, run
 
