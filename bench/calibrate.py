@@ -23,19 +23,11 @@ import numpy as np
 from sim.engine import simulate
 from sim.loader import load_scenario
 from sim.plan import compile_plan
+from sim.report.labels import JUDGED, direction
 from sim.rng import replication_seed
 from sim.stats import paired_difference
 
-# Direction of "better" for the headline KPIs: +1 higher is better, -1 lower is better.
-HEADLINE = {
-    "final_stability": +1,
-    "final_capacity": +1,
-    "final_trust": +1,
-    "final_cooperation": +1,
-    "final_resilience": +1,
-    "incidents.harmful": -1,
-    "cost": -1,
-}
+HEADLINE = {k: direction(k) for k in JUDGED}  # +1 higher is better, -1 lower
 
 
 def extra(kpi: str) -> bool:

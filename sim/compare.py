@@ -28,7 +28,7 @@ from typing import Any
 from sim import __version__
 from sim.errors import TtxError
 from sim.report.files import ReportError, load_report
-from sim.report.labels import HEADLINE, kpi_label
+from sim.report.labels import HEADLINE, kpi_label, lower_is_better
 from sim.stats import (
     MAX_REPLICATIONS,
     Difference,
@@ -54,13 +54,6 @@ _RUN_KEYS = ("scenario", "policy", "seed", "replications", "kpis", "objectives")
 
 class CompareError(TtxError):
     """Reports that cannot be compared (different scenarios, too few, bad options)."""
-
-
-def lower_is_better(kpi: str) -> bool:
-    """Whether a smaller value of ``kpi`` is the better outcome (cost, harm, tension)."""
-    return kpi in ("cost", "incidents.total", "incidents.harmful") or kpi.endswith(
-        (".succeeded", "_tension")
-    )
 
 
 def load_runs(paths: Sequence[str | Path]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from sim.aggregate import Aggregator
 from sim.engine import ReplicationResult, simulate
 from sim.loader import load_scenario
 from sim.plan import compile_plan
+from sim.report.labels import JUDGED, direction
 from sim.rng import replication_seed
 from sim.schema import InitiativeKind, Scenario, ThreatKind
 from sim.stats import paired_difference
@@ -35,17 +36,7 @@ MODELINE = "# yaml-language-server: $schema=../schema/scenario.schema.json"
 # tuned with 60-200 replications; see bench/calibrate.py).
 REPLICATIONS = 30
 
-# Headline indicators and the direction of "better": +1 higher is better,
-# -1 lower is better. Objectives (success probabilities) are higher-better.
-HEADLINE = {
-    "final_stability": +1,
-    "final_capacity": +1,
-    "final_trust": +1,
-    "final_cooperation": +1,
-    "final_resilience": +1,
-    "incidents.harmful": -1,
-    "cost": -1,
-}
+HEADLINE = {k: direction(k) for k in JUDGED}  # +1 higher is better, -1 lower
 
 ids = [p.stem for p in SCENARIOS]
 

@@ -12,6 +12,17 @@ _REGIONAL = {
     "resilience": "resilience",
 }
 
+JUDGED = (
+    "final_stability",
+    "final_capacity",
+    "final_trust",
+    "final_cooperation",
+    "final_resilience",
+    "incidents.harmful",
+    "cost",
+)
+"""KPIs on which one policy can be said to do better than another (see :func:`direction`)."""
+
 HEADLINE = (
     "final_stability",
     "mean_stability",
@@ -43,3 +54,15 @@ def kpi_label(name: str, results: dict[str, Any] | None = None) -> str:
         return f"{when} {var} in {where}" if head in partners else f"{when} {var} ({head})"
     when, _, var = name.partition("_")
     return f"{when} {_REGIONAL.get(var, var)}"
+
+
+def lower_is_better(kpi: str) -> bool:
+    """Whether a smaller value of ``kpi`` is the better outcome (cost, harm, tension)."""
+    return kpi in ("cost", "incidents.total", "incidents.harmful") or kpi.endswith(
+        (".succeeded", "_tension")
+    )
+
+
+def direction(kpi: str) -> int:
+    """+1 when higher is better, -1 when lower is better (objectives: higher)."""
+    return -1 if lower_is_better(kpi) else +1
