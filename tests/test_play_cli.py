@@ -494,3 +494,51 @@ def test_resume_keeps_its_seed(runner, tmp_path):
     )
     assert result.exit_code == 1
     assert "was recorded with seed 9; a resumed session keeps its seed" in result.output
+
+
+def test_two_teams_side_by_side_with_compare(runner, tmp_path):
+    """Teams that played one scenario and seed are compared pair by pair."""
+    reports = []
+    for team, answers in (("Red", "1\nfund\naccept\n"), ("Blue", "2\nstay\ndecline\n")):
+        folder = tmp_path / team
+        folder.mkdir()
+        result, record = play(runner, folder, FIXTURE, answers, "--seed", "5", "--team", team)
+        assert result.exit_code == 0, result.output
+        out = folder / "run"
+        ran = runner.invoke(
+            app,
+            [
+                "run",
+                str(FIXTURE),
+                "--policy-file",
+                str(record),
+                "--replications",
+                "12",
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+        )
+        assert ran.exit_code == 0, ran.output
+        reports.append(out / "report.json")
+    compared = runner.invoke(
+        app, ["compare", *map(str, reports), "--out", str(tmp_path / "cmp"), "--format", "md"]
+    )
+    assert compared.exit_code == 0, compared.output
+    comparison = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    text = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "Red" in text and "Blue" in text
+    assert "paired" in text
+    methods = {d["method"] for d in _differences(comparison)}
+    assert methods == {"paired"}
+
+
+def _differences(node):
+    if isinstance(node, dict):
+        if "method" in node and "estimate" in node:
+            yield node
+        for value in node.values():
+            yield from _differences(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _differences(value)
