@@ -150,6 +150,7 @@ class Impact(NamedTuple):
     trust: float = 0.0
     capacity: float = 0.0
     tension: float = 0.0
+    resilience: float = 0.0
 
 
 def interdiction_probability(
@@ -186,6 +187,7 @@ def resolve_incident(
         stability=-c.stability_harm * harm,
         trust=-c.trust_harm * harm,
         capacity=-c.capacity_harm * harm,
+        resilience=-c.resilience_harm * harm,
         tension=c.tension_harm * harm,
     )
 

@@ -477,6 +477,7 @@ class Replication:
             stability[target] = clip(stability[target] + impact.stability)
             trust[target] = clip(trust[target] + impact.trust)
             capacity[target] = clip(capacity[target] + impact.capacity)
+            resilience[target] = clip(resilience[target] + impact.resilience)
             if impact.tension:
                 world.raise_tension_around(target, impact.tension)
 

@@ -37,6 +37,9 @@ class ThreatCoefficients(_Frozen):
     stability_harm: float = _unit(0.05, "Stability lost per unit of unmitigated severity.")
     trust_harm: float = _unit(0.0, "Trust lost per unit of unmitigated severity.")
     capacity_harm: float = _unit(0.0, "Capacity lost per unit of unmitigated severity.")
+    resilience_harm: float = _unit(
+        0.0, "Resilience lost per unit of unmitigated severity (damaged networks)."
+    )
     tension_harm: float = _unit(
         0.0, "Tension added to rivalries touching the target per unit of severity."
     )
@@ -55,6 +58,7 @@ def _threat_defaults() -> dict[str, ThreatCoefficients]:
             intel_weight=0.5,
             stability_harm=0.02,
             capacity_harm=0.005,
+            resilience_harm=0.04,
         ),
         "hybrid": tc(
             capacity_weight=0.3,
@@ -63,6 +67,7 @@ def _threat_defaults() -> dict[str, ThreatCoefficients]:
             comm_weight=0.5,
             stability_harm=0.03,
             trust_harm=0.02,
+            resilience_harm=0.02,
             tension_harm=0.01,
         ),
         "disinformation": tc(

@@ -150,3 +150,12 @@ def test_updates_stay_in_unit_interval(value: float, delta: float, eff: float, g
     assert 0 <= dyn.converge(value, eff, gain) <= 1
     assert 0 <= dyn.train(value, eff, gain, gain, value) <= 1
     assert 0 <= dyn.drift_tension(value, gain, eff, delta / 10, P) <= 1
+
+
+def test_cyber_attacks_that_get_through_wear_down_resilience() -> None:
+    coeffs = _threat_defaults()
+    hit = dyn.resolve_incident(coeffs["cyber"], 0.5, 0.99, 0.0, 0.0, 0.0, 0.0, P)
+    assert hit.outcome == "succeeded"
+    assert hit.resilience == pytest.approx(-coeffs["cyber"].resilience_harm * 0.5) != 0
+    assert dyn.resolve_incident(coeffs["terrorism"], 0.5, 0.99, 0, 0, 0, 0, P).resilience == 0
+    assert dyn.resolve_incident(coeffs["cyber"], 0.5, 0.0, 0.9, 0.9, 0, 0, P).resilience == 0
