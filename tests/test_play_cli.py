@@ -45,6 +45,24 @@ def play(runner: CliRunner, tmp: Path, scenario: Path, stdin: str, *args: str):
     return result, record
 
 
+def run_policy_file(runner: CliRunner, record: Path, replications: int, out: Path):
+    """``ttx run FIXTURE --policy-file RECORD`` into ``out``."""
+    return runner.invoke(
+        app,
+        [
+            "run",
+            str(FIXTURE),
+            "--policy-file",
+            str(record),
+            "--replications",
+            str(replications),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
+
+
 # --------------------------------------------------------------------------- acceptance 1
 
 
@@ -145,20 +163,7 @@ def test_end_of_input_halfway_saves_answers_so_far(runner, tmp_path, stdin, how)
     )
     assert again.exit_code == 0, again.output
     assert "replay of team's answers" in again.output
-    ran = runner.invoke(
-        app,
-        [
-            "run",
-            str(FIXTURE),
-            "--policy-file",
-            str(record),
-            "--replications",
-            "3",
-            "--out",
-            str(tmp_path / "run"),
-            "--quiet",
-        ],
-    )
+    ran = run_policy_file(runner, record, 3, tmp_path / "run")
     assert ran.exit_code == 0, ran.output
 
 
@@ -178,20 +183,7 @@ def test_debrief_figures_equal_run_policy_file(runner, tmp_path):
     result, record = play(runner, tmp_path, FIXTURE, "2\nfund\ndecline\n", "--seed", "11")
     assert result.exit_code == 0, result.output
     out_dir = tmp_path / "run"
-    ran = runner.invoke(
-        app,
-        [
-            "run",
-            str(FIXTURE),
-            "--policy-file",
-            str(record),
-            "--replications",
-            "8",
-            "--out",
-            str(out_dir),
-            "--quiet",
-        ],
-    )
+    ran = run_policy_file(runner, record, 8, out_dir)
     assert ran.exit_code == 0, ran.output
     report = json.loads((out_dir / "report.json").read_text())["results"]
     assert report["seed"] == 11  # the recorded seed is the default
@@ -505,20 +497,7 @@ def test_two_teams_side_by_side_with_compare(runner, tmp_path):
         result, record = play(runner, folder, FIXTURE, answers, "--seed", "5", "--team", team)
         assert result.exit_code == 0, result.output
         out = folder / "run"
-        ran = runner.invoke(
-            app,
-            [
-                "run",
-                str(FIXTURE),
-                "--policy-file",
-                str(record),
-                "--replications",
-                "12",
-                "--out",
-                str(out),
-                "--quiet",
-            ],
-        )
+        ran = run_policy_file(runner, record, 12, out)
         assert ran.exit_code == 0, ran.output
         reports.append(out / "report.json")
     compared = runner.invoke(
