@@ -20,12 +20,12 @@ import time
 
 import numpy as np
 
-from sim.engine import simulate
-from sim.loader import load_scenario
-from sim.plan import compile_plan
-from sim.report.labels import JUDGED, direction
-from sim.rng import replication_seed
-from sim.stats import paired_difference
+from sim.analysis.kpis import JUDGED, direction
+from sim.analysis.stats import paired_difference
+from sim.model.engine import simulate
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.scenario.loader import load_scenario
 
 HEADLINE = {k: direction(k) for k in JUDGED}  # +1 higher is better, -1 lower
 

@@ -3,7 +3,7 @@
 Runs one replication of a scenario (default: the flagship, 120 months) over
 and over for a fixed time budget, interleaved with a bare SimPy loop of
 timeouts in the same process, and divides SimPy's event count (the engine
-reports ``events``) by the wall time of :func:`sim.engine.simulate` (set-up,
+reports ``events``) by the wall time of :func:`sim.model.engine.simulate` (set-up,
 events and KPIs included). Prints both rates and their ratio (target >= 0.35).
 
     python bench/engine_rate.py [SCENARIO] [--seconds 3]
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import simpy
 
-from sim.engine import simulate
-from sim.loader import load_scenario
-from sim.plan import Plan, compile_plan
-from sim.rng import replication_seed
+from sim.model.engine import simulate
+from sim.model.plan import Plan, compile_plan
+from sim.model.streams import replication_seed
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -20,10 +20,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from sim.executors import Executor, ProcessExecutor, SerialExecutor
-from sim.loader import load_scenario
-from sim.report.files import results_bytes
-from sim.runner import run
+from sim.runs.executors import Executor, ProcessExecutor, SerialExecutor
+from sim.runs.reportfile import results_bytes
+from sim.runs.runner import run
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

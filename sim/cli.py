@@ -67,7 +67,7 @@ def list_(
     """List the scenarios in a folder with their ids, titles and policies."""
     from rich.table import Table
 
-    from sim.loader import load_scenario
+    from sim.scenario.loader import load_scenario
 
     files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
     if not files:
@@ -105,8 +105,8 @@ def validate(
     Warnings (legal but almost surely a mistake) are printed too; they fail
     the check only with --strict.
     """
-    from sim.lint import lint
-    from sim.loader import load_scenario_with_source
+    from sim.authoring.lint import lint
+    from sim.scenario.loader import load_scenario_with_source
 
     failed = False
     for path in files:
@@ -134,7 +134,7 @@ def validate(
 def _summary(report: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from sim.report.labels import HEADLINE, kpi_label
+    from sim.analysis.kpis import HEADLINE, kpi_label
 
     r = report["results"]
     table = Table(
@@ -216,20 +216,20 @@ def run_(
     bytes whatever the executor or worker count.
     """
     with user_errors():
-        from sim.executors import EXECUTORS, auto_workers
-        from sim.loader import load_scenario, scenario_hash
-        from sim.progress import progress_bar
-        from sim.report.files import check_writable, dumps, write_atomic, write_outputs
         from sim.report.markdown import render_run
-        from sim.runner import RunFailed, run
+        from sim.report.terminal import progress_bar
+        from sim.runs.executors import EXECUTORS, auto_workers
+        from sim.runs.reportfile import check_writable, dumps, write_atomic, write_outputs
+        from sim.runs.runner import RunFailed, run
+        from sim.scenario.loader import load_scenario, scenario_hash
 
         if executor is not None and executor not in EXECUTORS:
             raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
         scenario = load_scenario(file)
         team = None
         if policy_file is not None:
-            from sim.loader import load_policy_file
-            from sim.policyfile import hash_warning, resolve
+            from sim.scenario.loader import load_policy_file
+            from sim.scenario.policyfile import hash_warning, resolve
 
             if policy is not None:
                 raise TtxError("give either --policy or --policy-file, not both")
@@ -285,7 +285,7 @@ def run_(
             _err(f"interrupted; finished chunks are in {checkpoint}: rerun the command to resume")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         if team is not None:
-            from sim.policyfile import name_team
+            from sim.scenario.policyfile import name_team
 
             name_team(report["results"], pol)
         # Each format is rendered and written on its own: a failing renderer costs only its file.
@@ -326,7 +326,8 @@ def play(
 ) -> None:
     """Play a scenario as a team: decide at each inject, then see the debrief."""
     with user_errors():
-        from sim import play_run, play_ui
+        from sim.play import command as play_run
+        from sim.play import terminal as play_ui
 
         console = _console()
         if answers is not None and resume is not None:
@@ -345,7 +346,7 @@ def play(
 
 def _write_text(path: Path, text: str) -> None:
     """Write a generated file atomically; an unwritable path is a user error."""
-    from sim.report.files import write_atomic
+    from sim.runs.reportfile import write_atomic
 
     try:
         write_atomic(path, text)
@@ -362,7 +363,7 @@ def schema_(
 ) -> None:
     """Write the JSON Schema of scenario files (or policy files, or run reports) for editors."""
     with user_errors():
-        from sim.schema_export import (
+        from sim.authoring.schema_export import (
             SchemaUnavailable,
             dumps_schema,
             policy_schema,
@@ -396,7 +397,7 @@ def new(
 ) -> None:
     """Write a new, commented, valid scenario NAME.yaml to start from; never overwrites."""
     with user_errors():
-        from sim.scaffold import new_scenario
+        from sim.authoring.scaffold import new_scenario
 
         path = new_scenario(name, directory, from_)
         typer.echo(f"wrote {path}; check it with: ttx validate {path}")
@@ -410,8 +411,8 @@ def brief(
 ) -> None:
     """Write the participants' situation manual: the scenario without its hidden effects."""
     with user_errors():
-        from sim.brief import render
-        from sim.loader import load_scenario
+        from sim.authoring.brief import render
+        from sim.scenario.loader import load_scenario
 
         if format_ not in ("md", "html"):
             raise TtxError(f"unknown format '{format_}'; expected md or html")
@@ -426,7 +427,7 @@ def brief(
 
 
 def _echo_sentences(comparison: dict[str, Any]) -> None:
-    from sim.compare import headline_sentences
+    from sim.analysis.compare import headline_sentences
 
     for line in headline_sentences(comparison):
         typer.echo(f"- {line}")
@@ -454,10 +455,7 @@ def sweep_(
 ) -> None:
     """Run several policies on the same seeds and compare them (common random numbers)."""
     with user_errors():
-        from sim.compare import compare
-        from sim.loader import load_scenario, scenario_hash
-        from sim.progress import progress_bar
-        from sim.report.files import check_writable
+        from sim.analysis.compare import compare
         from sim.report.outputs import (
             comparison_paths,
             parse_formats,
@@ -465,7 +463,10 @@ def sweep_(
             write_comparison,
             write_run,
         )
-        from sim.sweep import resolve_policies, sweep
+        from sim.report.terminal import progress_bar
+        from sim.runs.reportfile import check_writable
+        from sim.runs.sweep import resolve_policies, sweep
+        from sim.scenario.loader import load_scenario, scenario_hash
 
         formats = parse_formats(format)
         scenario = load_scenario(file)
@@ -518,9 +519,9 @@ def compare_(
 ) -> None:
     """Compare saved run reports: differences with CIs (paired where seeds match)."""
     with user_errors():
-        from sim.compare import compare, load_runs
-        from sim.report.files import check_writable
+        from sim.analysis.compare import compare, load_runs
         from sim.report.outputs import comparison_paths, parse_formats, write_comparison
+        from sim.runs.reportfile import check_writable
 
         formats = parse_formats(format)
         runs = load_runs(reports)
@@ -552,8 +553,8 @@ def report_(
 ) -> None:
     """Re-render a saved report as Markdown, HTML, or CSV (series + per-replication KPIs)."""
     with user_errors():
-        from sim.report.files import check_writable, load_report
         from sim.report.outputs import parse_formats, rerender, rerender_paths
+        from sim.runs.reportfile import check_writable, load_report
 
         (fmt,) = parse_formats(format, ("md", "html", "csv"))[:1]
         report = load_report(file)

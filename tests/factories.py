@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sim.schema import Scenario
+from sim.scenario.models import Scenario
 
 
 def base_data(**overrides: Any) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.brief import frequency, level, render
+from sim.authoring.brief import frequency, level, render
+from sim.authoring.scaffold import template_text
 from sim.cli import app
-from sim.loader import load_scenario, loads_scenario
-from sim.scaffold import template_text
-from sim.schema import Scenario
+from sim.scenario.loader import load_scenario, loads_scenario
+from sim.scenario.models import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from sim.compare import compare
-from sim.loader import load_scenario, scenario_hash
-from sim.report.files import dumps
+from sim.analysis.compare import compare
 from sim.report.outputs import write_comparison, write_run
-from sim.sweep import sweep
+from sim.runs.reportfile import dumps
+from sim.runs.sweep import sweep
+from sim.scenario.loader import load_scenario, scenario_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "assets" / "tiny_script_title.yaml"

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.checkpoint import Checkpoint, CheckpointError
 from sim.cli import app
-from sim.loader import load_scenario, scenario_hash
-from sim.report.files import results_bytes
-from sim.runner import run
-from sim.schema import Scenario
+from sim.runs.checkpoint import Checkpoint, CheckpointError
+from sim.runs.reportfile import results_bytes
+from sim.runs.runner import run
+from sim.scenario.loader import load_scenario, scenario_hash
+from sim.scenario.models import Scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "iraq_training_mission.yaml"
 

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from sim.analysis.compare import CompareError, compare, load_runs, pairing, replication_advice
+from sim.analysis.stats import paired_difference, replications_needed, welch_difference
 from sim.cli import app
-from sim.compare import CompareError, compare, load_runs, pairing, replication_advice
 from sim.errors import TtxError
-from sim.loader import load_scenario
-from sim.report.files import ReportError
-from sim.stats import paired_difference, replications_needed, welch_difference
-from sim.sweep import resolve_policies
+from sim.runs.reportfile import ReportError
+from sim.runs.sweep import resolve_policies
+from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 IRAQ = ROOT / "scenarios" / "iraq_training_mission.yaml"

@@ -1,4 +1,7 @@
-"""Policy files (sim.policyfile) and the play debrief (sim.debrief, sim.report.debrief)."""
+"""Policy files (sim.scenario.policyfile) and the play debrief.
+
+(sim.analysis.debrief, sim.report.debrief)
+"""
 
 from __future__ import annotations
 
@@ -10,10 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.debrief import DEBRIEF_KPIS, build_debrief, ordinal
-from sim.loader import load_policy_file, load_scenario, loads_scenario
-from sim.play_run import replay
-from sim.policyfile import (
+from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief, ordinal
+from sim.play.command import replay
+from sim.report.debrief import num, render_html, render_markdown
+from sim.scenario.loader import load_policy_file, load_scenario, loads_scenario
+from sim.scenario.models import ID_PATTERN, Policy, PolicyFile
+from sim.scenario.policyfile import (
     dumps_policy_file,
     recorded_policy_file,
     resolve,
@@ -21,8 +26,6 @@ from sim.policyfile import (
     team_policy_id,
     team_slug,
 )
-from sim.report.debrief import num, render_html, render_markdown
-from sim.schema import ID_PATTERN, Policy, PolicyFile
 
 FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
 

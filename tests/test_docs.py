@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.params import ModelParameters
+from sim.scenario.params import ModelParameters
 
 MODEL = Path("MODEL.md").read_text(encoding="utf-8")
 SOURCE = Path("docs/source/nato-middle-east-security.txt").read_text(encoding="utf-8")

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import dynamics as dyn
-from sim.params import ModelParameters, _threat_defaults
+from sim.model import dynamics as dyn
+from sim.scenario.params import ModelParameters, _threat_defaults
 
 P = ModelParameters()
 unit = st.floats(0, 1)

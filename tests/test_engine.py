@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import base_data, make_scenario
-from sim.engine import series_names, simulate
-from sim.plan import compile_plan
-from sim.runner import run
-from sim.schema import Scenario
+from sim.model.engine import series_names, simulate
+from sim.model.plan import compile_plan
+from sim.runs.runner import run
+from sim.scenario.models import Scenario
 
 
 def incident_times(result) -> list[float]:  # type: ignore[no-untyped-def]
@@ -223,8 +223,8 @@ def test_state_stays_in_unit_interval(s: Scenario, seed: int) -> None:
 
 
 def test_threat_coefficient_overrides_change_only_the_given_field() -> None:
-    from sim.params import _threat_defaults
-    from sim.plan import merged_threat_coefficients
+    from sim.model.plan import merged_threat_coefficients
+    from sim.scenario.params import _threat_defaults
 
     s = make_scenario(model={"threats": {"cyber": {"resilience_weight": 0.9}}})
     merged = merged_threat_coefficients(s.model)

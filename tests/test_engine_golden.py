@@ -1,6 +1,6 @@
 """Golden values: the engine's output for fixed seeds is pinned.
 
-Speed work on :mod:`sim.engine` must not change results; this test fails on
+Speed work on :mod:`sim.model.engine` must not change results; this test fails on
 any change to KPIs, monthly series, the event log, decisions or the event
 count of these replications.
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sim.engine import simulate
-from sim.loader import load_scenario
-from sim.plan import compile_plan
-from sim.rng import replication_seed
+from sim.model.engine import simulate
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.scenario.loader import load_scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "iraq_training_mission.yaml"
 GOLDEN = {

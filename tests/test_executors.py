@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import executors
-from sim.executors import (
+from sim.runs import executors
+from sim.runs.executors import (
     DaskExecutor,
     ExecutorError,
     ProcessExecutor,
@@ -17,10 +17,10 @@ from sim.executors import (
     auto_workers,
     make_executor,
 )
-from sim.loader import load_scenario
-from sim.report.files import results_bytes
-from sim.runner import run
-from sim.schema import Scenario
+from sim.runs.reportfile import results_bytes
+from sim.runs.runner import run
+from sim.scenario.loader import load_scenario
+from sim.scenario.models import Scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "iraq_training_mission.yaml"
 

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from sim.expr import ExprError, Symbols, compile_condition, parse_target
+from sim.scenario.conditions import ExprError, Symbols, compile_condition, parse_target
 
 SYMBOLS = Symbols(partners=("iraq", "jordan"), rivalries=("iran_saudi",), rivals=("iran",))
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from factories import base_data
-from sim.runner import run
-from sim.schema import Scenario
-from sim.stats import paired_difference
+from sim.analysis.stats import paired_difference
+from sim.runs.runner import run
+from sim.scenario.models import Scenario
 
 N = 40
 

@@ -2,7 +2,7 @@
 
 Loading either succeeds or raises :class:`~sim.errors.InputError` whose every
 problem has a real position; compiling a condition either succeeds or raises
-:class:`~sim.expr.ExprError`. Any other exception is a bug. The number of
+:class:`~sim.scenario.conditions.ExprError`. Any other exception is a bug. The number of
 examples comes from the hypothesis profile (``tests/conftest.py``).
 """
 
@@ -20,8 +20,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.expr import ExprError, Symbols, compile_condition
-from sim.loader import loads_scenario
+from sim.scenario.conditions import ExprError, Symbols, compile_condition
+from sim.scenario.loader import loads_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from sim.expr import compile_condition, parse_target
-from sim.fieldref import committed_reference, reference_markdown
-from sim.lint import lint
-from sim.loader import scenario_from_source
-from sim.schema import Scenario
-from sim.xref import symbols_of
-from sim.yamlsrc import parse_text
+from sim.authoring.fieldref import committed_reference, reference_markdown
+from sim.authoring.lint import lint
+from sim.scenario.conditions import compile_condition, parse_target
+from sim.scenario.loader import scenario_from_source
+from sim.scenario.models import Scenario
+from sim.scenario.references import symbols_of
+from sim.scenario.source import parse_text
 
 GUIDE = Path(__file__).resolve().parent.parent / "scenarios" / "README.md"
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -73,15 +73,14 @@ def test_field_reference_is_current() -> None:
     committed = committed_reference(GUIDE.read_text("utf-8"))
     assert committed == reference_markdown(), (
         "the field reference in scenarios/README.md is stale; regenerate it with: "
-        "python -m sim.fieldref --write scenarios/README.md"
+        "python -m sim.authoring.fieldref --write scenarios/README.md"
     )
 
 
 def test_reference_covers_every_field() -> None:
     """Every field of every model appears in the reference (names in backticks)."""
     reference = reference_markdown()
-    from sim.params import ModelParameters, ThreatCoefficients
-    from sim.schema import (
+    from sim.scenario.models import (
         Alliance,
         CyberResponse,
         Decision,
@@ -103,6 +102,7 @@ def test_reference_covers_every_field() -> None:
         Threat,
         TrainingMission,
     )
+    from sim.scenario.params import ModelParameters, ThreatCoefficients
 
     models = [
         Scenario, Alliance, Partner, Rival, Rivalry, Threat, Severity, TrainingMission,

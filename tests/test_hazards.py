@@ -20,10 +20,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from sim import yamlsrc
 from sim.cli import app
 from sim.errors import InputError
-from sim.loader import load_scenario
+from sim.scenario import source as yamlsrc
+from sim.scenario.loader import load_scenario
 
 HAZARDS = Path(__file__).parent / "assets" / "hazards"
 TIME_LIMIT_S = 2.0  # acceptance: `ttx validate` on a hazard file finishes in under two seconds
@@ -362,7 +362,7 @@ def test_too_many_aliases(tmp_path: Path) -> None:
 
 def test_lone_surrogate_in_text_is_refused_with_a_position() -> None:
     # Only reachable through loads_scenario (files are strict UTF-8); found by the fuzz test.
-    from sim.loader import loads_scenario
+    from sim.scenario.loader import loads_scenario
 
     with pytest.raises(InputError) as info:
         loads_scenario("id: x\ntitle: a\ud800b\n", "text.yaml")
@@ -407,7 +407,9 @@ def test_real_process_exit_code_and_time(name: str) -> None:
     path = HAZARDS / name
     # Interpreter start-up on a shared, loaded machine is not ttx's work: allow for it.
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import sim.cli, sim.loader"], check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", "import sim.cli, sim.scenario.loader"], check=True, timeout=60
+    )
     startup = time.perf_counter() - started
     started = time.perf_counter()
     proc = subprocess.run(

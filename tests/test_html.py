@@ -16,15 +16,15 @@ import pytest
 from markupsafe import escape
 from typer.testing import CliRunner
 
+from sim.analysis.compare import compare, headline_sentences
 from sim.cli import app
-from sim.compare import compare, headline_sentences
-from sim.loader import load_scenario, scenario_hash
-from sim.report.files import dumps
 from sim.report.html import series_groups
 from sim.report.markdown import render_run
 from sim.report.outputs import write_comparison, write_run
-from sim.report.schema import report_schema
-from sim.sweep import sweep
+from sim.runs.report_schema import report_schema
+from sim.runs.reportfile import dumps
+from sim.runs.sweep import sweep
+from sim.scenario.loader import load_scenario, scenario_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "assets" / "tiny_script_title.yaml"

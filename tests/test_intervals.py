@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.expr import Symbols, compile_condition
-from sim.intervals import Domain, Interval, truth, value_range
+from sim.authoring.intervals import Domain, Interval, truth, value_range
+from sim.scenario.conditions import Symbols, compile_condition
 
 SYMBOLS = Symbols(partners=("a", "b"), rivalries=("ab",), rivals=("r",))
 DOM = Domain(horizon=24)

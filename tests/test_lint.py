@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sim.authoring.lint import lint
 from sim.cli import app
 from sim.errors import Problem
-from sim.lint import lint
-from sim.loader import load_scenario_with_source, scenario_from_source
-from sim.yamlsrc import parse_text
+from sim.scenario.loader import load_scenario_with_source, scenario_from_source
+from sim.scenario.source import parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

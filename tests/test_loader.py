@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.errors import InputError
-from sim.loader import load_scenario, loads_scenario
+from sim.scenario.loader import load_scenario, loads_scenario
 
 GOOD = """\
 id: mini

@@ -18,13 +18,13 @@ from markdown_it import MarkdownIt
 from typer.testing import CliRunner, Result
 
 import sim.report.markdown
-import sim.runner
+import sim.runs.runner
 from sim.cli import app
-from sim.engine import simulate
-from sim.loader import load_scenario
-from sim.report import files
-from sim.report.files import RenderFailed, load_report, write_outputs
-from sim.rng import replication_seed
+from sim.model.engine import simulate
+from sim.model.streams import replication_seed
+from sim.runs import reportfile as files
+from sim.runs.reportfile import RenderFailed, load_report, write_outputs
+from sim.scenario.loader import load_scenario
 
 ASSETS = Path(__file__).parent / "assets"
 SMALL = ASSETS / "hazards" / "valid_base.yaml"  # id hazard_base, policy base
@@ -281,7 +281,7 @@ def _failing_at(monkeypatch: pytest.MonkeyPatch, run_seed: int, index: int) -> i
             raise ZeroDivisionError("float division by zero")
         return simulate(plan, seed, decider)
 
-    monkeypatch.setattr(sim.runner, "simulate", simulate_or_fail)
+    monkeypatch.setattr(sim.runs.runner, "simulate", simulate_or_fail)
     return bad
 
 
@@ -331,7 +331,7 @@ def test_scenario_of_the_failure_tests_is_small() -> None:
 def test_reports_get_ordinary_file_permissions(tmp_path: Path) -> None:
     import os
 
-    from sim.report.files import write_atomic
+    from sim.runs.reportfile import write_atomic
 
     umask = os.umask(0o022)
     try:

@@ -1,4 +1,4 @@
-"""The play session model (sim.play): no terminal needed."""
+"""The play session model (sim.play.session): no terminal needed."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.loader import load_scenario
-from sim.plan import compile_plan
-from sim.play import (
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.play.session import (
     AnswerMismatch,
     Game,
     Outcome,
@@ -18,7 +18,7 @@ from sim.play import (
     advance,
     parse_input,
 )
-from sim.rng import replication_seed
+from sim.scenario.loader import load_scenario
 
 ASSETS = Path(__file__).parent / "assets"
 FIXTURE = ASSETS / "three_decisions.yaml"
@@ -243,7 +243,7 @@ def test_objective_standings_by_kind():
         "condition: iraq.trust >= 0.3, check: throughout}",
         "condition: iraq.trust >= 0.3, check: throughout, month: 8}",
     )
-    from sim.loader import loads_scenario
+    from sim.scenario.loader import loads_scenario
 
     scenario = loads_scenario(text)
     game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))

@@ -14,16 +14,16 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim import play_ui
+from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief
 from sim.cli import app
-from sim.debrief import DEBRIEF_KPIS, build_debrief
-from sim.loader import load_policy_file, load_scenario
-from sim.plan import compile_plan
-from sim.play import Game, Outcome, Session
-from sim.play_run import replay
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.play import terminal as play_ui
+from sim.play.command import replay
+from sim.play.session import Game, Outcome, Session
 from sim.report.debrief import interval
-from sim.rng import replication_seed
-from sim.schema import Scenario
+from sim.scenario.loader import load_policy_file, load_scenario
+from sim.scenario.models import Scenario
 
 ROOT = Path(__file__).parent.parent
 IRAQ = ROOT / "scenarios" / "iraq_training_mission.yaml"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.loader import load_policy_file, load_scenario
+from sim.scenario.loader import load_policy_file, load_scenario
 
 FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
 TTX = Path(sys.executable).with_name("ttx")

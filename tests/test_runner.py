@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from sim import aggregate
-from sim.aggregate import Aggregator, sample_stride
 from sim.cli import app
-from sim.engine import series_names, simulate
-from sim.loader import load_scenario
-from sim.plan import compile_plan
-from sim.report.files import results_bytes
-from sim.rng import replication_seed
-from sim.runner import (
+from sim.model.engine import series_names, simulate
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.runs import aggregate
+from sim.runs.aggregate import Aggregator, sample_stride
+from sim.runs.reportfile import results_bytes
+from sim.runs.runner import (
     FAIL_ENV,
     ChunkTask,
     Job,
@@ -29,7 +28,8 @@ from sim.runner import (
     run,
     run_chunk,
 )
-from sim.schema import Scenario
+from sim.scenario.loader import load_scenario
+from sim.scenario.models import Scenario
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "iraq_training_mission.yaml"
 

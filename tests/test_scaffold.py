@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sim.authoring.lint import lint
+from sim.authoring.scaffold import ScaffoldError, new_scenario, template_text, with_id
 from sim.cli import app
-from sim.lint import lint
-from sim.loader import load_scenario, load_scenario_with_source
-from sim.scaffold import ScaffoldError, new_scenario, template_text, with_id
+from sim.scenario.loader import load_scenario, load_scenario_with_source
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -31,7 +31,7 @@ def test_new_then_validate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_template_is_lint_clean_even_strict() -> None:
-    path = ROOT / "sim" / "templates" / "scenario.yaml"
+    path = ROOT / "sim" / "authoring" / "templates" / "scenario.yaml"
     scenario, source = load_scenario_with_source(path)
     assert lint(scenario, source, trial=True) == []
     assert template_text() == path.read_text("utf-8")

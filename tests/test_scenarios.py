@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.aggregate import Aggregator
-from sim.engine import ReplicationResult, simulate
-from sim.loader import load_scenario
-from sim.plan import compile_plan
-from sim.report.labels import JUDGED, direction
-from sim.rng import replication_seed
-from sim.schema import InitiativeKind, Scenario, ThreatKind
-from sim.stats import paired_difference
+from sim.analysis.kpis import JUDGED, direction
+from sim.analysis.stats import paired_difference
+from sim.model.engine import ReplicationResult, simulate
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.runs.aggregate import Aggregator
+from sim.scenario.loader import load_scenario
+from sim.scenario.models import InitiativeKind, Scenario, ThreatKind
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

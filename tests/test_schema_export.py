@@ -13,11 +13,11 @@ import pytest
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
+from sim.authoring.schema_export import dumps_schema, policy_schema, scenario_schema
 from sim.cli import app
 from sim.errors import InputError
-from sim.loader import load_scenario, scenario_from_source
-from sim.schema_export import dumps_schema, policy_schema, scenario_schema
-from sim.yamlsrc import Source, format_loc, read_source
+from sim.scenario.loader import load_scenario, scenario_from_source
+from sim.scenario.source import Source, format_loc, read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -118,7 +118,7 @@ def test_cli_schema_stdout_and_file(tmp_path: Path) -> None:
 
 def test_cli_report_schema_missing_module(monkeypatch: pytest.MonkeyPatch) -> None:
     # A None entry in sys.modules makes the import fail as if the module were absent.
-    monkeypatch.setitem(sys.modules, "sim.report.schema", None)
+    monkeypatch.setitem(sys.modules, "sim.runs.report_schema", None)
     result = CliRunner().invoke(app, ["schema", "--report"])
     assert result.exit_code == 1
     assert "error: the run-report schema is not available in this version of ttx" in (result.stderr)
@@ -222,7 +222,7 @@ def test_schema_accepts_whatever_the_loader_accepts(validator: Draft202012Valida
 def test_loader_and_schema_agree_on_types(validator: Draft202012Validator, value: Any) -> None:
     """A quoted number or a YAML 'yes' is not a number, for the loader as for editors."""
     from sim.errors import InputError
-    from sim.loader import loads_scenario
+    from sim.scenario.loader import loads_scenario
 
     data = _iraq()
     data["partners"][0]["capacity"] = value

@@ -1,1 +1,8 @@
-"""Run and comparison reports: JSON files, Markdown and HTML renderings."""
+"""Presentation: Markdown, HTML, SVG charts, CSV and the terminal.
+
+Owns every rendering of run, comparison and debrief reports, the jinja2
+templates, the terminal progress bar, and writing rendered files. It turns
+the plain data of :mod:`sim.runs` and :mod:`sim.analysis` into text and may
+import those layers and everything below them; nothing in the library
+below it imports a renderer.
+"""

@@ -1,6 +1,6 @@
 """Markdown rendering of a comparison report.
 
-Reads only the comparison dict built by :func:`sim.compare.compare`. Every
+Reads only the comparison dict built by :func:`sim.analysis.compare.compare`. Every
 piece of scenario text goes through :func:`md_escape`.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.compare import headline_sentences, method_phrase
+from sim.analysis.compare import headline_sentences, method_phrase
 from sim.report.markdown import fmt, md_escape, table
 
 

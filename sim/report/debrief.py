@@ -1,4 +1,4 @@
-"""Render the play debrief (:func:`sim.debrief.build_debrief`) as Markdown and HTML.
+"""Render the play debrief (:func:`sim.analysis.debrief.build_debrief`) as Markdown and HTML.
 
 Scenario text and team names are escaped in both: Markdown via
 :func:`sim.report.markdown.md_escape`, HTML by jinja2's autoescaping. The HTML

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.compare import headline_sentences, method_phrase, replication_advice
-from sim.report.labels import HEADLINE, kpi_label
+from sim.analysis.compare import headline_sentences, method_phrase, replication_advice
+from sim.analysis.kpis import HEADLINE, kpi_label
 
 _REGIONAL_ORDER = ("capacity", "trust", "cooperation", "stability", "resilience")
 
@@ -161,7 +161,7 @@ def render_comparison_html(comparison: dict[str, Any], reports: Sequence[dict[st
     """One self-contained HTML page for a comparison (charts overlay the runs).
 
     Args:
-        comparison: The comparison report from :func:`sim.compare.compare`.
+        comparison: The comparison report from :func:`sim.analysis.compare.compare`.
         reports: The run reports it was built from, in the same order (the
             charts need their monthly series, incidents and decisions).
     """

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sim.report.labels import HEADLINE, kpi_label
+from sim.analysis.kpis import HEADLINE, kpi_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~#])")
 # Text that would start a list, a quote or a setext underline if it began a line.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import TtxError
-from sim.report.files import dumps, write_atomic, write_outputs
+from sim.runs.reportfile import dumps, write_atomic, write_outputs
 
 FORMATS = ("md", "html")
 

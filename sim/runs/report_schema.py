@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.report.files import SUPPORTED_VERSIONS
+from sim.runs.reportfile import SUPPORTED_VERSIONS
 
 _NUM = {"type": "number"}
 _INT = {"type": "integer"}

@@ -1,8 +1,8 @@
 """What ``ttx play`` does: a session from briefing to debrief files, and replays.
 
 The CLI command only parses options and calls :func:`run_play` or
-:func:`run_replay`; the session logic is in :mod:`sim.play` and the screens
-in :mod:`sim.play_ui`.
+:func:`run_replay`; the session logic is in :mod:`sim.play.session` and the screens
+in :mod:`sim.play.terminal`.
 
 The played replication is replication 0 of the run seed, so it lines up with
 the debrief's shadow replications and with ``ttx run --policy-file``. The
@@ -21,24 +21,24 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from sim.debrief import build_debrief
+from sim.analysis.debrief import build_debrief
 from sim.errors import TtxError
-from sim.loader import load_policy_file, load_scenario, scenario_hash
-from sim.plan import compile_plan
-from sim.play import AnswerMismatch, Game, Outcome, Session, advance
-from sim.play_ui import Ended, Reader, debrief_screen, outcome_screen, play_loop
-from sim.policyfile import (
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.play.session import AnswerMismatch, Game, Outcome, Session, advance
+from sim.play.terminal import Ended, Reader, debrief_screen, outcome_screen, play_loop
+from sim.report.debrief import render_html, render_markdown
+from sim.report.terminal import progress_bar
+from sim.runs.reportfile import check_writable, write_atomic
+from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
+from sim.scenario.models import Policy, PolicyFile, Scenario
+from sim.scenario.policyfile import (
     dumps_policy_file,
     hash_warning,
     recorded_policy_file,
     resolve,
     team_slug,
 )
-from sim.progress import progress_bar
-from sim.report.debrief import render_html, render_markdown
-from sim.report.files import check_writable, write_atomic
-from sim.rng import replication_seed
-from sim.schema import Policy, PolicyFile, Scenario
 
 
 def titles_of(scenario: Scenario) -> dict[str, tuple[str, dict[str, str]]]:

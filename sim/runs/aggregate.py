@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine import OUTCOMES, ReplicationResult, series_names
-from sim.plan import Plan
-from sim.schema import Scenario
-from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
+from sim.model.engine import OUTCOMES, ReplicationResult, series_names
+from sim.model.plan import Plan
+from sim.scenario.models import Scenario
+from sim.analysis.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
 EXACT_LIMIT = 1000

@@ -2,7 +2,7 @@
 
 A sweep is just the runner called once per policy with the *same* run seed
 and replication count. Because every random source draws from its own
-stream named by its id (``sim.rng``), replication ``k`` of policy A and
+stream named by its id (``sim.model.streams``), replication ``k`` of policy A and
 replication ``k`` of policy B face the same threat arrivals and severities
 as far as the policies let them, so the comparison can pair runs seed by
 seed and cancel most of the shared noise.
@@ -15,10 +15,10 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sim.errors import TtxError
-from sim.schema import Scenario
+from sim.scenario.models import Scenario
 
 #: ``make_progress(label, total)`` -> context manager yielding a ``(done, total)``
-#: callback (or None); the CLI passes ``sim.progress.progress_bar``.
+#: callback (or None); the CLI passes ``sim.report.terminal.progress_bar``.
 ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int, int], None] | None]]
 
 
@@ -85,7 +85,7 @@ def sweep(
         Run report dicts (``RunReport.to_dict()``) keyed by policy id, in
         the order given.
     """
-    from sim.runner import run
+    from sim.runs.runner import run
 
     n = scenario.replications if replications is None else replications
     run_seed = scenario.seed if seed is None else seed

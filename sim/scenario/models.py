@@ -6,7 +6,7 @@ default). Everything after the loader works with typed, immutable objects.
 
 Cross-references between parts of a scenario (ids that must resolve, levers
 that must exist, conditions that must parse) are checked by
-:mod:`sim.xref`, which reports each problem with its own field path; a
+:mod:`sim.scenario.references`, which reports each problem with its own field path; a
 pydantic model validator could only report them all at the root.
 """
 
@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
-from sim.params import ModelParameters
+from sim.scenario.params import ModelParameters
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 

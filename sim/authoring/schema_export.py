@@ -3,12 +3,12 @@
 Editors (through the ``yaml-language-server`` modeline at the top of every
 shipped scenario) use these schemas to complete keys, show descriptions and
 flag mistakes while a scenario is typed. They are generated, never written by
-hand, so they cannot drift from :mod:`sim.schema`; ``schema/*.schema.json``
+hand, so they cannot drift from :mod:`sim.scenario.models`; ``schema/*.schema.json``
 in the repository are committed copies that a test compares with this output.
 
 pydantic's schema describes each field; a few rules live in model validators
 (``delta`` or ``set``; ``at`` or ``when``; ``check: by`` needs a ``month``) and
-a few dictionary keys are checked in :mod:`sim.xref`. :func:`scenario_schema`
+a few dictionary keys are checked in :mod:`sim.scenario.references`. :func:`scenario_schema`
 adds the necessary part of those rules as plain JSON Schema, only ever as
 conditions every valid scenario meets, so the schema never rejects a file
 ``ttx validate`` accepts.
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sim.schema import InitiativeKind, PolicyFile, Scenario, ThreatKind
+from sim.scenario.models import InitiativeKind, PolicyFile, Scenario, ThreatKind
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCENARIO_ID = "urn:ttx:schema:scenario"
@@ -107,11 +107,11 @@ def _id_keys(node: Any) -> Any:
 
 def _factory_defaults(defs: dict[str, Any]) -> None:
     """Show the empty defaults of list and mapping fields (pydantic leaves them out)."""
-    import sim.params
-    import sim.schema
+    import sim.scenario.models
+    import sim.scenario.params
 
     for name, definition in defs.items():
-        model = getattr(sim.schema, name, None) or getattr(sim.params, name, None)
+        model = getattr(sim.scenario.models, name, None) or getattr(sim.scenario.params, name, None)
         fields = getattr(model, "model_fields", {})
         for field_name, info in fields.items():
             prop = definition.get("properties", {}).get(field_name)
@@ -149,17 +149,17 @@ def policy_schema() -> dict[str, Any]:
 
 
 def report_schema_json() -> dict[str, Any]:
-    """The run-report schema, from :mod:`sim.report.schema` when it is installed.
+    """The run-report schema, from :mod:`sim.runs.report_schema` when it is installed.
 
     Raises:
         SchemaUnavailable: if this version of ttx has no run-report schema module.
     """
     try:
-        from sim.report.schema import report_schema
+        from sim.runs.report_schema import report_schema
     except ImportError as exc:
         raise SchemaUnavailable(
             "the run-report schema is not available in this version of ttx "
-            f"(cannot import sim.report.schema.report_schema: {exc})"
+            f"(cannot import sim.runs.report_schema.report_schema: {exc})"
         ) from None
     schema: dict[str, Any] = report_schema()
     return schema

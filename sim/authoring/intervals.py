@@ -1,6 +1,6 @@
 """Interval analysis of compiled conditions: can a condition ever hold?
 
-A condition is a tree of :mod:`sim.expr` nodes. Every leaf has a known range
+A condition is a tree of :mod:`sim.scenario.conditions` nodes. Every leaf has a known range
 (partner variables, tensions and influence lie in [0, 1], ``month`` in
 [0, horizon], counts and funds are non-negative), so ranges propagate up the
 tree and each comparison is classified as possibly true and/or possibly false.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim import expr as ex
+from sim.scenario import conditions as ex
 
 INF = math.inf
 

@@ -1,13 +1,13 @@
 """Policy files: a team's answers kept outside the scenario.
 
-A policy file (:class:`sim.schema.PolicyFile`) is what ``ttx play`` records
+A policy file (:class:`sim.scenario.models.PolicyFile`) is what ``ttx play`` records
 and what ``ttx run --policy-file`` replays. It names the scenario it was
 made for (and the hash of the scenario file), the team, the seed of the
 session, a policy (decisions, optionally levers and rules, and ``extends``
 naming one of the *scenario's* policies as the starting point) and the
 decisions in the order they were taken.
 
-The scenario's own :meth:`~sim.schema.Scenario.policy` resolves ``extends``
+The scenario's own :meth:`~sim.scenario.models.Scenario.policy` resolves ``extends``
 only among scenario policies; :func:`resolve` does the same for a policy
 that lives in a file, so a team policy called ``supportive`` that extends
 the scenario's ``supportive`` is not mistaken for a cycle.
@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
-from sim.runner import Progress, RunReport, run
-from sim.schema import Policy, PolicyFile, RecordedDecision, Scenario
+from sim.runs.runner import Progress, RunReport, run
+from sim.scenario.models import Policy, PolicyFile, RecordedDecision, Scenario
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 

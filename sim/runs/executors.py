@@ -102,7 +102,7 @@ class ProcessExecutor(Executor):
         context = multiprocessing.get_context(method)
         if method == "forkserver":
             # Workers fork from a server that has already imported the engine.
-            context.set_forkserver_preload(["sim.runner"])
+            context.set_forkserver_preload(["sim.runs.runner"])
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:

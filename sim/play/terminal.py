@@ -1,7 +1,7 @@
 """Terminal side of ``ttx play``: rich screens and the prompt loop.
 
-The session logic lives in :mod:`sim.play`; this module only draws its
-:class:`~sim.play.Situation` and :class:`~sim.play.Outcome` and reads lines.
+The session logic lives in :mod:`sim.play.session`; this module only draws its
+:class:`~sim.play.session.Situation` and :class:`~sim.play.session.Outcome` and reads lines.
 Input comes from a ``read(prompt) -> str`` callable that raises
 :class:`EOFError` at end of input, so tests can pipe a whole session.
 """
@@ -19,7 +19,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from sim.play import (
+from sim.play.session import (
     HELP,
     SHOWN_VARS,
     MonthLine,
@@ -28,7 +28,7 @@ from sim.play import (
     Session,
     Situation,
 )
-from sim.play import parse_input as parse
+from sim.play.session import parse_input as parse
 from sim.report.debrief import diff_decimals, interval, num, signed
 
 Reader = Callable[[str], str]

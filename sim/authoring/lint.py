@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sim import expr as ex
+from sim.authoring.intervals import Domain, leaf_key, truth, value_range
 from sim.errors import Problem
-from sim.intervals import Domain, leaf_key, truth, value_range
-from sim.schema import Effect, Scenario
-from sim.xref import symbols_of
-from sim.yamlsrc import Loc, Source
+from sim.scenario import conditions as ex
+from sim.scenario.models import Effect, Scenario
+from sim.scenario.references import symbols_of
+from sim.scenario.source import Loc, Source
 
 TRIAL_REPLICATIONS = 10
 TRIAL_SEED = 12345
@@ -42,7 +42,7 @@ def lint(
     Args:
         scenario: the validated scenario.
         source: its parsed source (for positions), from
-            :func:`sim.loader.load_scenario_with_source`.
+            :func:`sim.scenario.loader.load_scenario_with_source`.
         trial: also simulate ``trial_replications`` replications per policy
             and warn about objectives no policy ever meets (slower).
         trial_replications: replications per policy in the trial run.
@@ -241,9 +241,9 @@ def _never_met(s: Scenario, replications: int, seed: int) -> list[Finding]:
     """Objectives that no policy meets in any replication of a short trial run."""
     if not s.objectives:
         return []
-    from sim.engine import simulate
-    from sim.plan import compile_plan
-    from sim.rng import replication_seed
+    from sim.model.engine import simulate
+    from sim.model.plan import compile_plan
+    from sim.model.streams import replication_seed
 
     met = dict.fromkeys((o.id for o in s.objectives), False)
     for policy in s.policies:

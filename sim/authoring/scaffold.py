@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from sim.errors import TtxError
-from sim.loader import loads_scenario
-from sim.schema import ID_PATTERN
+from sim.scenario.loader import loads_scenario
+from sim.scenario.models import ID_PATTERN
 
 MODELINE = "# yaml-language-server: $schema="
 SCHEMA_FILE = Path("schema") / "scenario.schema.json"
@@ -29,7 +29,7 @@ class ScaffoldError(TtxError):
 
 def template_text() -> str:
     """The minimal, commented scenario template shipped with ttx."""
-    return resources.files("sim").joinpath("templates/scenario.yaml").read_text("utf-8")
+    return resources.files("sim.authoring").joinpath("templates/scenario.yaml").read_text("utf-8")
 
 
 def scenario_dirs() -> list[Path]:

@@ -26,10 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.errors import TtxError
-from sim.report.files import ReportError, load_report
-from sim.report.labels import HEADLINE, kpi_label, lower_is_better
-from sim.stats import (
+from sim.analysis.kpis import HEADLINE, kpi_label, lower_is_better
+from sim.analysis.stats import (
     MAX_REPLICATIONS,
     Difference,
     describe_difference,
@@ -42,6 +40,8 @@ from sim.stats import (
     welch_difference,
     wilson_interval,
 )
+from sim.errors import TtxError
+from sim.runs.reportfile import ReportError, load_report
 
 #: Version of the comparison report layout (shares the run reports' numbering).
 COMPARISON_SCHEMA_VERSION = 1
@@ -76,7 +76,7 @@ def _shape_problem(results: dict[str, Any]) -> str:
     """What is wrong with the parts of a run report a comparison reads ("" if nothing).
 
     A light check so a hand-edited or truncated file gives a message instead
-    of a traceback; the full contract is the JSON Schema in ``sim.report.schema``.
+    of a traceback; the full contract is the JSON Schema in ``sim.runs.report_schema``.
     """
     sc, pol = results["scenario"], results["policy"]
     if not (isinstance(sc, dict) and isinstance(sc.get("id"), str) and "title" in sc):

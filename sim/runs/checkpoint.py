@@ -2,7 +2,7 @@
 
 A checkpoint folder holds ``manifest.json`` (what run it belongs to) and one
 ``chunk-NNNNNN.npz`` per finished chunk (the chunk's
-:class:`~sim.aggregate.ChunkPartial`: KPI values, objective outcomes,
+:class:`~sim.runs.aggregate.ChunkPartial`: KPI values, objective outcomes,
 decision counts, the Welford state of its monthly series and its percentile
 sample). Floats are stored as float64 arrays, so a resumed run merges
 exactly the numbers an uninterrupted run would have and its ``results`` are
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.aggregate import ChunkPartial
+from sim.runs.aggregate import ChunkPartial
 from sim.errors import TtxError
 
 MANIFEST = "manifest.json"

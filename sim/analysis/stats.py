@@ -10,7 +10,7 @@ replications a desired precision would cost.
 Everything here is deliberately small and dependency-light: numpy for the
 arithmetic, plus ``scipy.special`` for the Student-t and normal quantiles.
 scipy is imported lazily inside :func:`t_quantile` and :func:`_z`, never at
-module import, so ``import sim.stats`` (and therefore CLI start-up) stays fast.
+module import, so ``import sim.analysis.stats`` (and therefore CLI start-up) stays fast.
 
 Methods
 -------

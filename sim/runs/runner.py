@@ -3,16 +3,16 @@
 ``run_replication`` is the one picklable unit of work (scenario, policy,
 seed) -> result. The runner splits a run's replication indices into chunks
 whose size depends on the replication count only (:func:`default_chunk_size`),
-hands chunks to an executor (:mod:`sim.executors`: serial, a local process
+hands chunks to an executor (:mod:`sim.runs.executors`: serial, a local process
 pool or Dask), and merges the chunks' partial aggregates in chunk order
-(:mod:`sim.aggregate`). Replication ``k`` always gets the seed derived from
+(:mod:`sim.runs.aggregate`). Replication ``k`` always gets the seed derived from
 the run seed and ``k``, so ``results`` are byte-identical whatever executor
 or worker count computed them; only ``meta`` says how they were computed.
 
 A replication that raises does not stop the run: the other chunks finish,
 and the run then raises :class:`RunFailed` naming each failed replication's
 index and seed and the command that reproduces it alone, carrying a partial
-report of what finished. With a checkpoint (:mod:`sim.checkpoint`) every
+report of what finished. With a checkpoint (:mod:`sim.runs.checkpoint`) every
 complete chunk is stored as it arrives, and rerunning resumes.
 """
 
@@ -29,14 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
-from sim.checkpoint import Checkpoint, content_hash
-from sim.engine import Decider, ReplicationResult, simulate
+from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
+from sim.runs.checkpoint import Checkpoint, content_hash
+from sim.model.engine import Decider, ReplicationResult, simulate
 from sim.errors import TtxError
-from sim.executors import Executor, make_executor
-from sim.plan import Plan, compile_plan
-from sim.rng import replication_seed
-from sim.schema import Policy, Scenario
+from sim.runs.executors import Executor, make_executor
+from sim.model.plan import Plan, compile_plan
+from sim.model.streams import replication_seed
+from sim.scenario.models import Policy, Scenario
 
 SCHEMA_VERSION = 1
 Progress = Callable[[int, int], None]

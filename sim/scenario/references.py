@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sim.expr import ExprError, Symbols, compile_condition, parse_target
-from sim.schema import Effect, InitiativeKind, Policy, PolicyFile, Scenario, ThreatKind
-from sim.yamlsrc import Loc
+from sim.scenario.conditions import ExprError, Symbols, compile_condition, parse_target
+from sim.scenario.models import Effect, InitiativeKind, Policy, PolicyFile, Scenario, ThreatKind
+from sim.scenario.source import Loc
 
 Found = tuple[Loc, str, int]
 KEY = -1  # offset meaning "point at the mapping key, not its value"

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, Problem
-from sim.schema import ID_PATTERN, PolicyFile, Scenario
-from sim.xref import KEY, check_policy_file, check_scenario
-from sim.yamlsrc import Loc, Source, format_loc, parse_text, read_source
+from sim.scenario.models import ID_PATTERN, PolicyFile, Scenario
+from sim.scenario.references import KEY, check_policy_file, check_scenario
+from sim.scenario.source import Loc, Source, format_loc, parse_text, read_source
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -206,7 +206,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def load_scenario_with_source(path: str | Path) -> tuple[Scenario, Source]:
     """Load a scenario file and keep its parsed source, for tools that report positions.
 
-    The lints (:mod:`sim.lint`) need the line and column of every value to
+    The lints (:mod:`sim.authoring.lint`) need the line and column of every value to
     point their warnings at the text the author wrote.
     """
     source = read_source(path)

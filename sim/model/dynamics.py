@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
-from sim.params import ModelParameters, ThreatCoefficients
+from sim.scenario.params import ModelParameters, ThreatCoefficients
 
 
 def clip(x: float) -> float:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sim.schema import PARTNER_VARS, ThreatKind
+from sim.scenario.models import PARTNER_VARS, ThreatKind
 
 MAX_LENGTH = 500
 MAX_DEPTH = 32

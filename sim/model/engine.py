@@ -1,7 +1,7 @@
 """One replication as a SimPy discrete-event simulation.
 
 Processes stay thin: they decide *when* things happen and call the pure
-functions of :mod:`sim.dynamics` for *what* happens.
+functions of :mod:`sim.model.dynamics` for *what* happens.
 
 * the monthly process (integer months): budget, drift, policy rules,
   injects and decisions, observation, objectives;
@@ -24,10 +24,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import simpy
 
-from sim import dynamics as dyn
-from sim.plan import EffectPlan, InitiativePlan, InjectPlan, Plan, ThreatPlan
-from sim.rng import Betas, Uniforms
-from sim.schema import PARTNER_VARS
+from sim.model import dynamics as dyn
+from sim.model.plan import EffectPlan, InitiativePlan, InjectPlan, Plan, ThreatPlan
+from sim.model.streams import Betas, Uniforms
+from sim.scenario.models import PARTNER_VARS
 
 OUTCOMES = ("interdicted", "mitigated", "succeeded")
 REGIONAL = ("capacity", "trust", "cooperation", "stability", "resilience")
@@ -50,7 +50,8 @@ class Event(NamedTuple):
 
 
 class World:
-    """Mutable state of one replication; also the :class:`sim.expr.View` of conditions."""
+    """Mutable state of one replication; also the conditions' view of it
+    (:class:`sim.scenario.conditions.View`)."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan

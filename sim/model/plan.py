@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.dynamics import normalise
-from sim.expr import Expr, Target, compile_condition, parse_target
-from sim.params import ModelParameters, ThreatCoefficients, _threat_defaults
-from sim.schema import Effect, Policy, Scenario
-from sim.xref import symbols_of
+from sim.model.dynamics import normalise
+from sim.scenario.conditions import Expr, Target, compile_condition, parse_target
+from sim.scenario.models import Effect, Policy, Scenario
+from sim.scenario.params import ModelParameters, ThreatCoefficients, _threat_defaults
+from sim.scenario.references import symbols_of
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim import expr as ex
 from sim.report.markdown import md_escape
-from sim.schema import Inject, Scenario
-from sim.xref import symbols_of
+from sim.scenario import conditions as ex
+from sim.scenario.models import Inject, Scenario
+from sim.scenario.references import symbols_of
 
 DISCLAIMER = (
     "All numbers in this exercise are illustrative training parameters, not "
@@ -337,7 +337,7 @@ def render_html(s: Scenario) -> str:
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
     env = Environment(
-        loader=PackageLoader("sim", "templates"),
+        loader=PackageLoader("sim.authoring", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sim.engine import Event, InjectPlan, Replication, ReplicationResult, World
-from sim.plan import Plan
-from sim.schema import Inject, Scenario
+from sim.model.engine import Event, InjectPlan, Replication, ReplicationResult, World
+from sim.model.plan import Plan
+from sim.scenario.models import Inject, Scenario
 
 SHOWN_VARS = ("capacity", "trust", "cooperation", "stability")
 COMMANDS = ("help", "status", "back", "quit")
@@ -205,7 +205,7 @@ def _objectives(rep: Replication, scenario: Scenario, final: bool) -> tuple[Obje
 def _month_lines(rep: Replication, start: int, stop: int) -> tuple[MonthLine, ...]:
     """Months ``start <= m < stop`` that have been recorded, for pacing."""
     rows, log = rep.rows, rep.world.log
-    trust_col, stab_col = 1, 3  # see sim.engine.REGIONAL
+    trust_col, stab_col = 1, 3  # see sim.model.engine.REGIONAL
     lines = []
     for m in range(start, min(stop, len(rows))):
         in_month = [e for e in log if m - 1 < e.time <= m] if m else []
