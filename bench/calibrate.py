@@ -21,11 +21,11 @@ import time
 import numpy as np
 
 from sim.analysis.kpis import JUDGED, direction
-from sim.analysis.stats import paired_difference
 from sim.model.engine import simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.scenario.loader import load_scenario
+from sim.stats import paired_difference
 
 HEADLINE = {k: direction(k) for k in JUDGED}  # +1 higher is better, -1 lower
 

@@ -285,7 +285,7 @@ def run_(
             _err(f"interrupted; finished chunks are in {checkpoint}: rerun the command to resume")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         if team is not None:
-            from sim.scenario.policyfile import name_team
+            from sim.runs.answers import name_team
 
             name_team(report["results"], pol)
         # Each format is rendered and written on its own: a failing renderer costs only its file.

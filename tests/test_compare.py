@@ -11,12 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.analysis.compare import CompareError, compare, load_runs, pairing, replication_advice
-from sim.analysis.stats import paired_difference, replications_needed, welch_difference
 from sim.cli import app
 from sim.errors import TtxError
 from sim.runs.reportfile import ReportError
 from sim.runs.sweep import resolve_policies
 from sim.scenario.loader import load_scenario
+from sim.stats import paired_difference, replications_needed, welch_difference
 
 ROOT = Path(__file__).resolve().parents[1]
 IRAQ = ROOT / "scenarios" / "iraq_training_mission.yaml"

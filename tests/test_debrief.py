@@ -14,15 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief, ordinal
+from sim.analysis.wording import num
 from sim.play.command import replay
-from sim.report.debrief import num, render_html, render_markdown
+from sim.report.debrief import render_html, render_markdown
+from sim.runs.answers import run_policy_file
 from sim.scenario.loader import load_policy_file, load_scenario, loads_scenario
 from sim.scenario.models import ID_PATTERN, Policy, PolicyFile
 from sim.scenario.policyfile import (
     dumps_policy_file,
     recorded_policy_file,
     resolve,
-    run_policy_file,
     team_policy_id,
     team_slug,
 )
@@ -294,7 +295,8 @@ def test_debrief_says_when_answers_equal_the_default(scenario, debrief):
     ],
 )
 def test_differences_keep_their_digits(d, decimals, text):
-    from sim.report.debrief import _diff, diff_decimals
+    from sim.analysis.wording import diff_decimals
+    from sim.report.debrief import _diff
 
     assert diff_decimals(d) == decimals
     assert _diff(d) == text

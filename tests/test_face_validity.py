@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from factories import base_data
-from sim.analysis.stats import paired_difference
 from sim.runs.runner import run
 from sim.scenario.models import Scenario
+from sim.stats import paired_difference
 
 N = 40
 

@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief
+from sim.analysis.wording import interval
 from sim.cli import app
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.play import terminal as play_ui
 from sim.play.command import replay
 from sim.play.session import Game, Outcome, Session
-from sim.report.debrief import interval
 from sim.scenario.loader import load_policy_file, load_scenario
 from sim.scenario.models import Scenario
 

@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from sim.analysis.kpis import JUDGED, direction
-from sim.analysis.stats import paired_difference
 from sim.model.engine import ReplicationResult, simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.runs.aggregate import Aggregator
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import InitiativeKind, Scenario, ThreatKind
+from sim.stats import paired_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""Tests for sim.analysis.stats: known values, coverage sanity, properties, wording."""
+"""Tests for sim.stats: known values, coverage sanity, properties, wording."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.analysis.stats import (
+from sim.analysis.wording import describe_difference
+from sim.stats import (
     MAX_REPLICATIONS,
     Difference,
     Proportion,
     RunningStats,
     Summary,
-    describe_difference,
     paired_difference,
     paired_proportion_difference,
     percentile_of,
@@ -560,7 +560,7 @@ def test_describe_difference_on_real_result() -> None:
 
 def test_import_does_not_pull_in_scipy_or_matplotlib() -> None:
     code = (
-        "import sys, sim.analysis.stats; "
+        "import sys, sim.stats; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('scipy', 'matplotlib')]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -27,10 +27,12 @@ from typing import Any
 
 from sim import __version__
 from sim.analysis.kpis import HEADLINE, kpi_label, lower_is_better
-from sim.analysis.stats import (
+from sim.analysis.wording import describe_difference
+from sim.errors import TtxError
+from sim.runs.reportfile import ReportError, load_report
+from sim.stats import (
     MAX_REPLICATIONS,
     Difference,
-    describe_difference,
     paired_difference,
     paired_proportion_difference,
     proportion_difference,
@@ -40,8 +42,6 @@ from sim.analysis.stats import (
     welch_difference,
     wilson_interval,
 )
-from sim.errors import TtxError
-from sim.runs.reportfile import ReportError, load_report
 
 #: Version of the comparison report layout (shares the run reports' numbering).
 COMPARISON_SCHEMA_VERSION = 1

@@ -10,7 +10,7 @@ choices" or "... but that was bad luck: this run was at the 8th percentile".
 
 The played replication is replication 0 of the shadow run (same seed), so
 its figures are among the shadow values. Both shadow runs go through
-:func:`sim.scenario.policyfile.run_policy_file` / :func:`sim.runs.runner.run`, so the
+:func:`sim.runs.answers.run_policy_file` / :func:`sim.runs.runner.run`, so the
 numbers equal those of ``ttx run --policy-file`` on the same seeds.
 """
 
@@ -19,17 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from sim.analysis.kpis import kpi_label
-from sim.analysis.stats import (
-    describe_difference,
-    paired_difference,
-    paired_proportion_difference,
-    percentile_of,
-)
+from sim.analysis.wording import describe_difference, diff_decimals, interval
 from sim.model.engine import ReplicationResult
-from sim.report.debrief import diff_decimals, interval
+from sim.runs.answers import run_policy_file
 from sim.runs.runner import Progress, run
 from sim.scenario.models import PolicyFile, Scenario
-from sim.scenario.policyfile import run_policy_file
+from sim.stats import paired_difference, paired_proportion_difference, percentile_of
 
 #: KPIs compared in the debrief; the first one is the headline sentence.
 DEBRIEF_KPIS = (

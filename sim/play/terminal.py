@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.play.session import (
     HELP,
     SHOWN_VARS,
@@ -29,7 +30,6 @@ from sim.play.session import (
     Situation,
 )
 from sim.play.session import parse_input as parse
-from sim.report.debrief import diff_decimals, interval, num, signed
 
 Reader = Callable[[str], str]
 

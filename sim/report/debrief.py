@@ -10,32 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.report.markdown import md_escape, table
-
-
-def num(v: float) -> str:
-    """A figure with as many decimals as its size deserves (0.61, 12.4, 393)."""
-    size = abs(v)
-    return f"{v:.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}"
-
-
-def signed(v: float, decimals: int | None = None) -> str:
-    """:func:`num` (or ``decimals`` places) with an explicit sign; never ``-0.00``."""
-    if decimals is not None:
-        return f"{v:+z.{decimals}f}"
-    return num(v) if v < 0 else "+" + num(v)
-
-
-def diff_decimals(d: dict[str, Any]) -> int:
-    """Decimals that show a difference and its interval without rounding them to zero."""
-    m = max(abs(d["estimate"]), abs(d["ci_low"]), abs(d["ci_high"]))
-    if m == 0 or m >= 10:
-        return 0 if m >= 100 else 1 if m >= 10 else 2
-    return 2 if m >= 0.05 else 3 if m >= 0.005 else 4
-
-
-def interval(x: dict[str, float]) -> str:
-    return f"{num(x['mean'])} ({num(x['ci_low'])}–{num(x['ci_high'])})"
 
 
 def _p(x: dict[str, float]) -> str:

@@ -31,7 +31,7 @@ import numpy as np
 from sim.model.engine import OUTCOMES, ReplicationResult, series_names
 from sim.model.plan import Plan
 from sim.scenario.models import Scenario
-from sim.analysis.stats import RunningStats, summarize, t_quantile, wilson_interval
+from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
 EXACT_LIMIT = 1000

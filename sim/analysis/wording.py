@@ -1,0 +1,84 @@
+"""How numbers and findings are said in words, for every report and screen.
+
+One place decides how many decimals a figure deserves, how a signed
+difference is written and how a difference becomes a sentence, so the
+terminal, Markdown, HTML and the debrief agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.stats import Difference
+
+
+def num(v: float) -> str:
+    """A figure with as many decimals as its size deserves (0.61, 12.4, 393)."""
+    size = abs(v)
+    return f"{v:.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}"
+
+
+def signed(v: float, decimals: int | None = None) -> str:
+    """:func:`num` (or ``decimals`` places) with an explicit sign; never ``-0.00``."""
+    if decimals is not None:
+        return f"{v:+z.{decimals}f}"
+    return num(v) if v < 0 else "+" + num(v)
+
+
+def diff_decimals(d: dict[str, Any]) -> int:
+    """Decimals that show a difference and its interval without rounding them to zero."""
+    m = max(abs(d["estimate"]), abs(d["ci_low"]), abs(d["ci_high"]))
+    if m == 0 or m >= 10:
+        return 0 if m >= 100 else 1 if m >= 10 else 2
+    return 2 if m >= 0.05 else 3 if m >= 0.005 else 4
+
+
+def interval(x: dict[str, float]) -> str:
+    return f"{num(x['mean'])} ({num(x['ci_low'])}–{num(x['ci_high'])})"
+
+
+def describe_difference(label: str, kpi_label: str, diff: Difference, decimals: int = 2) -> str:
+    """One plain-language sentence describing a :class:`Difference`.
+
+    Written for a briefing slide, not a journal: a direction verb, the size of
+    the effect, the interval of ``b - a`` and whether it could be chance
+    (whether the interval includes zero). For example::
+
+        Policy B raises final trust in Iraq by 0.08 (0.05 to 0.11); more than chance.
+        Policy B lowers final trust in Iraq by 0.03 (-0.06 to 0.00); could be chance.
+        Policy B makes no difference to final trust in Iraq.
+
+    The verb follows the sign of the estimate and the magnitude is its
+    absolute value; an estimate of exactly zero with a non-degenerate
+    interval is reported as "changes ... by 0.00". Negative zero is printed
+    as ``0.00``.
+
+    Args:
+        label: Who/what causes the difference, e.g. ``"Policy B"``.
+        kpi_label: What is measured, e.g. ``"final trust in Iraq"``.
+        diff: The difference (``b - a``) to describe.
+        decimals: Decimal places for the numbers.
+
+    Returns:
+        The sentence, ending with a full stop.
+    """
+    if decimals < 0:
+        raise ValueError(f"decimals must be >= 0, got {decimals}")
+    est, lo, hi = diff.estimate, diff.ci_low, diff.ci_high
+    if est == 0.0 and lo == 0.0 and hi == 0.0:
+        return f"{label} makes no difference to {kpi_label}."
+
+    # A significant interval must not *read* as touching zero ("-0.20 to 0.00;
+    # more than chance"), nor a non-zero effect as "by 0.00": add decimals
+    # (up to 4) until every number that is not zero shows as non-zero.
+    shown = (est, lo, hi) if diff.significant else (est,)
+    nonzero = [v for v in shown if v != 0.0]
+    while decimals < 4 and any(round(v, decimals) == 0 for v in nonzero):
+        decimals += 1
+
+    def fmt(v: float) -> str:
+        return f"{v:z.{decimals}f}"
+
+    verb = "raises" if est > 0 else "lowers" if est < 0 else "changes"
+    verdict = "more than chance" if diff.significant else "could be chance"
+    return f"{label} {verb} {kpi_label} by {fmt(abs(est))} ({fmt(lo)} to {fmt(hi)}); {verdict}."
