@@ -23,6 +23,7 @@ from pathlib import Path
 from sim.runs.executors import Executor, ProcessExecutor, SerialExecutor
 from sim.runs.reportfile import results_bytes
 from sim.runs.runner import run
+from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,10 +55,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def timed(executor: Executor, **kwargs: object) -> tuple[float, float, bytes]:
+def timed(executor: Executor, spec: RunSpec) -> tuple[float, float, bytes]:
     """Wall time, CPU time (this process and the executor's workers) and results bytes."""
     start, cpu = time.perf_counter(), time.process_time()
-    report = run(executor=executor, **kwargs)  # type: ignore[arg-type]
+    report = run(spec, executor=executor)
     wall = time.perf_counter() - start
     cpu = time.process_time() - cpu
     if isinstance(executor, ProcessExecutor):
@@ -75,11 +76,12 @@ def main() -> None:
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
     n = args.replications
+    spec = RunSpec.of(scenario, replications=n)
     load_before = os.getloadavg()[0]
-    serial_s, serial_cpu, serial_bytes = timed(SerialExecutor(), scenario=scenario, replications=n)
+    serial_s, serial_cpu, serial_bytes = timed(SerialExecutor(), spec)
     pool_start = time.perf_counter()
     with ProcessExecutor(args.workers) as pool:
-        _, pool_cpu, pool_bytes = timed(pool, scenario=scenario, replications=n)
+        _, pool_cpu, pool_bytes = timed(pool, spec)
     total_s = time.perf_counter() - pool_start  # with pool start-up and shutdown
     w = args.workers
     print(f"scenario          {args.scenario.name}, {n} replications")

@@ -20,6 +20,7 @@ import pytest
 from sim.analysis.compare import compare
 from sim.report.outputs import write_comparison, write_run
 from sim.runs.reportfile import dumps
+from sim.runs.spec import RunSpec
 from sim.runs.sweep import sweep
 from sim.scenario.loader import load_scenario, scenario_hash
 
@@ -63,10 +64,11 @@ def browser() -> Iterator[Any]:
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A run page and a comparison page of the tiny scenario (20 replications)."""
     out = tmp_path_factory.mktemp("html")
-    reports = sweep(
-        load_scenario(TINY), ["steady", "heavy"], replications=20, scenario_hash=scenario_hash(TINY)
+    spec = RunSpec.of(
+        load_scenario(TINY), "steady", replications=20, scenario_hash=scenario_hash(TINY)
     )
-    reports = {k: json.loads(dumps(v)) for k, v in reports.items()}
+    runs = sweep([spec, spec.with_policy("heavy")])
+    reports = {k: json.loads(dumps(v.to_dict())) for k, v in runs.items()}
     comparison = compare(list(reports.values()))
     write_run(reports["steady"], out / "steady", ["html"])
     write_comparison(comparison, list(reports.values()), out, ["html"])

@@ -15,8 +15,10 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.runs.checkpoint import Checkpoint, CheckpointError
+from sim.runs.executors import ProcessExecutor, SerialExecutor
 from sim.runs.reportfile import results_bytes
 from sim.runs.runner import run
+from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_scenario, scenario_hash
 from sim.scenario.models import Scenario
 
@@ -41,55 +43,52 @@ def interrupt_after(chunks: int, size: int):  # type: ignore[no-untyped-def]
     return progress
 
 
+def make(executor: str) -> SerialExecutor | ProcessExecutor:
+    return SerialExecutor() if executor == "serial" else ProcessExecutor(2)
+
+
 @pytest.mark.parametrize("executor", ["serial", "processes"])
 def test_interrupted_run_resumes_to_identical_results(
     scenario: Scenario, tmp_path: Path, executor: str
 ) -> None:
-    expected = results_bytes(run(scenario, replications=70, seed=6).to_dict())
+    spec = RunSpec.of(scenario, replications=70, seed=6)
+    expected = results_bytes(run(spec).to_dict())
     ck = tmp_path / "ck"
-    with pytest.raises(Interrupt):
-        run(
-            scenario,
-            replications=70,
-            seed=6,
-            checkpoint=ck,
-            executor=executor,
-            workers=2,
-            progress=interrupt_after(2, 20),
-        )
+    with pytest.raises(Interrupt), make(executor) as ex:
+        run(spec, checkpoint=ck, executor=ex, progress=interrupt_after(2, 20))
     saved = sorted(p.name for p in ck.glob("chunk-*.npz"))
     assert len(saved) >= 2 and len(saved) < 4
-    resumed = run(scenario, replications=70, seed=6, checkpoint=ck, executor=executor, workers=2)
+    with make(executor) as ex:
+        resumed = run(spec, checkpoint=ck, executor=ex)
     assert resumed.meta["resumed_chunks"] == len(saved)
     assert results_bytes(resumed.to_dict()) == expected
     # A finished checkpoint reruns without computing anything.
-    again = run(scenario, replications=70, seed=6, checkpoint=ck)
+    again = run(spec, checkpoint=ck)
     assert again.meta["resumed_chunks"] == 4
     assert results_bytes(again.to_dict()) == expected
 
 
 def test_checkpoint_from_another_seed_is_refused(scenario: Scenario, tmp_path: Path) -> None:
-    run(scenario, replications=5, seed=6, checkpoint=tmp_path)
+    run(RunSpec.of(scenario, replications=5, seed=6), checkpoint=tmp_path)
     with pytest.raises(CheckpointError) as info:
-        run(scenario, replications=5, seed=7, checkpoint=tmp_path)
+        run(RunSpec.of(scenario, replications=5, seed=7), checkpoint=tmp_path)
     assert str(info.value) == (
-        f"checkpoint {tmp_path} belongs to another run: it has seed 6 (this run: 7). "
-        "Use another --checkpoint folder, or delete this one to start afresh"
+        f"checkpoint {tmp_path} belongs to another run: it has seed 6 (this run: 7)"
     )
 
 
 def test_checkpoint_from_another_policy_or_count_is_refused(
     scenario: Scenario, tmp_path: Path
 ) -> None:
-    run(scenario, replications=5, seed=6, checkpoint=tmp_path)
+    run(RunSpec.of(scenario, replications=5, seed=6), checkpoint=tmp_path)
     other = next(p.id for p in scenario.policies if p.id != scenario.policy(None).id)
     with pytest.raises(CheckpointError, match=f"policy 'supportive' \\(this run: '{other}'\\)"):
-        run(scenario, other, replications=5, seed=6, checkpoint=tmp_path)
+        run(RunSpec.of(scenario, other, replications=5, seed=6), checkpoint=tmp_path)
     with pytest.raises(CheckpointError, match=r"replications 5 \(this run: 6\)"):
-        run(scenario, replications=6, seed=6, checkpoint=tmp_path)
+        run(RunSpec.of(scenario, replications=6, seed=6), checkpoint=tmp_path)
     changed = scenario.model_copy(update={"horizon": 25})
     with pytest.raises(CheckpointError, match="scenario_content"):
-        run(changed, replications=5, seed=6, checkpoint=tmp_path)
+        run(RunSpec.of(changed, replications=5, seed=6), checkpoint=tmp_path)
 
 
 def test_non_empty_folder_without_manifest_is_refused(tmp_path: Path) -> None:
@@ -99,11 +98,11 @@ def test_non_empty_folder_without_manifest_is_refused(tmp_path: Path) -> None:
 
 
 def test_damaged_chunk_names_the_file(scenario: Scenario, tmp_path: Path) -> None:
-    run(scenario, replications=5, seed=6, checkpoint=tmp_path)
+    run(RunSpec.of(scenario, replications=5, seed=6), checkpoint=tmp_path)
     chunk = tmp_path / "chunk-000000.npz"
     chunk.write_bytes(b"not a zip")
     with pytest.raises(CheckpointError, match=r"chunk-000000\.npz .*delete that file"):
-        run(scenario, replications=5, seed=6, checkpoint=tmp_path)
+        run(RunSpec.of(scenario, replications=5, seed=6), checkpoint=tmp_path)
 
 
 def test_cli_checkpoint_resume_and_refusal(tmp_path: Path) -> None:
@@ -118,6 +117,7 @@ def test_cli_checkpoint_resume_and_refusal(tmp_path: Path) -> None:
     refused = CliRunner().invoke(app, [*base, "--seed", "1", "--out", str(tmp_path / "o2")])
     assert refused.exit_code == 1
     assert "belongs to another run: it has seed" in refused.output
+    assert "Use another --checkpoint folder, or delete this one to start afresh" in refused.output
 
 
 def test_killed_command_resumes_to_identical_results(tmp_path: Path) -> None:
@@ -144,5 +144,5 @@ def test_killed_command_resumes_to_identical_results(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text())
     assert report["meta"]["resumed_chunks"] == saved
     scenario = load_scenario(source)
-    expected = run(scenario, replications=1500, scenario_hash=scenario_hash(source))
+    expected = run(RunSpec.of(scenario, replications=1500, scenario_hash=scenario_hash(source)))
     assert results_bytes(report) == results_bytes(expected.to_dict())

@@ -17,7 +17,8 @@ from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief, ordinal
 from sim.analysis.wording import num
 from sim.play.command import replay
 from sim.report.debrief import render_html, render_markdown
-from sim.runs.answers import run_policy_file
+from sim.runs.runner import run
+from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_policy_file, load_scenario, loads_scenario
 from sim.scenario.models import ID_PATTERN, Policy, PolicyFile
 from sim.scenario.policyfile import (
@@ -104,11 +105,13 @@ def test_recorded_file_round_trips_through_the_loader(scenario, tmp_path):
     assert policy.decisions == {"first_call": "hold_back", "second_call": "fund"}
 
 
-def test_run_policy_file_names_the_team(scenario):
+def test_run_of_a_policy_file_names_the_team(scenario):
     pf = recorded_policy_file(
         scenario, team="Blue", seed=3, answers=[], start=None, scenario_hash=None
     )
-    results = run_policy_file(scenario, pf, replications=3, seed=3).to_dict()["results"]
+    spec = RunSpec.of_policy_file(scenario, pf, replications=3)
+    assert (spec.seed, spec.team) == (3, "Blue")  # the file's seed is the default
+    results = run(spec).to_dict()["results"]
     assert results["policy"] == {"id": "team_blue", "title": "Blue (team answers)"}
     assert results["replications"] == 3
 
@@ -126,8 +129,9 @@ def debrief(scenario):
         start="steady",
         scenario_hash=None,
     )
-    played = replay(scenario, pf, 5)
-    return build_debrief(scenario, pf, played.result, list(played.answers), replications=6, seed=5)
+    spec = RunSpec.of_policy_file(scenario, pf, replications=6, seed=5)
+    played = replay(spec)
+    return build_debrief(spec, played.result, list(played.answers))
 
 
 def test_debrief_lines_up_the_played_run_with_replication_0(debrief):
@@ -225,8 +229,9 @@ def test_markdown_escapes_scenario_text(tmp_path):
     pf = recorded_policy_file(
         scenario, team="a|b", seed=1, answers=[], start=None, scenario_hash=None
     )
-    played = replay(scenario, pf, 1)
-    data = build_debrief(scenario, pf, played.result, list(played.answers), replications=2, seed=1)
+    spec = RunSpec.of_policy_file(scenario, pf, replications=2, seed=1)
+    played = replay(spec)
+    data = build_debrief(spec, played.result, list(played.answers))
     md = render_markdown(data)
     assert "# Debrief: Three \\*bold\\* \\<b\\>decisions\\</b\\>" in md
     assert "Team **a\\|b**" in md
@@ -269,8 +274,9 @@ def test_debrief_says_when_answers_equal_the_default(scenario, debrief):
         start="steady",
         scenario_hash=None,
     )
-    played = replay(scenario, pf, 5)
-    data = build_debrief(scenario, pf, played.result, list(played.answers), replications=3, seed=5)
+    spec = RunSpec.of_policy_file(scenario, pf, replications=3, seed=5)
+    played = replay(spec)
+    data = build_debrief(spec, played.result, list(played.answers))
     assert "same results as the default policy on every seed" in data["headline"]
     assert all(k["difference"]["estimate"] == 0 for k in data["kpis"])
     assert data["kpis"][0]["sentence"] == (

@@ -12,6 +12,7 @@ from factories import base_data, make_scenario
 from sim.model.engine import series_names, simulate
 from sim.model.plan import compile_plan
 from sim.runs.runner import run
+from sim.runs.spec import RunSpec
 from sim.scenario.models import Scenario
 
 
@@ -21,9 +22,9 @@ def incident_times(result) -> list[float]:  # type: ignore[no-untyped-def]
 
 def test_same_seed_same_results_and_other_seed_differs() -> None:
     s = make_scenario()
-    a = run(s, "full", replications=5, seed=11).results
-    b = run(s, "full", replications=5, seed=11).results
-    c = run(s, "full", replications=5, seed=12).results
+    a = run(RunSpec.of(s, "full", replications=5, seed=11)).results
+    b = run(RunSpec.of(s, "full", replications=5, seed=11)).results
+    c = run(RunSpec.of(s, "full", replications=5, seed=12)).results
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
     assert a["kpis"]["final_stability"]["values"] != c["kpis"]["final_stability"]["values"]
 

@@ -19,6 +19,7 @@ from sim.runs.executors import (
 )
 from sim.runs.reportfile import results_bytes
 from sim.runs.runner import run
+from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 
@@ -43,10 +44,11 @@ def dask_executor() -> Iterator[DaskExecutor]:
 
 
 def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) -> None:
-    s = short_scenario()
-    serial = run(s, replications=45, seed=5, executor="serial")
-    procs = run(s, replications=45, seed=5, executor="processes", workers=2)
-    dask = run(s, replications=45, seed=5, executor=dask_executor)
+    spec = RunSpec.of(short_scenario(), replications=45, seed=5)
+    serial = run(spec, executor=SerialExecutor())
+    with ProcessExecutor(2) as pool:
+        procs = run(spec, executor=pool)
+    dask = run(spec, executor=dask_executor)
     assert serial.meta["executor"] == "serial" and serial.meta["workers"] == 1
     assert procs.meta["executor"] == "processes" and procs.meta["workers"] == 2
     assert dask.meta["executor"] == "dask" and dask.meta["workers"] == 2
@@ -58,9 +60,10 @@ def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) ->
 
 
 def test_worker_count_does_not_change_results() -> None:
-    s = short_scenario(24)
-    one = run(s, replications=50, seed=9, executor="processes", workers=1, chunk_size=7)
-    three = run(s, replications=50, seed=9, executor="processes", workers=3, chunk_size=7)
+    spec = RunSpec.of(short_scenario(24), replications=50, seed=9)
+    with ProcessExecutor(1) as one_worker, ProcessExecutor(3) as three_workers:
+        one = run(spec, executor=one_worker, chunk_size=7)
+        three = run(spec, executor=three_workers, chunk_size=7)
     assert results_bytes(one.to_dict()) == results_bytes(three.to_dict())
     assert one.results["chunk_size"] == 7  # a non-default chunking is part of the results
 
@@ -88,9 +91,9 @@ def test_make_executor_choices_and_errors() -> None:
     assert make_executor("serial").name == "serial"
     with pytest.raises(ExecutorError, match="unknown executor 'gpu'; choose one of serial"):
         make_executor("gpu")
-    with pytest.raises(ExecutorError, match="--scheduler only applies to --executor dask"):
+    with pytest.raises(ExecutorError, match="scheduler address only applies to the dask executor"):
         make_executor("processes", 2, "tcp://127.0.0.1:8786")
-    with pytest.raises(ExecutorError, match="--workers must be at least 1"):
+    with pytest.raises(ExecutorError, match="a process pool needs at least 1 worker, got 0"):
         ProcessExecutor(0)
 
 

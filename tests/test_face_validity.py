@@ -10,6 +10,7 @@ from typing import Any
 
 from factories import base_data
 from sim.runs.runner import run
+from sim.runs.spec import RunSpec
 from sim.scenario.models import Scenario
 from sim.stats import paired_difference
 
@@ -17,7 +18,7 @@ N = 40
 
 
 def values(s: Scenario, policy: str, kpi: str, seed: int = 5) -> list[float]:
-    return run(s, policy, replications=N, seed=seed).results["kpis"][kpi]["values"]
+    return run(RunSpec.of(s, policy, replications=N, seed=seed)).results["kpis"][kpi]["values"]
 
 
 def diff(s: Scenario, a: str, b: str, kpi: str) -> Any:

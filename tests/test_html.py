@@ -23,6 +23,7 @@ from sim.report.markdown import render_run
 from sim.report.outputs import write_comparison, write_run
 from sim.runs.report_schema import report_schema
 from sim.runs.reportfile import dumps
+from sim.runs.spec import RunSpec
 from sim.runs.sweep import sweep
 from sim.scenario.loader import load_scenario, scenario_hash
 
@@ -37,14 +38,12 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Both policies of the tiny hostile-text scenario, 20 replications, saved to disk."""
     out = tmp_path_factory.mktemp("tiny")
     scenario = load_scenario(TINY)
-    reports = sweep(
-        scenario,
-        ["steady", "heavy"],
-        replications=20,
-        scenario_hash=scenario_hash(TINY),
-        scenario_file=str(TINY),
-    )
-    reports = {k: json.loads(dumps(v)) for k, v in reports.items()}  # as saved
+    spec = RunSpec.of(scenario, "steady", replications=20, scenario_hash=scenario_hash(TINY))
+    reports = {}
+    for pid, run in sweep([spec, spec.with_policy("heavy")]).items():
+        report = run.to_dict()
+        report["meta"]["scenario_file"] = str(TINY)  # as ttx sweep records it
+        reports[pid] = json.loads(dumps(report))  # as saved
     comparison = compare(list(reports.values()))
     write_run(reports["steady"], out / "steady", ["md", "html"])
     write_run(reports["heavy"], out / "heavy", ["md"])  # HTML of one run is enough

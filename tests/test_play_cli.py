@@ -22,6 +22,7 @@ from sim.model.streams import replication_seed
 from sim.play import terminal as play_ui
 from sim.play.command import replay
 from sim.play.session import Game, Outcome, Session
+from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_policy_file, load_scenario
 from sim.scenario.models import Scenario
 
@@ -96,7 +97,7 @@ def test_piped_session_through_shipped_scenario(runner, tmp_path):
     game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))
     played = Session(game, [("host_request", "negotiate")]).state
     assert isinstance(played, Outcome)
-    replayed = replay(scenario, pf, scenario.seed)
+    replayed = replay(RunSpec.of_policy_file(scenario, pf, seed=scenario.seed))
     np.testing.assert_array_equal(played.result.series, replayed.result.series)
     assert played.result.kpis == replayed.result.kpis
     assert played.answers == replayed.answers
@@ -152,7 +153,7 @@ def test_end_of_input_halfway_saves_answers_so_far(runner, tmp_path, stdin, how)
     pf = load_policy_file(record, scenario)
     assert [(r.inject, r.option, r.month) for r in pf.recorded] == [("first_call", "hold_back", 4)]
     # replayable: decisions not taken fall back to the starting policy's answers
-    out = replay(scenario, pf, pf.seed or 0)
+    out = replay(RunSpec.of_policy_file(scenario, pf, seed=pf.seed or 0))
     assert [(i, o) for i, o, _ in out.answers] == [
         ("first_call", "hold_back"),
         ("second_call", "stay"),
@@ -191,8 +192,9 @@ def test_debrief_figures_equal_run_policy_file(runner, tmp_path):
 
     scenario = load_scenario(FIXTURE)
     pf = load_policy_file(record, scenario)
-    played = replay(scenario, pf, 11)
-    data = build_debrief(scenario, pf, played.result, list(played.answers), replications=8, seed=11)
+    spec = RunSpec.of_policy_file(scenario, pf, replications=8, seed=11)
+    played = replay(spec)
+    data = build_debrief(spec, played.result, list(played.answers))
     for k in data["kpis"]:
         r = report["kpis"][k["name"]]
         assert k["team"] == {"mean": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
@@ -451,7 +453,9 @@ def test_resume_continues_a_saved_session(runner, tmp_path):
     game = Game(scenario, compile_plan(scenario), replication_seed(9, 0))
     whole = Session(game, [(r.inject, r.option) for r in pf.recorded]).state
     assert isinstance(whole, Outcome)
-    np.testing.assert_array_equal(whole.result.series, replay(scenario, pf, 9).result.series)
+    np.testing.assert_array_equal(
+        whole.result.series, replay(RunSpec.of_policy_file(scenario, pf, seed=9)).result.series
+    )
 
 
 def test_resume_can_go_back_past_the_saved_answers(runner, tmp_path):

@@ -10,11 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
+from sim.cli.runs import run_failed
 from sim.model.engine import series_names, simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.runs import aggregate
 from sim.runs.aggregate import Aggregator, sample_stride
+from sim.runs.executors import ProcessExecutor
 from sim.runs.reportfile import results_bytes
 from sim.runs.runner import (
     FAIL_ENV,
@@ -28,6 +30,7 @@ from sim.runs.runner import (
     run,
     run_chunk,
 )
+from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Scenario
 
@@ -53,25 +56,32 @@ def test_one_chunk_equals_folding_replications_one_by_one(scenario: Scenario) ->
     for k in range(12):
         agg.add(simulate(plan, replication_seed(3, k)))
     expected = agg.results(seed=3, scenario_hash="")
-    got = run(scenario, replications=12, seed=3).results
+    got = run(RunSpec.of(scenario, replications=12, seed=3)).results
     assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)
 
 
 def test_forced_failure_reports_index_seed_and_keeps_the_rest(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    full = run(scenario, replications=45, seed=8)
+    spec = RunSpec.of(scenario, replications=45, seed=8)
+    full = run(spec)
     monkeypatch.setenv(FAIL_ENV, "27")
-    with pytest.raises(RunFailed) as info:
-        run(scenario, replications=45, seed=8, executor="processes", workers=2, source="x.yaml")
+    with pytest.raises(RunFailed) as info, ProcessExecutor(2) as pool:
+        run(spec, executor=pool)
     exc = info.value
     seed27 = replication_seed(8, 27)
-    assert [(f.index, f.seed) for f in exc.failures] == [(27, seed27)]
+    assert [(f.index, f.seed, f.run_seed, f.policy) for f in exc.failures] == [
+        (27, seed27, 8, "supportive")
+    ]
     text = str(exc)
     assert "1 replication(s) failed; 44 finished" in text
     assert f"replication 27 (seed {seed27})" in text
     assert "forced failure (TTX_FAIL_REPLICATION=27" in text
-    assert "ttx run x.yaml --policy supportive --seed 8 --replication 27" in text
+    assert "--" not in text  # the library names no flags; the command line adds them
+    worded = run_failed(exc, Path("x.yaml"), None)
+    assert "ttx run x.yaml --policy supportive --seed 8 --replication 27" in worded
+    team = run_failed(exc, Path("x.yaml"), Path("team.yaml"))
+    assert "ttx run x.yaml --policy-file team.yaml --seed 8 --replication 27" in team
     # The other replications are not lost: the partial report holds them, values unchanged.
     assert exc.partial is not None
     part = exc.partial.results
@@ -85,10 +95,11 @@ def test_replicate_reproduces_a_failure_alone(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(FAIL_ENV, "3")
-    plan = compile_plan(scenario, None)
-    with pytest.raises(ReplicationFailed, match=r"replication 3 \(seed \d+\).*--replication 3"):
-        replicate(plan, 3, 8)
-    assert replicate(plan, 2, 8).seed == replication_seed(8, 2)
+    spec = RunSpec.of(scenario, replications=5, seed=8)
+    with pytest.raises(ReplicationFailed, match=r"replication 3 \(seed \d+\)") as info:
+        replicate(spec, 3)
+    assert (info.value.index, info.value.run_seed) == (3, 8)
+    assert replicate(spec, 2).seed == replication_seed(8, 2)
 
 
 def test_cli_failure_writes_partial_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -107,7 +118,7 @@ def test_cli_failure_writes_partial_report(tmp_path: Path, monkeypatch: pytest.M
 
 def test_exact_percentiles_up_to_the_limit(scenario: Scenario) -> None:
     plan = compile_plan(scenario, None)
-    report = run(scenario, replications=30, seed=2).results
+    report = run(RunSpec.of(scenario, replications=30, seed=2)).results
     assert report["percentile_method"].startswith("exact")
     stack = np.stack(
         [simulate(plan, replication_seed(2, k)).series.astype(np.float32) for k in range(30)]
@@ -125,7 +136,7 @@ def test_streaming_beyond_the_limit_samples_with_fixed_memory(
     n = 95
     stride = sample_stride(n)
     assert stride == 10
-    report = run(scenario, replications=n, seed=4).results
+    report = run(RunSpec.of(scenario, replications=n, seed=4)).results
     assert "systematic sample of 10 replications" in report["percentile_method"]
     series = {k: simulate(plan, replication_seed(4, k)).series for k in range(n)}
     j = series_names(plan).index("trust")
@@ -147,8 +158,8 @@ def test_streaming_beyond_the_limit_samples_with_fixed_memory(
 
 
 def test_kpi_values_can_be_left_out(scenario: Scenario) -> None:
-    full = run(scenario, replications=45, seed=1).results
-    lean = run(scenario, replications=45, seed=1, kpi_values=False).results
+    full = run(RunSpec.of(scenario, replications=45, seed=1)).results
+    lean = run(RunSpec.of(scenario, replications=45, seed=1), kpi_values=False).results
     assert "values" not in lean["kpis"]["cost"]
     assert "values" not in next(iter(lean["objectives"].values()))
     assert "KPI mean and sd are streamed" in lean["percentile_method"]
@@ -202,5 +213,14 @@ def test_cli_rejects_unknown_executor(tmp_path: Path) -> None:
 
 def test_progress_reports_replications_per_chunk(scenario: Scenario) -> None:
     calls: list[tuple[int, int]] = []
-    run(scenario, replications=45, seed=1, progress=lambda d, t: calls.append((d, t)))
+    run(RunSpec.of(scenario, replications=45, seed=1), progress=lambda d, t: calls.append((d, t)))
     assert calls == [(0, 45), (20, 45), (40, 45), (45, 45)]
+
+
+def test_replicate_alone_equals_replication_k_of_the_run(scenario: Scenario) -> None:
+    spec = RunSpec.of(scenario, "expanded", replications=5, seed=3)
+    whole = run(spec).results
+    for k in (0, 3):
+        alone = replicate(spec, k)
+        for name in ("final_stability", "cost"):
+            assert alone.kpis[name] == whole["kpis"][name]["values"][k], (k, name)

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
 from sim.analysis.kpis import HEADLINE, kpi_label, lower_is_better
 from sim.analysis.wording import describe_difference
 from sim.errors import TtxError
@@ -42,6 +41,7 @@ from sim.stats import (
     welch_difference,
     wilson_interval,
 )
+from sim.version import __version__
 
 #: Version of the comparison report layout (shares the run reports' numbering).
 COMPARISON_SCHEMA_VERSION = 1
@@ -330,7 +330,7 @@ def compare(
     )
     _check_compatible(reports, srcs)
     if not (precision > 0 and math.isfinite(precision)):
-        raise CompareError(f"--precision must be a positive number, got {precision}")
+        raise CompareError(f"precision must be a positive number, got {precision}")
     names, label_list = _names(reports)
     labels = dict(zip(names, label_list, strict=True))
     runs = list(zip(names, reports, strict=True))

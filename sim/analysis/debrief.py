@@ -9,21 +9,23 @@ reads either "... and so would it have been on most dice with these
 choices" or "... but that was bad luck: this run was at the 8th percentile".
 
 The played replication is replication 0 of the shadow run (same seed), so
-its figures are among the shadow values. Both shadow runs go through
-:func:`sim.runs.answers.run_policy_file` / :func:`sim.runs.runner.run`, so the
-numbers equal those of ``ttx run --policy-file`` on the same seeds.
+its figures are among the shadow values. The team's shadow run is the
+:class:`~sim.runs.spec.RunSpec` of its policy file, run by
+:func:`sim.runs.runner.run`, so the numbers equal those of
+``ttx run --policy-file`` on the same seeds.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sim.analysis.kpis import kpi_label
 from sim.analysis.wording import describe_difference, diff_decimals, interval
 from sim.model.engine import ReplicationResult
-from sim.runs.answers import run_policy_file
 from sim.runs.runner import Progress, run
-from sim.scenario.models import PolicyFile, Scenario
+from sim.runs.spec import RunSpec
+from sim.scenario.models import Scenario
 from sim.stats import paired_difference, paired_proportion_difference, percentile_of
 
 #: KPIs compared in the debrief; the first one is the headline sentence.
@@ -93,29 +95,25 @@ def played_summary(
 
 
 def build_debrief(
-    scenario: Scenario,
-    policy_file: PolicyFile,
+    spec: RunSpec,
     played: ReplicationResult,
     answers: list[tuple[str, str, int]],
     *,
-    replications: int,
-    seed: int,
-    scenario_hash: str = "",
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Everything the debrief shows, as plain data (rendered by :mod:`sim.report.debrief`).
 
     Args:
-        scenario: The scenario played.
-        policy_file: The team's recorded answers.
+        spec: The team's shadow run: its policy file over the shadow
+            replications (at least 2 for intervals; fewer count as 2) on the
+            session's seed (:meth:`RunSpec.of_policy_file`).
         played: The played replication (replication 0 of the run seed).
         answers: (inject, option, month) in the order taken.
-        replications: Number of shadow replications (at least 2 for intervals).
-        seed: The run seed of the session.
-        scenario_hash: Recorded in the shadow reports.
         progress: Optional ``(done, total)`` callback over both shadow runs.
     """
-    n = max(2, replications)
+    n = max(2, spec.replications)
+    team_spec = replace(spec, replications=n)
+    scenario, seed = spec.scenario, spec.seed
 
     def part(offset: int) -> Progress | None:
         if progress is None:
@@ -123,17 +121,8 @@ def build_debrief(
         cb = progress
         return lambda done, _total: cb(offset + done, 2 * n)
 
-    team = run_policy_file(
-        scenario,
-        policy_file,
-        replications=n,
-        seed=seed,
-        scenario_hash=scenario_hash,
-        progress=part(0),
-    ).to_dict()["results"]
-    default = run(
-        scenario, None, replications=n, seed=seed, scenario_hash=scenario_hash, progress=part(n)
-    ).to_dict()["results"]
+    team = run(team_spec, progress=part(0)).to_dict()["results"]
+    default = run(team_spec.with_policy(None), progress=part(n)).to_dict()["results"]
     kpis: list[dict[str, Any]] = []
     for name in DEBRIEF_KPIS:
         t, d = team["kpis"][name], default["kpis"][name]
@@ -180,7 +169,7 @@ def build_debrief(
             "the differences below are all zero."
         )
     return {
-        "team": policy_file.team or policy_file.policy.id,
+        "team": spec.team or spec.policy.id,
         "scenario": {"id": scenario.id, "title": scenario.title, "horizon": scenario.horizon},
         "seed": seed,
         "replications": n,

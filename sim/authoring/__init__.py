@@ -5,5 +5,5 @@ Owns the authoring lints behind ``ttx validate`` (and the trial run behind
 value intervals, the participants' brief, the ``ttx new`` scaffold, the JSON
 Schema export and the generated field reference. It sits beside
 :mod:`sim.play` on top of the library and may import any layer below
-(:mod:`sim.report` and down), never :mod:`sim.play` or :mod:`sim.cli`.
+(:mod:`sim.jobs` and down), never :mod:`sim.play` or :mod:`sim.cli`.
 """

@@ -5,5 +5,5 @@ terminal front end that draws it (:mod:`~sim.play.terminal`) and the
 command that ties a session to recording, replay and the debrief
 (:mod:`~sim.play.command`). Inside the package the layers point down:
 command -> terminal -> session. It may import any layer from
-:mod:`sim.report` down, never :mod:`sim.authoring` or :mod:`sim.cli`.
+:mod:`sim.jobs` down, never :mod:`sim.authoring` or :mod:`sim.cli`.
 """

@@ -30,8 +30,9 @@ from sim.play.terminal import Ended, Reader, debrief_screen, outcome_screen, pla
 from sim.report.debrief import render_html, render_markdown
 from sim.report.terminal import progress_bar
 from sim.runs.reportfile import check_writable, write_atomic
+from sim.runs.spec import RunSpec, scenario_policy
 from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
-from sim.scenario.models import Policy, PolicyFile, Scenario
+from sim.scenario.models import Scenario
 from sim.scenario.policyfile import (
     dumps_policy_file,
     hash_warning,
@@ -39,6 +40,16 @@ from sim.scenario.policyfile import (
     resolve,
     team_slug,
 )
+
+
+class SeedConflict(TtxError):
+    """A seed was given for a resumed session, which keeps the seed it was recorded with."""
+
+    def __init__(self, record: Path, recorded: int, given: int) -> None:
+        self.record, self.recorded, self.given = record, recorded, given
+        super().__init__(
+            f"{record} was recorded with seed {recorded}; a resumed session keeps its seed"
+        )
 
 
 def titles_of(scenario: Scenario) -> dict[str, tuple[str, dict[str, str]]]:
@@ -84,28 +95,10 @@ def _briefing(console: Console, scenario: Scenario, team: str, seed: int, start:
     )
 
 
-def _debrief(
-    console: Console,
-    scenario: Scenario,
-    policy_file: PolicyFile,
-    outcome: Outcome,
-    *,
-    replications: int,
-    seed: int,
-    scenario_hash: str,
-) -> dict[str, Any]:
-    console.print(outcome_screen(outcome, titles_of(scenario)))
-    with progress_bar("shadow replications", 2 * max(2, replications)) as bar:
-        data = build_debrief(
-            scenario,
-            policy_file,
-            outcome.result,
-            list(outcome.answers),
-            replications=replications,
-            seed=seed,
-            scenario_hash=scenario_hash,
-            progress=bar,
-        )
+def _debrief(console: Console, spec: RunSpec, outcome: Outcome) -> dict[str, Any]:
+    console.print(outcome_screen(outcome, titles_of(spec.scenario)))
+    with progress_bar("shadow replications", 2 * max(2, spec.replications)) as bar:
+        data = build_debrief(spec, outcome.result, list(outcome.answers), progress=bar)
     console.print(debrief_screen(data))
     return data
 
@@ -127,17 +120,14 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
         if warning:
             console.print(Text(warning, style="yellow"), soft_wrap=True)
         if opts.seed is not None and resumed.seed is not None and opts.seed != resumed.seed:
-            raise TtxError(
-                f"{opts.resume} was recorded with seed {resumed.seed}; a resumed session "
-                f"keeps its seed (drop --seed {opts.seed})"
-            )
+            raise SeedConflict(opts.resume, resumed.seed, opts.seed)
         team = resumed.team or opts.team
         start_id = resumed.policy.extends
         answers = [(r.inject, r.option) for r in resumed.recorded]
         policy = resolve(resumed, scenario)
         run_seed = resumed.seed if resumed.seed is not None else scenario.seed
     else:
-        policy = _start_policy(scenario, opts.start)
+        policy = scenario_policy(scenario, opts.start)
         start_id = policy.id
         run_seed = scenario.seed if opts.seed is None else opts.seed
     record = opts.record or opts.resume or Path(f"{scenario.id}-{team_slug(team)}.answers.yaml")
@@ -184,16 +174,11 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             soft_wrap=True,
         )
         return ended, written
+    spec = RunSpec.of_policy_file(
+        scenario, policy_file, replications=opts.replications, seed=run_seed, scenario_hash=digest
+    )
     try:
-        data = _debrief(
-            console,
-            scenario,
-            policy_file,
-            session.state,
-            replications=opts.replications,
-            seed=run_seed,
-            scenario_hash=digest,
-        )
+        data = _debrief(console, spec, session.state)
     except KeyboardInterrupt:
         console.print(
             f"Interrupted during the debrief; the answers are saved in {record}. "
@@ -224,34 +209,24 @@ def run_replay(
     warning = hash_warning(policy_file, digest)
     if warning:
         console.print(Text(warning, style="yellow"), soft_wrap=True)
-    run_seed = seed if seed is not None else policy_file.seed
-    run_seed = scenario.seed if run_seed is None else run_seed
-    outcome = replay(scenario, policy_file, run_seed)
-    team = policy_file.team or policy_file.policy.id
-    console.print(Rule(f"{scenario.title}: replay of {team}'s answers (seed {run_seed})"))
-    data = _debrief(
-        console,
-        scenario,
-        policy_file,
-        outcome,
-        replications=replications,
-        seed=run_seed,
-        scenario_hash=digest,
+    spec = RunSpec.of_policy_file(
+        scenario, policy_file, replications=replications, seed=seed, scenario_hash=digest
     )
-    return outcome, data
+    outcome = replay(spec)
+    team = spec.team or spec.policy.id
+    console.print(Rule(f"{scenario.title}: replay of {team}'s answers (seed {spec.seed})"))
+    return outcome, _debrief(console, spec, outcome)
 
 
-def replay(scenario: Scenario, policy_file: PolicyFile, run_seed: int) -> Outcome:
-    """The played replication of a policy file: replication 0 of ``run_seed``."""
-    plan = compile_plan(scenario, resolve(policy_file, scenario))
-    game = Game(scenario, plan, replication_seed(run_seed, 0))
+def replay(spec: RunSpec) -> Outcome:
+    """The played replication of a policy file's run: replication 0 of its seed.
+
+    Every decision is answered as in a run of the file: by its policy, else
+    the decision's default.
+    """
+    game = Game(
+        spec.scenario, compile_plan(spec.scenario, spec.policy), replication_seed(spec.seed, 0)
+    )
     state = advance(game, [], fallback=True)
     assert isinstance(state, Outcome)  # with fallback every decision is answered
     return state
-
-
-def _start_policy(scenario: Scenario, start: str | None) -> Policy:
-    try:
-        return scenario.policy(start)
-    except KeyError as exc:
-        raise TtxError(exc.args[0]) from None

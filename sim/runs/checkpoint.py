@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.runs.aggregate import ChunkPartial
 from sim.errors import TtxError
+from sim.runs.aggregate import ChunkPartial
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -36,6 +36,21 @@ FORMAT = 1
 
 class CheckpointError(TtxError):
     """A checkpoint folder that does not belong to this run or cannot be read."""
+
+
+class CheckpointMismatch(CheckpointError):
+    """The checkpoint was written by another run.
+
+    Attributes:
+        directory: The checkpoint folder.
+        differences: One ``"key stored (this run: value)"`` per differing item.
+    """
+
+    def __init__(self, directory: Path, differences: list[str]) -> None:
+        self.directory, self.differences = directory, differences
+        super().__init__(
+            f"checkpoint {directory} belongs to another run: it has " + "; ".join(differences)
+        )
 
 
 def content_hash(*models: Any) -> str:
@@ -85,11 +100,7 @@ class Checkpoint:
             if stored.get(key) != value
         ]
         if diffs:
-            raise CheckpointError(
-                f"checkpoint {self.directory} belongs to another run: it has "
-                + "; ".join(diffs)
-                + ". Use another --checkpoint folder, or delete this one to start afresh"
-            )
+            raise CheckpointMismatch(self.directory, diffs)
 
     def _path(self, chunk: int) -> Path:
         return self.directory / f"chunk-{chunk:06d}.npz"

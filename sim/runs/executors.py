@@ -25,11 +25,10 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal
+from typing import Any
 
 from sim.errors import TtxError
 
-ExecutorName = Literal["serial", "processes", "dask"]
 EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
 #: Replications x months below which a process pool does not pay for its start-up.
 PARALLEL_WORK = 12_000
@@ -96,7 +95,7 @@ class ProcessExecutor(Executor):
         from concurrent.futures import ProcessPoolExecutor
 
         if workers < 1:
-            raise ExecutorError(f"--workers must be at least 1, got {workers}")
+            raise ExecutorError(f"a process pool needs at least 1 worker, got {workers}")
         self.workers = workers
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
@@ -122,8 +121,8 @@ class ProcessExecutor(Executor):
                     yield pending.pop(future), future.result()
         except BrokenProcessPool as exc:
             raise ExecutorError(
-                f"a worker process died ({exc}); finished chunks were kept if --checkpoint "
-                "was given"
+                f"a worker process died ({exc}); finished chunks were kept if the run "
+                "had a checkpoint"
             ) from None
         finally:
             for future in pending:
@@ -205,9 +204,12 @@ class DaskExecutor(Executor):
 def make_executor(
     name: str | None, workers: int | None = None, scheduler: str | None = None
 ) -> Executor:
-    """Build an executor: by name, or (``name=None``) serial for 1 worker, else processes."""
+    """Build an executor: by name, or (``name=None``) serial for 1 worker, else processes.
+
+    The caller closes it (or uses it as a context manager).
+    """
     if scheduler and name not in (None, "dask"):
-        raise ExecutorError("--scheduler only applies to --executor dask")
+        raise ExecutorError(f"a scheduler address only applies to the dask executor, not {name}")
     if name is None:
         name = "dask" if scheduler else ("processes" if (workers or 1) > 1 else "serial")
     if name == "serial":

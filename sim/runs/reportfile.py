@@ -20,7 +20,12 @@ SUPPORTED_VERSIONS = (1,)
 
 
 class OutputExists(TtxError):
-    """Refusing to overwrite an existing output file."""
+    """Refusing to overwrite existing output files (``paths``)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        names = ", ".join(str(p) for p in paths)
+        super().__init__(f"{names} already exist{'s' if len(paths) == 1 else ''}")
 
 
 class ReportError(TtxError):
@@ -29,12 +34,9 @@ class ReportError(TtxError):
 
 def check_writable(paths: list[Path], force: bool) -> None:
     """Fail before any work is done if outputs exist and ``force`` is not set."""
-    existing = [str(p) for p in paths if p.exists()]
+    existing = [p for p in paths if p.exists()]
     if existing and not force:
-        raise OutputExists(
-            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
-            "use --force to overwrite or --out to choose another directory"
-        )
+        raise OutputExists(existing)
 
 
 def write_atomic(path: Path, text: str) -> None:

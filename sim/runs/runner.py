@@ -1,19 +1,20 @@
 """Run replications of a scenario under a policy and build the run report.
 
-``run_replication`` is the one picklable unit of work (scenario, policy,
-seed) -> result. The runner splits a run's replication indices into chunks
-whose size depends on the replication count only (:func:`default_chunk_size`),
-hands chunks to an executor (:mod:`sim.runs.executors`: serial, a local process
-pool or Dask), and merges the chunks' partial aggregates in chunk order
-(:mod:`sim.runs.aggregate`). Replication ``k`` always gets the seed derived from
-the run seed and ``k``, so ``results`` are byte-identical whatever executor
-or worker count computed them; only ``meta`` says how they were computed.
+What to run is a :class:`~sim.runs.spec.RunSpec`; where to run it is an
+executor object (:mod:`sim.runs.executors`: serial, a local process pool or
+Dask) that the caller builds and closes. The runner splits a run's replication
+indices into chunks whose size depends on the replication count only
+(:func:`default_chunk_size`), hands the chunks to the executor, and merges the
+chunks' partial aggregates in chunk order (:mod:`sim.runs.aggregate`).
+Replication ``k`` always gets the seed derived from the run seed and ``k``, so
+``results`` are byte-identical whatever executor or worker count computed
+them; only ``meta`` says how they were computed.
 
 A replication that raises does not stop the run: the other chunks finish,
 and the run then raises :class:`RunFailed` naming each failed replication's
-index and seed and the command that reproduces it alone, carrying a partial
-report of what finished. With a checkpoint (:mod:`sim.runs.checkpoint`) every
-complete chunk is stored as it arrives, and rerunning resumes.
+index and seed (what a caller needs to reproduce it alone), carrying a
+partial report of what finished. With a checkpoint (:mod:`sim.runs.checkpoint`)
+every complete chunk is stored as it arrives, and rerunning resumes.
 """
 
 from __future__ import annotations
@@ -28,15 +29,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
-from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
-from sim.runs.checkpoint import Checkpoint, content_hash
-from sim.model.engine import Decider, ReplicationResult, simulate
 from sim.errors import TtxError
-from sim.runs.executors import Executor, make_executor
+from sim.model.engine import ReplicationResult, simulate
 from sim.model.plan import Plan, compile_plan
 from sim.model.streams import replication_seed
+from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
+from sim.runs.checkpoint import Checkpoint, content_hash
+from sim.runs.executors import Executor, SerialExecutor
+from sim.runs.spec import RunSpec
 from sim.scenario.models import Policy, Scenario
+from sim.version import __version__
 
 SCHEMA_VERSION = 1
 Progress = Callable[[int, int], None]
@@ -46,7 +48,11 @@ MIN_CHUNK, MAX_CHUNK = 20, 100
 
 
 class ReplicationFailed(TtxError):
-    """A replication raised; says how to reproduce it alone."""
+    """A replication raised.
+
+    Carries what reproduces it alone: the run seed and the replication index
+    (its own seed is derived from both), with the scenario and policy ids.
+    """
 
     def __init__(
         self,
@@ -56,14 +62,13 @@ class ReplicationFailed(TtxError):
         seed: int,
         run_seed: int,
         cause: BaseException | str,
-        source: str = "FILE",
     ) -> None:
-        self.index, self.seed = index, seed
-        what = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+        self.scenario, self.policy = scenario, policy
+        self.index, self.seed, self.run_seed = index, seed, run_seed
+        self.cause = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
         super().__init__(
             f"replication {index} (seed {seed}) of scenario '{scenario}', policy '{policy}' "
-            f"failed: {what}. Reproduce it alone with: ttx run {source} "
-            f"--policy {policy} --seed {run_seed} --replication {index}"
+            f"failed: {self.cause}"
         )
 
 
@@ -71,28 +76,35 @@ class RunFailed(TtxError):
     """Some replications of a run raised; the others finished.
 
     Attributes:
-        failures: One :class:`ReplicationFailed` per failed replication.
+        failures: One :class:`ReplicationFailed` per failed replication, by index.
         partial: A report over the replications that finished (``None`` if none did).
+        checkpoint: The checkpoint folder holding the finished chunks, if any.
+        partial_file: Where a caller saved ``partial`` (set by that caller).
     """
 
     def __init__(
-        self, failures: list[ReplicationFailed], partial: RunReport | None, note: str
+        self,
+        failures: list[ReplicationFailed],
+        partial: RunReport | None,
+        checkpoint: Path | None = None,
     ) -> None:
-        self.failures, self.partial = failures, partial
-        lines = [str(f) for f in failures[:10]]
-        if len(failures) > 10:
-            lines.append(f"... and {len(failures) - 10} more")
-        done = partial.results["replications"] if partial else 0
-        super().__init__(
-            f"{len(failures)} replication(s) failed; {done} finished{note}.\n" + "\n".join(lines)
-        )
+        self.failures, self.partial, self.checkpoint = failures, partial, checkpoint
+        self.partial_file: Path | None = None
+        super().__init__(self.describe(str))
 
+    @property
+    def finished(self) -> int:
+        """How many replications finished."""
+        return self.partial.results["replications"] if self.partial else 0
 
-def run_replication(
-    scenario: Scenario, policy: Policy | str | None, seed: int, decider: Decider | None = None
-) -> ReplicationResult:
-    """One replication of ``scenario`` under ``policy`` with replication seed ``seed``."""
-    return simulate(compile_plan(scenario, policy), seed, decider)
+    def describe(self, failure: Callable[[ReplicationFailed], str], limit: int = 10) -> str:
+        """The summary line, then one line per failure (at most ``limit``) worded by ``failure``."""
+        note = f"; the finished chunks are saved in {self.checkpoint}" if self.checkpoint else ""
+        lines = [failure(f) for f in self.failures[:limit]]
+        if len(self.failures) > limit:
+            lines.append(f"... and {len(self.failures) - limit} more")
+        head = f"{len(self.failures)} replication(s) failed; {self.finished} finished{note}."
+        return "\n".join([head, *lines])
 
 
 @dataclass
@@ -122,14 +134,19 @@ def _simulate(plan: Plan, index: int, seed: int, fail_index: int | None) -> Repl
     return simulate(plan, seed)
 
 
-def replicate(plan: Plan, index: int, run_seed: int) -> ReplicationResult:
-    """Replication ``index`` of a run seeded ``run_seed``, with a reproducible error."""
-    seed = replication_seed(run_seed, index)
+def replicate(spec: RunSpec, index: int = 0) -> ReplicationResult:
+    """Replication ``index`` of the run ``spec``, alone: the same result as in the whole run.
+
+    Raises:
+        ReplicationFailed: The replication raised; the error names its seeds.
+    """
+    seed = replication_seed(spec.seed, index)
+    plan = compile_plan(spec.scenario, spec.policy)
     try:
         return _simulate(plan, index, seed, _fail_index())
     except Exception as exc:
         raise ReplicationFailed(
-            plan.scenario_id, plan.policy_id, index, seed, run_seed, exc
+            plan.scenario_id, plan.policy_id, index, seed, spec.seed, exc
         ) from exc
 
 
@@ -241,56 +258,40 @@ def _meta(ex: Executor, started: float, chunks: int, resumed: int) -> dict[str, 
 
 
 def run(
-    scenario: Scenario,
-    policy: Policy | str | None = None,
+    spec: RunSpec,
     *,
-    replications: int | None = None,
-    seed: int | None = None,
-    scenario_hash: str = "",
+    executor: Executor | None = None,
     progress: Progress | None = None,
     indices: range | None = None,
-    executor: str | Executor | None = None,
-    workers: int | None = None,
-    scheduler: str | None = None,
     chunk_size: int | None = None,
     checkpoint: Path | str | None = None,
     kpi_values: bool = True,
-    source: str = "FILE",
 ) -> RunReport:
-    """Run replications and aggregate them into a :class:`RunReport`.
+    """Run the replications of ``spec`` and aggregate them into a :class:`RunReport`.
 
     Args:
-        scenario: The validated scenario.
-        policy: A policy, a policy id of the scenario, or None for its default.
-        replications: Replication count (default: the scenario's).
-        seed: Run seed (default: the scenario's).
-        scenario_hash: Hash of the scenario file, recorded in the results.
+        spec: What to run: scenario, policy, replications, seed.
+        executor: Where the chunks run (the caller's to close); default serial,
+            in this process.
         progress: Called with ``(done, total)`` replications as chunks finish.
         indices: Run only these replication indices (to reproduce one).
-        executor: ``"serial"``, ``"processes"``, ``"dask"``, an :class:`Executor`
-            (not closed here), or None: serial for one worker, else processes.
-        workers: Worker count for processes / a local Dask cluster.
-        scheduler: Dask scheduler address (no address: a local cluster).
         chunk_size: Replications per chunk (default :func:`default_chunk_size`).
             Changes the last bits of series means, so it is part of ``results``.
         checkpoint: Folder to store finished chunks in and resume from.
         kpi_values: Keep per-replication KPI values and objective outcomes in
             ``results`` (needed for paired comparisons; large for huge runs).
-        source: How to name the scenario file in reproduce commands.
 
     Raises:
         RunFailed: Some replications raised; the others finished.
         CheckpointError: The checkpoint belongs to another run.
     """
     started = time.perf_counter()
-    pol = policy if isinstance(policy, Policy) else scenario.policy(policy)
+    scenario, pol, run_seed = spec.scenario, spec.policy, spec.seed
     plan = compile_plan(scenario, pol)
-    n = scenario.replications if replications is None else replications
-    run_seed = scenario.seed if seed is None else seed
-    todo = range(n) if indices is None else indices
+    todo = range(spec.replications) if indices is None else indices
     size = chunk_size or default_chunk_size(len(todo))
     if size < 1:
-        raise TtxError(f"--chunk-size must be at least 1, got {size}")
+        raise TtxError(f"the chunk size must be at least 1, got {size}")
     stride = sample_stride(len(todo))
     job = Job(scenario, pol, run_seed, stride, _fail_index())
     tasks = [ChunkTask(job, c, r) for c, r in enumerate(chunks_of(todo, size))]
@@ -304,7 +305,7 @@ def run(
                 "policy": pol.id,
                 "policy_content": content_hash(pol),
                 "seed": run_seed,
-                "replications": n,
+                "replications": spec.replications,
                 "indices": None if indices is None else [todo.start, todo.stop],
                 "chunk_size": size,
                 "ttx_version": __version__,
@@ -315,30 +316,28 @@ def run(
     agg = Aggregator(scenario, plan, stride, keep_values=kpi_values)
     merger = _InOrder(agg, len(tasks), stored, store)
     failures: list[ReplicationFailed] = []
-    ex = executor if isinstance(executor, Executor) else make_executor(executor, workers, scheduler)
-    try:
-        done = sum(len(tasks[c].indices) for c in stored)
-        if progress is not None:  # the first call: what a resumed checkpoint already holds
+    ex = SerialExecutor() if executor is None else executor
+    done = sum(len(tasks[c].indices) for c in stored)
+    if progress is not None:  # the first call: what a resumed checkpoint already holds
+        progress(done, len(todo))
+    merger.drain()
+    for position, part in ex.map(run_chunk, missing):
+        if part.complete and store is not None:
+            store.save(part)  # before merging: an interruption keeps it
+        failures += [
+            ReplicationFailed(scenario.id, pol.id, k, s, run_seed, message)
+            for k, s, message in part.failures
+        ]
+        merger.arrive(part)
+        done += len(missing[position].indices)
+        if progress is not None:
             progress(done, len(todo))
-        merger.drain()
-        for position, part in ex.map(run_chunk, missing):
-            if part.complete and store is not None:
-                store.save(part)  # before merging: an interruption keeps it
-            failures += [
-                ReplicationFailed(scenario.id, pol.id, k, s, run_seed, message, source)
-                for k, s, message in part.failures
-            ]
-            merger.arrive(part)
-            done += len(missing[position].indices)
-            if progress is not None:
-                progress(done, len(todo))
-    finally:
-        if ex is not executor:
-            ex.close()
     meta = _meta(ex, started, len(tasks), len(stored))
 
     def report(partial: bool) -> RunReport:
-        results = agg.results(seed=run_seed, scenario_hash=scenario_hash)
+        results = agg.results(seed=run_seed, scenario_hash=spec.scenario_hash)
+        # Name the policy that ran: a policy file's is not among the scenario's.
+        results["policy"] = {"id": pol.id, "title": pol.title or pol.id}
         if size != default_chunk_size(len(todo)):
             results["chunk_size"] = size  # it fixes the merge order, hence the last bits
         if indices is not None or partial:
@@ -347,6 +346,6 @@ def run(
 
     if failures:
         failures.sort(key=lambda f: f.index)
-        note = f"; the finished chunks are saved in {store.directory}" if store else ""
-        raise RunFailed(failures, report(True) if agg.count else None, note)
+        saved = store.directory if store else None
+        raise RunFailed(failures, report(True) if agg.count else None, saved)
     return report(False)

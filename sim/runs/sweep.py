@@ -1,23 +1,26 @@
 """Run several policies of one scenario on the same seeds (common random numbers).
 
 A sweep is just the runner called once per policy with the *same* run seed
-and replication count. Because every random source draws from its own
-stream named by its id (``sim.model.streams``), replication ``k`` of policy A and
-replication ``k`` of policy B face the same threat arrivals and severities
+and replication count (one :class:`~sim.runs.spec.RunSpec` per policy).
+Because every random source draws from its own stream named by its id
+(``sim.model.streams``), replication ``k`` of policy A and replication ``k``
+of policy B face the same threat arrivals and severities
 as far as the policies let them, so the comparison can pair runs seed by
 seed and cancel most of the shared noise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
 
 from sim.errors import TtxError
+from sim.runs.executors import Executor
+from sim.runs.runner import RunReport, run
+from sim.runs.spec import RunSpec
 from sim.scenario.models import Scenario
 
-#: ``make_progress(label, total)`` -> context manager yielding a ``(done, total)``
+#: ``progress(label, total)`` -> context manager yielding a ``(done, total)``
 #: callback (or None); the CLI passes ``sim.report.terminal.progress_bar``.
 ProgressFactory = Callable[[str, int], AbstractContextManager[Callable[[int, int], None] | None]]
 
@@ -58,55 +61,44 @@ def resolve_policies(scenario: Scenario, spec: str | None) -> list[str]:
 
 
 def sweep(
-    scenario: Scenario,
-    policies: list[str],
+    specs: Sequence[RunSpec],
     *,
-    replications: int | None = None,
-    seed: int | None = None,
-    scenario_hash: str = "",
-    scenario_file: str | None = None,
-    make_progress: ProgressFactory | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Run each policy over the same seed and replication count.
+    executor: Executor | None = None,
+    progress: ProgressFactory | None = None,
+) -> dict[str, RunReport]:
+    """Run each spec; they differ only in their policy, so the seeds are common.
 
     Args:
-        scenario: The validated scenario.
-        policies: Policy ids, baseline first (see :func:`resolve_policies`).
-        replications: Replications per policy (default: the scenario's).
-        seed: Run seed shared by every policy (default: the scenario's).
-        scenario_hash: Hash of the scenario file, recorded so a comparison
-            can tell the runs came from the same scenario text.
-        scenario_file: Path of the scenario file, recorded in ``meta`` for the
-            "command to reproduce" line (not in ``results``, which must not
-            depend on where the file lives).
-        make_progress: Optional progress-bar factory, called once per policy.
+        specs: One per policy, baseline first, with the same scenario, seed
+            and replication count (e.g. ``[base.with_policy(p) for p in ids]``).
+        executor: Where the chunks run (the caller's to close); default serial.
+        progress: Optional progress-bar factory, called once per policy.
 
     Returns:
-        Run report dicts (``RunReport.to_dict()``) keyed by policy id, in
-        the order given.
-    """
-    from sim.runs.runner import run
+        Run reports keyed by policy id, in the order given.
 
-    n = scenario.replications if replications is None else replications
-    run_seed = scenario.seed if seed is None else seed
-    reports: dict[str, dict[str, Any]] = {}
-    for pid in policies:
-        with _progress(make_progress, f"{scenario.id}/{pid}", n) as bar:
-            report = run(
-                scenario,
-                scenario.policy(pid),
-                replications=n,
-                seed=run_seed,
-                scenario_hash=scenario_hash,
-                progress=bar,
-            ).to_dict()
-        if scenario_file is not None:
-            report["meta"]["scenario_file"] = scenario_file
-        reports[pid] = report
+    Raises:
+        ValueError: The specs differ in more than the policy, or repeat one.
+    """
+
+    def shared(spec: RunSpec) -> tuple[object, ...]:
+        return (spec.scenario, spec.scenario_hash, spec.seed, spec.replications)
+
+    if any(shared(spec) != shared(specs[0]) for spec in specs):
+        raise ValueError("a sweep's runs must share the scenario, seed and replication count")
+    ids = [spec.policy.id for spec in specs]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"a sweep runs each policy once, got {', '.join(ids)}")
+    reports: dict[str, RunReport] = {}
+    for spec in specs:
+        label = f"{spec.scenario.id}/{spec.policy.id}"
+        with open_progress(progress, label, spec.replications) as bar:
+            reports[spec.policy.id] = run(spec, executor=executor, progress=bar)
     return reports
 
 
-def _progress(
+def open_progress(
     factory: ProgressFactory | None, label: str, total: int
 ) -> AbstractContextManager[Callable[[int, int], None] | None]:
+    """``factory(label, total)``, or a context yielding no callback when there is no factory."""
     return nullcontext(None) if factory is None else factory(label, total)

@@ -1,0 +1,275 @@
+"""The ``ttx`` command line: parse, call the library, print.
+
+The commands that run or read reports (``run``, ``sweep``, ``compare``,
+``report``) are in :mod:`sim.cli.runs`; shared error handling is in
+:mod:`sim.cli.common`. Heavy imports (numpy, simpy, matplotlib) happen inside the commands that need
+them, so ``ttx --help``, ``ttx list`` and ``ttx validate`` start fast. Every
+user-facing failure is a :class:`~sim.errors.TtxError` printed as a message
+with a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sim.cli import runs
+from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, user_errors
+from sim.cli.common import console as _console
+from sim.cli.common import err as _err
+from sim.errors import InputError, TtxError
+
+app = typer.Typer(
+    name="ttx",
+    help="Scenario-based tabletop exercise simulator. Model numbers are illustrative "
+    "training parameters, not forecasts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from sim.version import __version__
+
+        typer.echo(f"ttx {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command("list")
+def list_(
+    directory: Annotated[Path, typer.Argument(help="Folder of scenario files.")] = Path(
+        "scenarios"
+    ),
+) -> None:
+    """List the scenarios in a folder with their ids, titles and policies."""
+    from rich.table import Table
+
+    from sim.scenario.loader import load_scenario
+
+    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    if not files:
+        _err(f"error: no scenario files (*.yaml) in {directory}")
+        raise typer.Exit(EXIT_ERROR)
+    table = Table("id", "title", "policies", "file")
+    for path in files:
+        try:
+            s = load_scenario(path)
+        except InputError as exc:
+            table.add_row(
+                "[red]invalid[/red]",
+                f"{len(exc.problems)} problem(s): run ttx validate",
+                "",
+                str(path),
+            )
+            continue
+        table.add_row(s.id, s.title, ", ".join(p.id for p in s.policies), str(path))
+    _console().print(table)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Also run a short trial simulation for the objective lint, and fail on "
+            "warnings as well as errors."
+        ),
+    ] = False,
+) -> None:
+    """Check scenario files; print every problem as FILE:LINE:COL: path: message.
+
+    Warnings (legal but almost surely a mistake) are printed too; they fail
+    the check only with --strict.
+    """
+    from sim.authoring.lint import lint
+    from sim.scenario.loader import load_scenario_with_source
+
+    failed = False
+    for path in files:
+        try:
+            s, source = load_scenario_with_source(path)
+        except InputError as exc:
+            failed = True
+            for problem in exc.problems:
+                _err(str(problem))
+            continue
+        warnings = lint(s, source, trial=strict)
+        for problem in warnings:
+            _err(str(problem))
+        failed = failed or (strict and bool(warnings))
+        note = f", {len(warnings)} warning(s)" if warnings else ""
+        typer.echo(
+            f"{path}: {'ok' if not (strict and warnings) else 'failed (--strict)'} "
+            f"({s.id}: {len(s.policies)} policies, {len(s.injects)} "
+            f"injects, {len(s.objectives)} objectives{note})"
+        )
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+app.command("run")(runs.run_)
+
+
+@app.command()
+def play(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    team: Annotated[str, typer.Option(help="Team name, recorded with the answers.")] = "team",
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Starting policy id: levers and rules (default: the scenario's)."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(help="Answers file to write (default: SCENARIO-TEAM.answers.yaml)."),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option(min=2, help="Shadow replications in the debrief.")
+    ] = 100,
+    answers: Annotated[
+        Path | None,
+        typer.Option(help="Replay recorded answers non-interactively and debrief."),
+    ] = None,
+    pace: Annotated[
+        float, typer.Option(min=0.0, help="Seconds per month shown between decisions (0 = none).")
+    ] = 0.0,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a saved session from its answers file (updated in place)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing answers file.")] = False,
+) -> None:
+    """Play a scenario as a team: decide at each inject, then see the debrief."""
+    with user_errors("--record to choose another file"):
+        from sim.play import command as play_run
+        from sim.play import terminal as play_ui
+
+        console = _console()
+        if answers is not None and resume is not None:
+            raise TtxError("give either --answers (replay) or --resume (continue), not both")
+        if answers is not None:
+            play_run.run_replay(file, answers, console, seed=seed, replications=replications)
+            return
+        opts = play_run.PlayOptions(
+            file, team, policy, seed, record, replications, pace, force, resume
+        )
+        try:
+            ended, written = play_run.run_play(opts, console, play_ui.stdin_reader(console))
+        except play_run.SeedConflict as exc:
+            raise TtxError(f"{exc} (drop --seed {exc.given})") from None
+        typer.echo("wrote " + ", ".join(written))
+        if ended.how == "interrupted":
+            raise typer.Exit(EXIT_INTERRUPTED)
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a generated file atomically; an unwritable path is a user error."""
+    from sim.runs.reportfile import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise TtxError(f"cannot write {path}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {path}")
+
+
+@app.command("schema")
+def schema_(
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    policy: Annotated[bool, typer.Option("--policy", help="The policy-file schema.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="The run-report schema.")] = False,
+) -> None:
+    """Write the JSON Schema of scenario files (or policy files, or run reports) for editors."""
+    with user_errors():
+        from sim.authoring.schema_export import (
+            SchemaUnavailable,
+            dumps_schema,
+            policy_schema,
+            report_schema_json,
+            scenario_schema,
+        )
+
+        if policy and report:
+            raise TtxError("choose one of --policy and --report")
+        try:
+            schema = (
+                report_schema_json() if report else policy_schema() if policy else scenario_schema()
+            )
+        except SchemaUnavailable as exc:
+            raise TtxError(str(exc)) from None
+        text = dumps_schema(schema)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_text(out, text)
+
+
+@app.command("new")
+def new(
+    name: Annotated[str, typer.Argument(help="Id of the new scenario (also its file name).")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="Copy this scenario (a file or a shipped scenario id)."),
+    ] = None,
+    directory: Annotated[Path, typer.Option("--dir", help="Folder to write into.")] = Path(),
+) -> None:
+    """Write a new, commented, valid scenario NAME.yaml to start from; never overwrites."""
+    with user_errors():
+        from sim.authoring.scaffold import new_scenario
+
+        path = new_scenario(name, directory, from_)
+        typer.echo(f"wrote {path}; check it with: ttx validate {path}")
+
+
+@app.command("brief")
+def brief(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Write the participants' situation manual: the scenario without its hidden effects."""
+    with user_errors():
+        from sim.authoring.brief import render
+        from sim.scenario.loader import load_scenario
+
+        if format_ not in ("md", "html"):
+            raise TtxError(f"unknown format '{format_}'; expected md or html")
+        text = render(load_scenario(file), format_)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_text(out, text)
+
+
+app.command("sweep")(runs.sweep_)
+app.command("compare")(runs.compare_)
+app.command("report")(runs.report_)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    command: Callable[..., Any] = typer.main.get_command(app)
+    try:
+        command(args=argv if argv is not None else sys.argv[1:], prog_name="ttx")
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,55 @@
+"""What every command shares: exit codes, stderr, and turning errors into messages.
+
+The library's errors carry facts and name no command-line flags; the flag
+wording (``--force``, ``--out`` ...) is added here and in the commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from sim.errors import InputError, TtxError
+from sim.runs.reportfile import OutputExists
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def err(message: str) -> None:
+    """Print a line on stderr."""
+    typer.echo(message, err=True)
+
+
+def console() -> Any:
+    """A rich console (imported only by the commands that draw)."""
+    from rich.console import Console
+
+    return Console()
+
+
+@contextmanager
+def user_errors(elsewhere: str = "--out to choose another directory") -> Iterator[None]:
+    """Turn ttx errors and Ctrl-C into messages and exit codes, never a traceback.
+
+    A refused overwrite is worded with ``--force`` and ``elsewhere``: the
+    option that chooses another target for the command at hand.
+    """
+    try:
+        yield
+    except InputError as exc:
+        for problem in exc.problems:
+            err(str(problem))
+        raise typer.Exit(EXIT_ERROR) from None
+    except OutputExists as exc:
+        err(f"error: {exc}; use --force to overwrite or {elsewhere}")
+        raise typer.Exit(EXIT_ERROR) from None
+    except TtxError as exc:
+        err(f"error: {exc}")
+        raise typer.Exit(EXIT_ERROR) from None
+    except KeyboardInterrupt:
+        err("interrupted; no partial output was written")
+        raise typer.Exit(EXIT_INTERRUPTED) from None

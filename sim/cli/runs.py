@@ -1,0 +1,270 @@
+"""``ttx run``, ``sweep``, ``compare`` and ``report``: options in, one library call, output.
+
+Each command parses its options, checks what only makes sense in terms of
+flags, calls its use case in :mod:`sim.jobs` and prints the result. The
+jobs' errors name no flags, so the wording that does (how to reproduce a
+failed replication, which option picks another checkpoint) is added here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
+from sim.errors import TtxError
+
+
+def summary(report: dict[str, Any]) -> None:
+    """The headline KPIs and objectives of a run, as a table on the terminal."""
+    from rich.table import Table
+
+    from sim.analysis.kpis import HEADLINE, kpi_label
+
+    r = report["results"]
+    table = Table(
+        "indicator",
+        "mean",
+        "95% CI",
+        "p5-p95",
+        title=f"{r['scenario']['title']} - {r['policy']['title']} "
+        f"({r['replications']} replications, seed {r['seed']})",
+    )
+    for name in HEADLINE:
+        k = r["kpis"].get(name)
+        if k:
+            table.add_row(
+                kpi_label(name, r),
+                f"{k['mean']:.3f}",
+                f"{k['ci_low']:.3f} to {k['ci_high']:.3f}",
+                f"{k['p5']:.3f} to {k['p95']:.3f}",
+            )
+    for oid, o in r["objectives"].items():
+        table.add_row(
+            f"objective: {oid}", f"{o['p']:.2f}", f"{o['ci_low']:.2f} to {o['ci_high']:.2f}", ""
+        )
+    console().print(table)
+
+
+def run_(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    policy: Annotated[str | None, typer.Option(help="Policy id (default: the scenario's).")] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-file",
+            help="Policy file (e.g. answers recorded by ttx play) instead of a scenario policy.",
+        ),
+    ] = None,
+    replications: Annotated[int | None, typer.Option(min=1, help="Number of replications.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    replication: Annotated[
+        int | None,
+        typer.Option(min=0, help="Run only replication K of the run (to reproduce one)."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: all cores when replications x horizon >= 12,000, "
+            "else 1 = serial).",
+        ),
+    ] = None,
+    executor: Annotated[
+        str | None,
+        typer.Option(help="serial, processes or dask (default: from --workers/--scheduler)."),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: start a local Dask cluster)."),
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="Folder for finished chunks; rerun the same command to resume."),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Replications per chunk (default: from the count; see docs)."),
+    ] = None,
+    kpi_values: Annotated[
+        bool,
+        typer.Option(help="Keep per-replication KPI values in the report (paired comparisons)."),
+    ] = True,
+) -> None:
+    """Run a scenario under one policy; write report.json and report.md.
+
+    Replications run in chunks on the chosen executor; results are the same
+    bytes whatever the executor or worker count.
+    """
+    with user_errors():
+        from sim.jobs.run import run_file
+        from sim.report.terminal import progress_bar
+        from sim.runs.checkpoint import CheckpointMismatch
+        from sim.runs.executors import EXECUTORS
+        from sim.runs.runner import RunFailed
+
+        if executor is not None and executor not in EXECUTORS:
+            raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
+        if scheduler is not None and executor not in (None, "dask"):
+            raise TtxError("--scheduler only applies to --executor dask")
+        if policy is not None and policy_file is not None:
+            raise TtxError("give either --policy or --policy-file, not both")
+        try:
+            done = run_file(
+                file,
+                policy=policy,
+                policy_file=policy_file,
+                replications=replications,
+                seed=seed,
+                replication=replication,
+                out=out,
+                force=force,
+                executor=executor,
+                workers=workers,
+                scheduler=scheduler,
+                checkpoint=checkpoint,
+                chunk_size=chunk_size,
+                kpi_values=kpi_values,
+                progress=lambda label, total: progress_bar(label, total, quiet),
+                warn=err,
+            )
+        except RunFailed as exc:
+            raise TtxError(run_failed(exc, file, policy_file)) from None
+        except CheckpointMismatch as exc:
+            raise TtxError(
+                f"{exc}. Use another --checkpoint folder, or delete this one to start afresh"
+            ) from None
+        except KeyboardInterrupt:
+            if checkpoint is None:
+                raise
+            err(f"interrupted; finished chunks are in {checkpoint}: rerun the command to resume")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        if not quiet:
+            summary(done.report)
+        typer.echo(f"wrote {done.paths[0]} and {done.paths[1]}")
+
+
+def run_failed(exc: Any, file: Path, policy_file: Path | None) -> str:
+    """A failed run's message, with the command that reproduces each failure alone."""
+    how = f"--policy-file {policy_file}" if policy_file is not None else "--policy {}"
+
+    def line(f: Any) -> str:
+        return (
+            f"{f}. Reproduce it alone with: ttx run {file} {how.format(f.policy)} "
+            f"--seed {f.run_seed} --replication {f.index}"
+        )
+
+    text: str = exc.describe(line)
+    if exc.partial_file is not None:
+        text += f"\nwrote what finished to {exc.partial_file}"
+    return text
+
+
+def echo_sentences(comparison: dict[str, Any]) -> None:
+    """A comparison's headline sentences and its replication advice."""
+    from sim.analysis.compare import headline_sentences
+
+    for line in headline_sentences(comparison):
+        typer.echo(f"- {line}")
+    typer.echo(comparison["results"]["advice"]["sentence"])
+
+
+def sweep_(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    policies: Annotated[
+        str, typer.Option(help="Comma-separated policy ids, or 'all'; the first is the baseline.")
+    ] = "all",
+    replications: Annotated[
+        int | None, typer.Option(min=1, help="Replications per policy.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Run seed shared by all policies.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (
+        "md,html"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bars or summary.")] = False,
+) -> None:
+    """Run several policies on the same seeds and compare them (common random numbers)."""
+    with user_errors():
+        from sim.jobs.sweep import sweep_file
+        from sim.report.outputs import parse_formats
+        from sim.report.terminal import progress_bar
+
+        done = sweep_file(
+            file,
+            policies=policies,
+            replications=replications,
+            seed=seed,
+            out=out,
+            formats=parse_formats(format),
+            force=force,
+            progress=lambda label, total: progress_bar(label, total, quiet),
+        )
+        if not quiet:
+            echo_sentences(done.comparison)
+        typer.echo(f"wrote {len(done.policies)} run reports and the comparison to {done.target}")
+
+
+def compare_(
+    reports: Annotated[list[Path], typer.Argument(help="Run report files (report.json).")],
+    baseline: Annotated[
+        str | None, typer.Option(help="Run to compare against (policy id; default: the first).")
+    ] = None,
+    rank: Annotated[
+        str | None, typer.Option(help="KPI to rank runs by (default: final_stability).")
+    ] = None,
+    precision: Annotated[
+        float, typer.Option(help="Target relative CI half-width for replication advice.")
+    ] = 0.05,
+    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (
+        "md,html"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+) -> None:
+    """Compare saved run reports: differences with CIs (paired where seeds match)."""
+    with user_errors():
+        from sim.jobs.saved import compare_files
+        from sim.report.outputs import parse_formats
+
+        if not (precision > 0 and math.isfinite(precision)):
+            raise TtxError(f"--precision must be a positive number, got {precision}")
+        done = compare_files(
+            reports,
+            baseline=baseline,
+            rank=rank,
+            precision=precision,
+            out=out,
+            formats=parse_formats(format),
+            force=force,
+        )
+        echo_sentences(done.comparison)
+        typer.echo(f"wrote the comparison to {done.target}")
+
+
+def report_(
+    file: Annotated[Path, typer.Argument(help="A report.json (run) or comparison.json.")],
+    format: Annotated[str, typer.Option("--format", help="md, html or csv.")] = "md",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output file (md, html) or folder (csv); default: next to FILE."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+) -> None:
+    """Re-render a saved report as Markdown, HTML, or CSV (series + per-replication KPIs)."""
+    with user_errors():
+        from sim.jobs.saved import rerender_file
+        from sim.report.outputs import parse_formats
+
+        (fmt,) = parse_formats(format, ("md", "html", "csv"))[:1]
+        paths = rerender_file(file, fmt, out=out, force=force)
+        typer.echo(f"wrote {' and '.join(str(p) for p in paths)}")

@@ -1,0 +1,127 @@
+"""``ttx run``: one scenario under one policy (or a team's policy file) to report files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.errors import TtxError
+from sim.report.outputs import run_paths, write_run
+from sim.runs.executors import auto_workers, make_executor
+from sim.runs.reportfile import check_writable, dumps, write_atomic
+from sim.runs.runner import RunFailed, run
+from sim.runs.spec import RunSpec
+from sim.runs.sweep import ProgressFactory, open_progress
+from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
+from sim.scenario.policyfile import hash_warning
+
+#: A run writes the JSON report and its Markdown rendering.
+RUN_FORMATS = ("md",)
+
+
+@dataclass(frozen=True)
+class RunDone:
+    """A finished run: the report (``RunReport.to_dict()``) and the files written."""
+
+    report: dict[str, Any]
+    paths: list[Path]
+
+
+def run_file(
+    file: Path,
+    *,
+    policy: str | None = None,
+    policy_file: Path | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    replication: int | None = None,
+    out: Path | None = None,
+    force: bool = False,
+    executor: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    checkpoint: Path | None = None,
+    chunk_size: int | None = None,
+    kpi_values: bool = True,
+    progress: ProgressFactory | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> RunDone:
+    """Run a scenario file and write ``report.json`` and ``report.md``.
+
+    Args:
+        file: The scenario file.
+        policy: A policy id of the scenario (default: its default policy).
+        policy_file: A team's policy file instead of ``policy``; its recorded
+            seed is the default seed.
+        replications: Replication count (default: the scenario's).
+        seed: Run seed (default: the policy file's, then the scenario's).
+        replication: Run only replication K of the run (to reproduce one).
+        out: Output folder (default ``runs/<scenario>-<policy>-s<seed>``,
+            with ``rep<K>`` under it for one replication).
+        force: Overwrite existing reports.
+        executor: ``serial``, ``processes`` or ``dask``; with ``workers`` and
+            ``scheduler`` all None, the worker count follows the size of the run
+            (:func:`~sim.runs.executors.auto_workers`).
+        workers: Worker processes (or local Dask workers).
+        scheduler: A Dask scheduler address.
+        checkpoint: Folder for finished chunks; the same call again resumes.
+        chunk_size: Replications per chunk (default: from the count).
+        kpi_values: Keep per-replication KPI values in the report.
+        progress: Progress-bar factory, called once with the run's label and size.
+        warn: Told about a policy file recorded on another version of the scenario.
+
+    Raises:
+        OutputExists: A report exists and ``force`` is not set (nothing ran).
+        RunFailed: Some replications raised; what finished is saved next to the
+            report as ``report.partial.json`` (``partial_file``).
+        UnknownPolicy, InputError, CheckpointError, ExecutorError: Bad inputs.
+    """
+    if policy is not None and policy_file is not None:
+        raise TtxError("give either a policy or a policy file, not both")
+    scenario = load_scenario(file)
+    digest = scenario_hash(file)
+    if policy_file is not None:
+        team = load_policy_file(policy_file, scenario)
+        warning = hash_warning(team, digest)
+        if warning and warn is not None:
+            warn(warning)
+        spec = RunSpec.of_policy_file(
+            scenario, team, replications=replications, seed=seed, scenario_hash=digest
+        )
+    else:
+        spec = RunSpec.of(
+            scenario, policy, replications=replications, seed=seed, scenario_hash=digest
+        )
+    indices = None if replication is None else range(replication, replication + 1)
+    target = out or Path("runs") / f"{scenario.id}-{spec.policy.id}-s{spec.seed}" / (
+        "" if replication is None else f"rep{replication}"
+    )
+    paths = run_paths(target, RUN_FORMATS)
+    check_writable(paths, force)
+    total = spec.replications if indices is None else len(indices)
+    if workers is None and executor is None and scheduler is None:
+        workers = auto_workers(total, scenario.horizon)
+    label = f"{scenario.id}/{spec.policy.id}"
+    with (
+        make_executor(executor, workers, scheduler) as ex,
+        open_progress(progress, label, total) as bar,
+    ):
+        try:
+            report = run(
+                spec,
+                executor=ex,
+                progress=bar,
+                indices=indices,
+                chunk_size=chunk_size,
+                checkpoint=checkpoint,
+                kpi_values=kpi_values,
+            ).to_dict()
+        except RunFailed as exc:
+            if exc.partial is not None:
+                exc.partial_file = target / "report.partial.json"
+                write_atomic(exc.partial_file, dumps(exc.partial.to_dict()))
+            raise
+    write_run(report, target, RUN_FORMATS)
+    return RunDone(report, paths)

@@ -1,0 +1,80 @@
+"""``ttx compare`` and ``ttx report``: work on saved report files, no simulation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.compare import DEFAULT_PRECISION, compare, load_runs
+from sim.report.outputs import FORMATS, comparison_paths, rerender, rerender_paths, write_comparison
+from sim.runs.reportfile import check_writable, load_report
+
+
+@dataclass(frozen=True)
+class CompareDone:
+    """A written comparison and the folder it is in."""
+
+    comparison: dict[str, Any]
+    target: Path
+
+
+def compare_files(
+    reports: Sequence[Path],
+    *,
+    baseline: str | None = None,
+    rank: str | None = None,
+    precision: float = DEFAULT_PRECISION,
+    out: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    force: bool = False,
+) -> CompareDone:
+    """Compare saved run reports and write ``comparison.json`` and its renderings.
+
+    Args:
+        reports: Run report files (``report.json``) of one scenario.
+        baseline: Run to compare against (policy id; default the first).
+        rank: KPI to rank the runs by (default ``final_stability``).
+        precision: Target relative CI half-width for the replication advice.
+        out: Output folder (default ``runs/<scenario>-comparison``).
+        formats: Renderings besides JSON (``md``, ``html``).
+        force: Overwrite existing files.
+
+    Raises:
+        OutputExists: A comparison file exists and ``force`` is not set.
+        CompareError, ReportError: Reports that cannot be read or compared.
+    """
+    runs = load_runs(reports)
+    comparison = compare(
+        runs,
+        sources=[str(p) for p in reports],
+        baseline=baseline,
+        rank=rank,
+        precision=precision,
+        command="ttx compare " + " ".join(str(p) for p in reports),
+    )
+    sid = comparison["results"]["scenario"]["id"]
+    target = out or Path("runs") / f"{sid}-comparison"
+    check_writable(comparison_paths(target, formats), force)
+    write_comparison(comparison, runs, target, formats)
+    return CompareDone(comparison, target)
+
+
+def rerender_file(
+    file: Path, fmt: str = "md", *, out: Path | None = None, force: bool = False
+) -> list[Path]:
+    """Re-render a saved report (run or comparison) as ``md``, ``html`` or ``csv``.
+
+    Writes next to ``file`` unless ``out`` is given (a file for md and html,
+    a folder for csv); returns the paths written.
+
+    Raises:
+        OutputExists: An output exists and ``force`` is not set.
+        ReportError: ``file`` is not a readable ttx report.
+    """
+    report = load_report(file)
+    paths = rerender_paths(file, fmt, out)
+    check_writable(paths, force)
+    rerender(report, file, fmt, paths)
+    return paths

@@ -1,0 +1,85 @@
+"""``ttx sweep``: several policies on common random numbers, their reports and the comparison."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.analysis.compare import compare
+from sim.report.outputs import (
+    FORMATS,
+    comparison_paths,
+    run_paths,
+    write_comparison,
+    write_run,
+)
+from sim.runs.reportfile import check_writable
+from sim.runs.spec import RunSpec
+from sim.runs.sweep import ProgressFactory, resolve_policies, sweep
+from sim.scenario.loader import load_scenario, scenario_hash
+
+
+@dataclass(frozen=True)
+class SweepDone:
+    """A finished sweep: the comparison, the policies in order, and the folder written."""
+
+    comparison: dict[str, Any]
+    policies: list[str]
+    target: Path
+
+
+def sweep_file(
+    file: Path,
+    *,
+    policies: str | None = "all",
+    replications: int | None = None,
+    seed: int | None = None,
+    out: Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    force: bool = False,
+    progress: ProgressFactory | None = None,
+) -> SweepDone:
+    """Run policies of a scenario file on the same seeds; write each run and the comparison.
+
+    Args:
+        file: The scenario file.
+        policies: Comma-separated policy ids, or ``all`` (the default policy
+            first); the first is the baseline.
+        replications: Replications per policy (default: the scenario's).
+        seed: Run seed shared by every policy (default: the scenario's).
+        out: Output folder (default ``runs/<scenario>-sweep-s<seed>``): one
+            sub-folder of run reports per policy and the comparison files.
+        formats: Renderings besides JSON (``md``, ``html``).
+        force: Overwrite existing reports.
+        progress: Progress-bar factory, called once per policy.
+
+    Raises:
+        OutputExists: A report exists and ``force`` is not set (nothing ran).
+        TtxError: Unknown, repeated or too few policies; invalid scenario.
+    """
+    scenario = load_scenario(file)
+    ids = resolve_policies(scenario, policies)
+    base = RunSpec.of(
+        scenario, ids[0], replications=replications, seed=seed, scenario_hash=scenario_hash(file)
+    )
+    target = out or Path("runs") / f"{scenario.id}-sweep-s{base.seed}"
+    paths = [p for pid in ids for p in run_paths(target / pid, formats)]
+    check_writable([*paths, *comparison_paths(target, formats)], force)
+    runs = sweep([base.with_policy(pid) for pid in ids], progress=progress)
+    reports = [report.to_dict() for report in runs.values()]
+    for report in reports:
+        # Where the scenario file was, for the "command to reproduce" line; not in
+        # ``results``, which must not depend on where the file lives.
+        report["meta"]["scenario_file"] = str(file)
+    comparison = compare(
+        reports,
+        sources=[str(target / pid / "report.json") for pid in ids],
+        command=f"ttx sweep {file} --policies {','.join(ids)} "
+        f"--replications {base.replications} --seed {base.seed}",
+    )
+    for pid, report in zip(ids, reports, strict=True):
+        write_run(report, target / pid, formats)
+    write_comparison(comparison, reports, target, formats)
+    return SweepDone(comparison, ids, target)
