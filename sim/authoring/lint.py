@@ -7,9 +7,9 @@ an actor no part of the scenario touches. Each warning is a
 :class:`~sim.errors.Problem` with level ``"warning"`` and the position of
 the text it is about, so editors and ``ttx validate`` show ``FILE:LINE:COL``.
 
-One lint simulates: an objective that no policy meets in a short trial run.
-It is off by default (``trial=False``) so ``ttx validate`` stays fast;
-``ttx validate --strict`` turns it on.
+One lint simulates: an objective that no policy meets in a short trial run
+(:mod:`sim.authoring.trial`). It is off by default (``trial=False``) so
+``ttx validate`` stays fast; ``ttx validate --strict`` turns it on.
 """
 
 from __future__ import annotations
@@ -17,14 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sim.authoring.intervals import Domain, leaf_key, truth, value_range
+from sim.authoring.trial import TRIAL_REPLICATIONS, TRIAL_SEED, never_met
 from sim.errors import Problem
 from sim.scenario import conditions as ex
 from sim.scenario.models import Effect, Scenario
 from sim.scenario.references import symbols_of
 from sim.scenario.source import Loc, Source
-
-TRIAL_REPLICATIONS = 10
-TRIAL_SEED = 12345
 
 Finding = tuple[Loc, str]
 
@@ -50,7 +48,7 @@ def lint(
     """
     found = list(_static(scenario))
     if trial:
-        found += _never_met(scenario, trial_replications, trial_seed)
+        found += never_met(scenario, trial_replications, trial_seed)
     return sorted(source.problem(loc, msg, level="warning") for loc, msg in found)
 
 
@@ -235,31 +233,3 @@ def _untouched(s: Scenario) -> Iterator[Finding]:
                 f"rival '{rival.id}' has no influence on any partner and is in no rivalry, "
                 "so it has no effect",
             )
-
-
-def _never_met(s: Scenario, replications: int, seed: int) -> list[Finding]:
-    """Objectives that no policy meets in any replication of a short trial run."""
-    if not s.objectives:
-        return []
-    from sim.model.engine import simulate
-    from sim.model.plan import compile_plan
-    from sim.model.streams import replication_seed
-
-    met = dict.fromkeys((o.id for o in s.objectives), False)
-    for policy in s.policies:
-        plan = compile_plan(s, policy.id)
-        for k in range(replications):
-            for oid, ok in simulate(plan, replication_seed(seed, k)).objectives.items():
-                met[oid] = met[oid] or ok
-        if all(met.values()):
-            break
-    return [
-        (
-            ("objectives", i, "condition"),
-            f"objective '{o.id}' was never met in a trial run ({replications} replications "
-            f"of each of the {len(s.policies)} policies, seed {seed}); check its condition "
-            "and the scenario's numbers",
-        )
-        for i, o in enumerate(s.objectives)
-        if not met[o.id]
-    ]
