@@ -94,3 +94,34 @@ def test_python_dash_m_sim_works() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "ok (iraq_training_mission" in result.stdout
+
+
+def test_version_is_the_package_version() -> None:
+    import tomllib
+
+    import sim
+
+    declared = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    version = declared["project"]["version"]
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"ttx {version}\n"
+    assert sim.__version__ == version
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, check=True
+        ).stdout
+        == f"ttx {version}\n"
+    )
+
+
+def test_version_without_package_metadata_says_so(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from importlib.metadata import PackageNotFoundError
+
+    from sim import version
+
+    def missing(name: str) -> str:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(version, "version", missing)
+    assert version._read() == version.UNKNOWN == "0+unknown"
