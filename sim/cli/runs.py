@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
 from sim.errors import TtxError
+
+if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
+    from sim.runs.runner import ReplicationFailed, RunFailed
 
 
 def summary(report: dict[str, Any]) -> None:
@@ -150,17 +153,17 @@ def run_(
         typer.echo(f"wrote {done.paths[0]} and {done.paths[1]}")
 
 
-def run_failed(exc: Any, file: Path, policy_file: Path | None) -> str:
+def run_failed(exc: RunFailed, file: Path, policy_file: Path | None) -> str:
     """A failed run's message, with the command that reproduces each failure alone."""
-    how = f"--policy-file {policy_file}" if policy_file is not None else "--policy {}"
 
-    def line(f: Any) -> str:
+    def line(f: ReplicationFailed) -> str:
+        policy = f"--policy-file {policy_file}" if policy_file else f"--policy {f.policy}"
         return (
-            f"{f}. Reproduce it alone with: ttx run {file} {how.format(f.policy)} "
+            f"{f}. Reproduce it alone with: ttx run {file} {policy} "
             f"--seed {f.run_seed} --replication {f.index}"
         )
 
-    text: str = exc.describe(line)
+    text = exc.describe(line)
     if exc.partial_file is not None:
         text += f"\nwrote what finished to {exc.partial_file}"
     return text

@@ -12,6 +12,7 @@ CLI's job. Progress and warnings go through callbacks the caller supplies.
 
 This package may import :mod:`sim.report` and every layer below it
 (analysis, runs, model, scenario, stats, errors), never :mod:`sim.play`,
-:mod:`sim.authoring` or :mod:`sim.cli`, which sit above it. Its modules
-import nothing heavy at import time beyond what their work needs.
+:mod:`sim.authoring` or :mod:`sim.cli`, which sit above it. The modules
+import the runner (numpy, SimPy) at import time, so the CLI imports them
+inside the commands that run, never at start-up.
 """
