@@ -12,11 +12,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sim.errors import InputError, TtxError
+
+if TYPE_CHECKING:
+    from sim.runs.contract import ComparisonDocument, RunDocument
 
 app = typer.Typer(
     name="ttx",
@@ -131,7 +134,7 @@ def validate(
         raise typer.Exit(EXIT_ERROR)
 
 
-def _summary(report: dict[str, Any]) -> None:
+def _summary(report: RunDocument) -> None:
     from rich.table import Table
 
     from sim.analysis.kpis import HEADLINE, kpi_label
@@ -359,12 +362,11 @@ def _write_text(path: Path, text: str) -> None:
 def schema_(
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
     policy: Annotated[bool, typer.Option("--policy", help="The policy-file schema.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="The run-report schema.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="The report schema.")] = False,
 ) -> None:
-    """Write the JSON Schema of scenario files (or policy files, or run reports) for editors."""
+    """Write the JSON Schema of scenario files (or policy files, or reports) for editors."""
     with user_errors():
         from sim.authoring.schema_export import (
-            SchemaUnavailable,
             dumps_schema,
             policy_schema,
             report_schema_json,
@@ -373,12 +375,9 @@ def schema_(
 
         if policy and report:
             raise TtxError("choose one of --policy and --report")
-        try:
-            schema = (
-                report_schema_json() if report else policy_schema() if policy else scenario_schema()
-            )
-        except SchemaUnavailable as exc:
-            raise TtxError(str(exc)) from None
+        schema = (
+            report_schema_json() if report else policy_schema() if policy else scenario_schema()
+        )
         text = dumps_schema(schema)
         if out is None:
             typer.echo(text, nl=False)
@@ -426,7 +425,7 @@ def brief(
 # --- sweep, compare, report (issue 4) --------------------------------------
 
 
-def _echo_sentences(comparison: dict[str, Any]) -> None:
+def _echo_sentences(comparison: ComparisonDocument) -> None:
     from sim.analysis.compare import headline_sentences
 
     for line in headline_sentences(comparison):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 _REGIONAL = {
@@ -34,7 +35,7 @@ HEADLINE = (
 )
 
 
-def kpi_label(name: str, results: dict[str, Any] | None = None) -> str:
+def kpi_label(name: str, results: Mapping[str, Any] | None = None) -> str:
     """``iraq.final_trust`` -> ``final trust in Iraq``; ``mean_stability`` -> ``mean regional
     stability``."""
     partners = (results or {}).get("scenario", {}).get("partners", {})

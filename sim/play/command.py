@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from sim.analysis.debrief import build_debrief
+from sim.analysis.debrief import Debrief, build_debrief
 from sim.errors import TtxError
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
@@ -93,7 +92,7 @@ def _debrief(
     replications: int,
     seed: int,
     scenario_hash: str,
-) -> dict[str, Any]:
+) -> Debrief:
     console.print(outcome_screen(outcome, titles_of(scenario)))
     with progress_bar("shadow replications", 2 * max(2, replications)) as bar:
         data = build_debrief(
@@ -216,7 +215,7 @@ def run_replay(
     *,
     seed: int | None = None,
     replications: int = 100,
-) -> tuple[Outcome, dict[str, Any]]:
+) -> tuple[Outcome, Debrief]:
     """Replay recorded answers non-interactively and print the trajectory and debrief."""
     scenario = load_scenario(scenario_file)
     policy_file = load_policy_file(answers_file, scenario)

@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from sim.analysis.debrief import Debrief
 from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.play.session import (
     HELP,
@@ -144,7 +145,7 @@ def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) 
     return Group(*parts)
 
 
-def debrief_screen(data: dict[str, Any]) -> RenderableType:
+def debrief_screen(data: Debrief) -> RenderableType:
     """The shadow-replication comparison for the terminal."""
     table = Table(
         title=f"Choices or dice? Your answers over {data['replications']} replications "

@@ -8,22 +8,22 @@ it can be projected or mailed as is.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sim.analysis.debrief import Chance, Debrief, DebriefKpi
 from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.report.markdown import md_escape, table
+from sim.runs.contract import DifferenceFields
 
 
-def _p(x: dict[str, float]) -> str:
+def _p(x: Chance) -> str:
     return f"{x['p']:.2f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
 
 
-def _diff(d: dict[str, Any]) -> str:
+def _diff(d: DifferenceFields) -> str:
     n = diff_decimals(d)
     return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: Debrief) -> str:
     """The debrief as Markdown."""
     played, sc = data["played"], data["scenario"]
     out = [
@@ -124,7 +124,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def render_html(data: dict[str, Any]) -> str:
+def render_html(data: Debrief) -> str:
     """The debrief as one self-contained HTML page (jinja2, autoescaped)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -141,7 +141,7 @@ def render_html(data: dict[str, Any]) -> str:
     return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
 
 
-def _bar(k: dict[str, Any]) -> dict[str, float]:
+def _bar(k: DebriefKpi) -> dict[str, float]:
     """Positions (0-100 %) of both intervals and the played value on a shared axis."""
     values = [
         k["team"]["ci_low"],

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
+
+from sim.runs.contract import Interval, Series
 
 #: Okabe & Ito (2008) colour-blind-safe palette, darkest/most distinct first;
 #: yellow last because it is faint on white.
@@ -110,7 +112,7 @@ def fan_chart(
     key: str,
     title: str,
     months: Sequence[int],
-    runs: Sequence[tuple[str, dict[str, Sequence[float]]]],
+    runs: Sequence[tuple[str, Series]],
 ) -> str:
     """Monthly series of one or more runs: median line, p25–p75 and p5–p95 bands.
 
@@ -155,7 +157,7 @@ def fan_chart(
 
 
 def objective_bars(
-    key: str, objectives: Sequence[str], runs: Sequence[tuple[str, dict[str, dict[str, float]]]]
+    key: str, objectives: Sequence[str], runs: Sequence[tuple[str, Mapping[str, Interval]]]
 ) -> str:
     """Success probability per objective and run, with 95% Wilson interval whiskers."""
     n_runs = max(len(runs), 1)

@@ -6,8 +6,7 @@ come through here, so their figures agree on the same seeds.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sim.runs.contract import RunResults
 from sim.runs.runner import Progress, RunReport, run
 from sim.scenario.models import Policy, PolicyFile, Scenario
 from sim.scenario.policyfile import resolve
@@ -43,6 +42,6 @@ def run_policy_file(
     return report
 
 
-def name_team(results: dict[str, Any], policy: Policy) -> None:
+def name_team(results: RunResults, policy: Policy) -> None:
     """Title a report's policy after the team (a file's policy is not in the scenario)."""
     results["policy"] = {"id": policy.id, "title": policy.title or policy.id}

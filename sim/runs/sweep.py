@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sim.errors import TtxError
 from sim.scenario.models import Scenario
+
+if TYPE_CHECKING:
+    from sim.runs.contract import RunDocument
 
 #: ``make_progress(label, total)`` -> context manager yielding a ``(done, total)``
 #: callback (or None); the CLI passes ``sim.report.terminal.progress_bar``.
@@ -66,7 +69,7 @@ def sweep(
     scenario_hash: str = "",
     scenario_file: str | None = None,
     make_progress: ProgressFactory | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, RunDocument]:
     """Run each policy over the same seed and replication count.
 
     Args:
@@ -89,7 +92,7 @@ def sweep(
 
     n = scenario.replications if replications is None else replications
     run_seed = scenario.seed if seed is None else seed
-    reports: dict[str, dict[str, Any]] = {}
+    reports: dict[str, RunDocument] = {}
     for pid in policies:
         with _progress(make_progress, f"{scenario.id}/{pid}", n) as bar:
             report = run(
