@@ -24,6 +24,7 @@ from sim.model.engine import ReplicationResult
 from sim.runs.answers import run_policy_file
 from sim.runs.runner import Progress, run
 from sim.scenario.models import PolicyFile, Scenario
+from sim.scenario.vocabulary import PER_PARTNER_VARS
 from sim.stats import paired_difference, paired_proportion_difference, percentile_of
 
 #: KPIs compared in the debrief; the first one is the headline sentence.
@@ -73,7 +74,7 @@ def played_summary(
             "name": p.name,
             **{
                 var: {"start": getattr(p, var), "end": result.kpis[f"{p.id}.final_{var}"]}
-                for var in ("capacity", "trust", "cooperation", "stability")
+                for var in PER_PARTNER_VARS
             },
         }
         for p in scenario.partners

@@ -21,6 +21,7 @@ from sim.report.markdown import md_escape
 from sim.scenario import conditions as ex
 from sim.scenario.models import Inject, Scenario
 from sim.scenario.references import symbols_of
+from sim.scenario.vocabulary import PARTNER_VARS
 
 DISCLAIMER = (
     "All numbers in this exercise are illustrative training parameters, not "
@@ -189,7 +190,7 @@ def brief_data(s: Scenario) -> dict[str, Any]:
     actors = [
         Section(
             p.name,
-            facts=[(STATE_WORDS[v], rated(getattr(p, v))) for v in STATE_WORDS]
+            facts=[(STATE_WORDS[v], rated(getattr(p, v))) for v in PARTNER_VARS]
             + [
                 ("sovereignty concern", f"{rated(p.sensitivity)}"),
                 ("ability to absorb training", rated(p.absorption)),

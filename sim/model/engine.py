@@ -27,10 +27,13 @@ import simpy
 from sim.model import dynamics as dyn
 from sim.model.plan import EffectPlan, InitiativePlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
-from sim.scenario.models import PARTNER_VARS
-
-OUTCOMES = ("interdicted", "mitigated", "succeeded")
-REGIONAL = ("capacity", "trust", "cooperation", "stability", "resilience")
+from sim.scenario.vocabulary import (
+    ALL_INCIDENTS,
+    INTERDICTED,
+    OUTCOMES,
+    PARTNER_VARS,
+    PER_PARTNER_VARS,
+)
 
 Decider = Callable[[InjectPlan, "World"], str]
 
@@ -71,7 +74,7 @@ class World:
         self.deterrence = [0.0] * n
         self.comm = [0.0] * n
         self.alignment = [0.0] * n
-        self.harmful = dict.fromkeys((*plan.threat_kinds, "total"), 0)
+        self.harmful = dict.fromkeys((*plan.threat_kinds, ALL_INCIDENTS), 0)
         self.outcomes: dict[tuple[str, str], int] = {}
         self.log: list[Event] = []
         self.decisions: list[tuple[str, str, int]] = []
@@ -212,7 +215,7 @@ class World:
     def row(self) -> list[float]:
         """The observation recorded each month (see :func:`series_names`)."""
         n = len(self.capacity)
-        out = [sum(getattr(self, v)) / n for v in REGIONAL]
+        out = [sum(getattr(self, v)) / n for v in PARTNER_VARS]
         for i in range(n):
             out += [
                 self.capacity[i],
@@ -228,7 +231,7 @@ class World:
 
 def series_names(plan: Plan) -> list[str]:
     """Names of the monthly series, in the order of :meth:`World.row`."""
-    names = list(REGIONAL)
+    names = list(PARTNER_VARS)
     for pid in plan.partner_ids:
         names += [f"{pid}.{v}" for v in PARTNER_VARS]
     names += [f"{r.id}.tension" for r in plan.rivalries]
@@ -471,10 +474,10 @@ class Replication:
             key = (kind, impact.outcome)
             outcomes[key] = outcomes.get(key, 0) + 1
             log.append(Event(now, "incident", tid, pid, impact.outcome))
-            if impact.outcome == "interdicted":
+            if impact.outcome == INTERDICTED:
                 continue
             harmful[kind] += 1
-            harmful["total"] += 1
+            harmful[ALL_INCIDENTS] += 1
             stability[target] = clip(stability[target] + impact.stability)
             trust[target] = clip(trust[target] + impact.trust)
             capacity[target] = clip(capacity[target] + impact.capacity)
@@ -487,11 +490,11 @@ def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
     """Per-replication key performance indicators (see MODEL.md, Observation)."""
     out: dict[str, float] = {}
     final, months = series[-1], series[1:]
-    for j, var in enumerate(REGIONAL):
+    for j, var in enumerate(PARTNER_VARS):
         out[f"final_{var}"] = float(final[j])
         out[f"mean_{var}"] = float(months[:, j].mean())
     for i, pid in enumerate(plan.partner_ids):
-        for var in ("capacity", "trust", "cooperation", "stability"):
+        for var in PER_PARTNER_VARS:
             out[f"{pid}.final_{var}"] = float(getattr(world, var)[i])
     for k, r in enumerate(plan.rivalries):
         out[f"{r.id}.final_tension"] = float(world.tension[k])
@@ -502,7 +505,7 @@ def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
             out[f"incidents.{kind}.{outcome}"] = float(count)
             total += count
     out["incidents.total"] = float(total)
-    out["incidents.harmful"] = float(world.harmful["total"])
+    out["incidents.harmful"] = float(world.harmful[ALL_INCIDENTS])
     out["cost"] = float(world.spent)
     return out
 

@@ -16,6 +16,7 @@ from sim.scenario.conditions import Expr, Target, compile_condition, parse_targe
 from sim.scenario.models import Effect, Policy, Scenario
 from sim.scenario.params import ModelParameters, ThreatCoefficients, _threat_defaults
 from sim.scenario.references import symbols_of
+from sim.scenario.vocabulary import PARTNER_VARS, THREAT_KINDS
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Plan:
     policy_id: str
     horizon: int
     partner_ids: tuple[str, ...]
-    initial: tuple[tuple[float, float, float, float, float], ...]
+    initial: tuple[tuple[float, ...], ...]  # [partner][PARTNER_VARS]
     baseline_trust: tuple[float, ...]
     sensitivity: tuple[float, ...]
     absorption: tuple[float, ...]
@@ -247,21 +248,14 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
         policy_id=policy.id,
         horizon=horizon,
         partner_ids=tuple(pidx),
-        initial=tuple(
-            (p.capacity, p.trust, p.cooperation, p.stability, p.resilience)
-            for p in scenario.partners
-        ),
+        initial=tuple(tuple(getattr(p, v) for v in PARTNER_VARS) for p in scenario.partners),
         baseline_trust=tuple(
             p.trust if p.baseline_trust is None else p.baseline_trust for p in scenario.partners
         ),
         sensitivity=tuple(p.sensitivity for p in scenario.partners),
         absorption=tuple(p.absorption for p in scenario.partners),
         priorities=tuple(
-            {k.value: v for k, v in p.priorities.items()}
-            or dict.fromkeys(
-                ("terrorism", "insurgency", "cyber", "hybrid", "disinformation", "proliferation"),
-                1.0,
-            )
+            {k.value: v for k, v in p.priorities.items()} or dict.fromkeys(THREAT_KINDS, 1.0)
             for p in scenario.partners
         ),
         rival_ids=tuple(ridx),

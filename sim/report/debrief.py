@@ -12,6 +12,7 @@ from typing import Any
 
 from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.report.markdown import md_escape, table
+from sim.scenario.vocabulary import PER_PARTNER_VARS
 
 
 def _p(x: dict[str, float]) -> str:
@@ -53,13 +54,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         ),
         "",
         table(
-            ["partner", "capacity", "trust", "cooperation", "stability"],
+            ["partner", *PER_PARTNER_VARS],
             [
                 [md_escape(p["name"])]
-                + [
-                    f"{p[v]['start']:.2f} → {p[v]['end']:.2f}"
-                    for v in ("capacity", "trust", "cooperation", "stability")
-                ]
+                + [f"{p[v]['start']:.2f} → {p[v]['end']:.2f}" for v in PER_PARTNER_VARS]
                 for p in played["partners"]
             ],
         ),
@@ -138,7 +136,9 @@ def render_html(data: dict[str, Any]) -> str:
     env.filters["prop"] = _p
     env.filters["diff"] = _diff
     env.filters["num"] = num
-    return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
+    return env.get_template("debrief.html.j2").render(
+        d=data, bar=_bar, partner_vars=PER_PARTNER_VARS
+    )
 
 
 def _bar(k: dict[str, Any]) -> dict[str, float]:

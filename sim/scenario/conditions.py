@@ -28,17 +28,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sim.scenario.models import PARTNER_VARS, ThreatKind
+from sim.scenario.vocabulary import (
+    ALLIANCE_VARS,
+    INCIDENT_VARS,
+    PARTNER_VARS,
+    RIVAL_VARS,
+    RIVALRY_VARS,
+)
 
 MAX_LENGTH = 500
 MAX_DEPTH = 32
 MAX_NODES = 200
 
 AGGREGATES = ("mean", "min", "max")
-RIVALRY_VARS = ("tension",)
-RIVAL_VARS = ("influence",)
-ALLIANCE_VARS = ("funds", "spent")
-INCIDENT_VARS = (*(k.value for k in ThreatKind), "total")
 
 
 class ExprError(ValueError):
@@ -536,11 +538,11 @@ def parse_target(text: str, symbols: Symbols) -> Target:
             return Target("partners", -1, var)
         return Target("partner", partners[actor], var)
     if actor in rivalries:
-        if var != "tension":
+        if var not in RIVALRY_VARS:
             raise ExprError(f"rivalry '{actor}' has only 'tension', not '{var}'")
         return Target("rivalry", rivalries[actor], var)
     if actor in rivals:
-        if var != "influence":
+        if var not in RIVAL_VARS:
             raise ExprError(f"rival '{actor}' has only 'influence', not '{var}'")
         return Target("rival", rivals[actor], var)
     if actor == symbols.alliance:

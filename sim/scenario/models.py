@@ -12,12 +12,12 @@ pydantic model validator could only report them all at the root.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 from sim.scenario.params import ModelParameters
+from sim.scenario.vocabulary import PARTNER_VARS, ThreatKind
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
@@ -52,34 +52,8 @@ Condition = Annotated[
 ]
 
 
-class ThreatKind(StrEnum):
-    """The threat kinds of the source document."""
-
-    terrorism = "terrorism"
-    insurgency = "insurgency"
-    cyber = "cyber"
-    hybrid = "hybrid"
-    disinformation = "disinformation"
-    proliferation = "proliferation"
-
-
 # Threat kinds are written as text in YAML: accept the text in strict models.
 Kind = Annotated[ThreatKind, Strict(False)]
-
-
-class InitiativeKind(StrEnum):
-    """The alliance's instruments named in the source document."""
-
-    training_mission = "training_mission"
-    strategic_dialogue = "strategic_dialogue"
-    joint_exercise = "joint_exercise"
-    intelligence_sharing = "intelligence_sharing"
-    cyber_response = "cyber_response"
-    strategic_communication = "strategic_communication"
-    military_presence = "military_presence"
-
-
-PARTNER_VARS = ("capacity", "trust", "cooperation", "stability", "resilience")
 
 
 class Frozen(BaseModel):
@@ -334,8 +308,8 @@ class Effect(Frozen):
     """A change to one state variable: add ``delta`` or ``set`` a value."""
 
     target: Annotated[str, Field(max_length=100)] = Field(
-        description="What changes: PARTNER.VAR (capacity, trust, cooperation, stability, "
-        "resilience), partners.VAR (every partner), RIVALRY.tension, RIVAL.influence "
+        description=f"What changes: PARTNER.VAR ({', '.join(PARTNER_VARS)}), "
+        "partners.VAR (every partner), RIVALRY.tension, RIVAL.influence "
         "(all its influence) or nato.funds."
     )
     delta: float | None = Field(
