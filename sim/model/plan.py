@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sim.model.dynamics import normalise
 from sim.scenario.conditions import Expr, Target, compile_condition, parse_target
 from sim.scenario.models import Effect, Policy, Scenario
-from sim.scenario.params import ModelParameters, ThreatCoefficients, _threat_defaults
+from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
 from sim.scenario.references import symbols_of
 from sim.scenario.vocabulary import PARTNER_VARS, THREAT_KINDS
 
@@ -119,7 +119,6 @@ class Plan:
     sensitivity: tuple[float, ...]
     absorption: tuple[float, ...]
     priorities: tuple[dict[str, float], ...]
-    rival_ids: tuple[str, ...]
     influence: tuple[tuple[float, ...], ...]  # [rival][partner]
     rivalries: tuple[RivalryPlan, ...]
     threats: tuple[ThreatPlan, ...]
@@ -141,7 +140,7 @@ def merged_threat_coefficients(params: ModelParameters) -> dict[str, ThreatCoeff
     An author writing ``cyber: {resilience_weight: 0.8}`` means "change that one
     number for cyber", not "reset cyber's other coefficients to generic defaults".
     """
-    out = _threat_defaults()
+    out = default_threat_coefficients()
     for kind, given in params.threats.items():
         if kind in out:
             out[kind] = out[kind].model_copy(
@@ -258,7 +257,6 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
             {k.value: v for k, v in p.priorities.items()} or dict.fromkeys(THREAT_KINDS, 1.0)
             for p in scenario.partners
         ),
-        rival_ids=tuple(ridx),
         influence=tuple(tuple(r.influence.get(p, 0.0) for p in pidx) for r in scenario.rivals),
         rivalries=tuple(rivalries),
         threats=threats,

@@ -47,7 +47,9 @@ class ThreatCoefficients(_Frozen):
     )
 
 
-def _threat_defaults() -> dict[str, ThreatCoefficients]:
+def default_threat_coefficients() -> dict[str, ThreatCoefficients]:
+    """The shipped coefficients per threat kind; a new dict each call, so callers may merge
+    a scenario's overrides into it."""
     tc = ThreatCoefficients
     return {
         "terrorism": tc(capacity_weight=0.55, intel_weight=1.0, stability_harm=0.03),
@@ -161,7 +163,7 @@ class ModelParameters(_Frozen):
         0.5, "An incident whose harm is cut by at least this share counts as 'mitigated'."
     )
     threats: dict[str, ThreatCoefficients] = Field(
-        default_factory=_threat_defaults,
+        default_factory=default_threat_coefficients,
         description="Per threat kind: interdiction weights and harms.",
     )
     footprints: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
