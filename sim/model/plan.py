@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.dynamics import normalise
+from sim.model.initiatives import InitiativePlan, initiative_plan
 from sim.scenario.conditions import Expr, Target, compile_condition, parse_target
 from sim.scenario.models import Effect, Policy, Scenario
 from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
@@ -37,27 +38,6 @@ class ThreatPlan:
     start: int
     end: int
     coeffs: ThreatCoefficients
-
-
-@dataclass(frozen=True)
-class InitiativePlan:
-    id: str
-    kind: str
-    partners: tuple[int, ...]
-    start: int
-    end: int
-    cycle: int
-    cost: float
-    footprint: float
-    profile: dict[str, float]
-    gain: float = 0.0
-    capacity_gain: float = 0.0
-    min_trust: float = 0.0
-    interdiction: float = 0.0
-    counter: float = 0.0
-    trust_gain: float = 0.0
-    deterrence: float = 0.0
-    tension_gain: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -183,36 +163,20 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
     )
     footprints = {**ModelParameters().footprints, **params.footprints}
     profiles = {**ModelParameters().profiles, **params.profiles}
-    initiatives = []
-    for ini in scenario.initiatives:
-        extra = {
-            name: getattr(ini, name)
-            for name in (
-                "gain",
-                "capacity_gain",
-                "min_trust",
-                "interdiction",
-                "counter",
-                "trust_gain",
-                "deterrence",
-                "tension_gain",
-            )
-            if hasattr(ini, name)
-        }
-        initiatives.append(
-            InitiativePlan(
-                id=ini.id,
-                kind=ini.kind,
-                partners=tuple(pidx[x] for x in ini.partners),
-                start=ini.start,
-                end=horizon if ini.end is None else min(ini.end, horizon),
-                cycle=ini.cycle,
-                cost=ini.cost,
-                footprint=footprints[ini.kind] if ini.footprint is None else ini.footprint,
-                profile=normalise(profiles[ini.kind]),
-                **extra,
-            )
+    initiatives = tuple(
+        initiative_plan(
+            ini,
+            id=ini.id,
+            partners=tuple(pidx[x] for x in ini.partners),
+            start=ini.start,
+            end=horizon if ini.end is None else min(ini.end, horizon),
+            cycle=ini.cycle,
+            cost=ini.cost,
+            footprint=footprints[ini.kind] if ini.footprint is None else ini.footprint,
+            profile=normalise(profiles[ini.kind]),
         )
+        for ini in scenario.initiatives
+    )
     injects = []
     for inj in scenario.injects:
         options: tuple[OptionPlan, ...] = ()
@@ -260,7 +224,7 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
         influence=tuple(tuple(r.influence.get(p, 0.0) for p in pidx) for r in scenario.rivals),
         rivalries=tuple(rivalries),
         threats=threats,
-        initiatives=tuple(initiatives),
+        initiatives=initiatives,
         injects=tuple(injects),
         rules=tuple(
             RulePlan(compile_condition(r.when, symbols), tuple(r.set.items())) for r in policy.rules
