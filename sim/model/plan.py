@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from sim.model.dynamics import normalise
 from sim.model.initiatives import InitiativePlan, initiative_plan
 from sim.scenario.conditions import Expr, Target, compile_condition, parse_target
-from sim.scenario.models import Effect, Policy, Scenario
+from sim.scenario.models import Effect, Scenario
 from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
+from sim.scenario.policies import Policy
 from sim.scenario.references import symbols_of
 from sim.scenario.vocabulary import PARTNER_VARS, THREAT_KINDS
 

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sim.scenario.conditions import ExprError, Symbols, compile_condition, parse_target
-from sim.scenario.models import Effect, Policy, PolicyFile, Scenario
+from sim.scenario.models import Effect, Scenario
+from sim.scenario.policies import Policy, PolicyFile
 from sim.scenario.source import Loc
 from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
 
