@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing_extensions import TypedDict
 
-from sim.analysis.kpis import kpi_label
+from sim.analysis.kpis import DEBRIEF_KPIS, kpi_label
 from sim.analysis.wording import describe_difference, diff_decimals, interval
 from sim.model.engine import ReplicationResult
 from sim.runs.answers import run_policy_file
@@ -26,16 +26,6 @@ from sim.runs.contract import DifferenceFields, Interval, Kpi, PolicyInfo, diffe
 from sim.runs.runner import Progress, run
 from sim.scenario.models import Partner, PolicyFile, Scenario
 from sim.stats import paired_difference, paired_proportion_difference, percentile_of
-
-#: KPIs compared in the debrief; the first one is the headline sentence.
-DEBRIEF_KPIS = (
-    "final_stability",
-    "final_capacity",
-    "final_trust",
-    "final_cooperation",
-    "incidents.harmful",
-    "cost",
-)
 
 # The debrief is only ever rendered, never saved as JSON, so its types are
 # plain TypedDicts (no schema); a test validates a real debrief against them.

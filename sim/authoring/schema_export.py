@@ -22,7 +22,8 @@ import json
 from typing import Any
 
 from sim.runs.contract import report_schema
-from sim.scenario.models import InitiativeKind, PolicyFile, Scenario, ThreatKind
+from sim.scenario.models import PolicyFile, Scenario
+from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCENARIO_ID = "urn:ttx:schema:scenario"
@@ -47,8 +48,8 @@ def _add_rules(defs: dict[str, Any]) -> None:
         "required": ["month"],
         "properties": {"month": {"type": "integer"}},
     }
-    threat_kinds = sorted(k.value for k in ThreatKind)
-    initiative_kinds = sorted(k.value for k in InitiativeKind)
+    threat_kinds = sorted(THREAT_KINDS)
+    initiative_kinds = sorted(INITIATIVE_KINDS)
     props = defs["ModelParameters"]["properties"]
     props["threats"]["propertyNames"] = {"enum": threat_kinds}
     props["footprints"]["propertyNames"] = {"enum": initiative_kinds}

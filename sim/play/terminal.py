@@ -31,6 +31,7 @@ from sim.play.session import (
     Situation,
 )
 from sim.play.session import parse_input as parse
+from sim.scenario.vocabulary import OUTCOMES
 
 Reader = Callable[[str], str]
 
@@ -54,14 +55,13 @@ def incident_table(incidents: tuple[tuple[str, str, int], ...], since: str) -> R
     """Incidents by kind and outcome (a line when there were none)."""
     if not incidents:
         return Text(f"No incidents since {since}.")
-    outcomes = ("interdicted", "mitigated", "succeeded")
     counts = {(k, o): n for k, o, n in incidents}
     table = Table(title=f"Incidents since {since}", title_justify="left")
     table.add_column("kind")
-    for o in outcomes:
+    for o in OUTCOMES:
         table.add_column(o, justify="right")
     for kind in sorted({k for k, _, _ in incidents}):
-        table.add_row(kind, *(str(counts.get((kind, o), 0)) for o in outcomes))
+        table.add_row(kind, *(str(counts.get((kind, o), 0)) for o in OUTCOMES))
     return table
 
 

@@ -8,10 +8,19 @@ it can be projected or mailed as is.
 
 from __future__ import annotations
 
-from sim.analysis.debrief import Chance, Debrief, DebriefKpi
+from collections.abc import Mapping
+from typing import Any, cast
+
+from sim.analysis.debrief import Chance, Change, Debrief, DebriefKpi, PlayedPartner
 from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.report.markdown import md_escape, table
 from sim.runs.contract import DifferenceFields
+from sim.scenario.vocabulary import PER_PARTNER_VARS
+
+
+def _change(partner: PlayedPartner, var: str) -> Change:
+    """One variable's start and end (a TypedDict cannot be indexed by a computed key)."""
+    return cast(Change, cast(Mapping[str, Any], partner)[var])
 
 
 def _p(x: Chance) -> str:
@@ -53,12 +62,12 @@ def render_markdown(data: Debrief) -> str:
         ),
         "",
         table(
-            ["partner", "capacity", "trust", "cooperation", "stability"],
+            ["partner", *PER_PARTNER_VARS],
             [
                 [md_escape(p["name"])]
                 + [
-                    f"{p[v]['start']:.2f} → {p[v]['end']:.2f}"
-                    for v in ("capacity", "trust", "cooperation", "stability")
+                    f"{_change(p, v)['start']:.2f} → {_change(p, v)['end']:.2f}"
+                    for v in PER_PARTNER_VARS
                 ]
                 for p in played["partners"]
             ],
@@ -138,7 +147,9 @@ def render_html(data: Debrief) -> str:
     env.filters["prop"] = _p
     env.filters["diff"] = _diff
     env.filters["num"] = num
-    return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
+    return env.get_template("debrief.html.j2").render(
+        d=data, bar=_bar, partner_vars=PER_PARTNER_VARS
+    )
 
 
 def _bar(k: DebriefKpi) -> dict[str, float]:

@@ -15,8 +15,7 @@ from typing import Any
 from sim.analysis.compare import headline_sentences, method_phrase, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
 from sim.runs.contract import ComparisonDocument, RunDocument, RunMeta, RunResults
-
-_REGIONAL_ORDER = ("capacity", "trust", "cooperation", "stability", "resilience")
+from sim.scenario.vocabulary import PARTNER_VARS
 
 
 def _env() -> Any:
@@ -49,13 +48,13 @@ def series_groups(results: RunResults) -> list[tuple[str, list[tuple[str, str]]]
     names = set(results["series"])
     partners: dict[str, str] = results["scenario"].get("partners", {})
     groups: list[tuple[str, list[tuple[str, str]]]] = []
-    regional = [n for n in _REGIONAL_ORDER if n in names]
+    regional = [n for n in PARTNER_VARS if n in names]
     regional += sorted(n for n in names if "." not in n and n not in regional)
     if regional:
         groups.append(("Region (mean over partners)", [(n, f"Regional {n}") for n in regional]))
     used = set(regional)
     for pid, pname in partners.items():
-        own = [f"{pid}.{v}" for v in _REGIONAL_ORDER if f"{pid}.{v}" in names]
+        own = [f"{pid}.{v}" for v in PARTNER_VARS if f"{pid}.{v}" in names]
         own += sorted(n for n in names if n.startswith(f"{pid}.") and n not in own)
         if own:
             groups.append(

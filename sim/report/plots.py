@@ -23,12 +23,13 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 from sim.runs.contract import Interval, Series
+from sim.scenario.vocabulary import INTERDICTED, MITIGATED, SUCCEEDED
 
 #: Okabe & Ito (2008) colour-blind-safe palette, darkest/most distinct first;
 #: yellow last because it is faint on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 LINESTYLES = ("-", "--", "-.", ":")
-OUTCOME_COLOURS = {"interdicted": "#009E73", "mitigated": "#56B4E9", "succeeded": "#D55E00"}
+OUTCOME_COLOURS = {INTERDICTED: "#009E73", MITIGATED: "#56B4E9", SUCCEEDED: "#D55E00"}
 
 _RC: Any = {  # Any: matplotlib types rc keys as one long Literal
     "svg.fonttype": "none",

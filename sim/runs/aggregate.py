@@ -28,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.engine import OUTCOMES, ReplicationResult, series_names
+from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
 from sim.runs.contract import Kpi, Objective, RunResults, Series, interval, kpi_summary
 from sim.scenario.models import Scenario
+from sim.scenario.vocabulary import OUTCOMES
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
