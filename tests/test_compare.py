@@ -187,14 +187,12 @@ def test_reports_of_different_scenarios_are_refused(swept: Path, tmp_path: Path)
         ('{"schema_version": 99, "results": {}}', "report schema version 99 is not supported"),
         (
             '{"schema_version": 1, "kind": "run", "results": {"seed": 1}}',
-            "not a ttx run report (results lack scenario, policy, replications, kpis, objectives)",
+            "not a valid ttx run report: results lacks scenario, policy, replications, kpis, "
+            "objectives, months, series, incidents, decisions",
         ),
         (
-            '{"schema_version": 1, "kind": "run", "results": {"seed": 1, "replications": 2,'
-            ' "scenario": {"id": "iraq_training_mission", "title": "t"},'
-            ' "policy": {"id": "p", "title": "P"}, "objectives": {},'
-            ' "kpis": {"cost": {"mean": 1, "values": [1]}}}}',
-            "damaged run report (results.kpis.cost.values must list one value per replication (2))",
+            '{"schema_version": 1, "kind": "run", "results": [], "meta": {}}',
+            "not a valid ttx run report: results: input should be a valid dictionary, got []",
         ),
     ],
 )

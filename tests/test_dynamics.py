@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import dynamics as dyn
-from sim.scenario.params import ModelParameters, _threat_defaults
+from sim.scenario.params import ModelParameters, default_threat_coefficients
 
 P = ModelParameters()
 unit = st.floats(0, 1)
@@ -95,7 +95,7 @@ def test_threat_rate_modulation() -> None:
 
 
 def test_incident_interdiction_and_harm() -> None:
-    coeffs = _threat_defaults()
+    coeffs = default_threat_coefficients()
     terror = coeffs["terrorism"]
     stopped = dyn.resolve_incident(terror, 0.5, 0.1, 0.8, 0.0, 0.0, 0.0, P)
     assert stopped.outcome == "interdicted" and stopped.stability == 0
@@ -117,7 +117,7 @@ def test_incident_interdiction_and_harm() -> None:
 
 
 def test_strategic_communication_mitigates_disinformation() -> None:
-    disinfo = _threat_defaults()["disinformation"]
+    disinfo = default_threat_coefficients()["disinformation"]
     plain = dyn.resolve_incident(disinfo, 0.5, 0.99, 0, 0, 0, 0.0, P)
     countered = dyn.resolve_incident(disinfo, 0.5, 0.99, 0, 0, 0, 0.6, P)
     assert plain.outcome == "succeeded" and countered.outcome == "mitigated"
@@ -125,7 +125,7 @@ def test_strategic_communication_mitigates_disinformation() -> None:
 
 
 def test_proliferation_raises_tension() -> None:
-    prolif = _threat_defaults()["proliferation"]
+    prolif = default_threat_coefficients()["proliferation"]
     assert dyn.resolve_incident(prolif, 0.5, 0.99, 0, 0, 0, 0, P).tension > 0
 
 
@@ -153,7 +153,7 @@ def test_updates_stay_in_unit_interval(value: float, delta: float, eff: float, g
 
 
 def test_cyber_attacks_that_get_through_wear_down_resilience() -> None:
-    coeffs = _threat_defaults()
+    coeffs = default_threat_coefficients()
     hit = dyn.resolve_incident(coeffs["cyber"], 0.5, 0.99, 0.0, 0.0, 0.0, 0.0, P)
     assert hit.outcome == "succeeded"
     assert hit.resilience == pytest.approx(-coeffs["cyber"].resilience_harm * 0.5) != 0

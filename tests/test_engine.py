@@ -225,13 +225,13 @@ def test_state_stays_in_unit_interval(s: Scenario, seed: int) -> None:
 
 def test_threat_coefficient_overrides_change_only_the_given_field() -> None:
     from sim.model.plan import merged_threat_coefficients
-    from sim.scenario.params import _threat_defaults
+    from sim.scenario.params import default_threat_coefficients
 
     s = make_scenario(model={"threats": {"cyber": {"resilience_weight": 0.9}}})
     merged = merged_threat_coefficients(s.model)
-    default = _threat_defaults()["cyber"]
+    default = default_threat_coefficients()["cyber"]
     assert merged["cyber"].resilience_weight == 0.9
     assert merged["cyber"].model_copy(update={"resilience_weight": default.resilience_weight}) == (
         default
     )
-    assert merged["terrorism"] == _threat_defaults()["terrorism"]
+    assert merged["terrorism"] == default_threat_coefficients()["terrorism"]

@@ -21,7 +21,7 @@ from sim.cli import app
 from sim.report.html import series_groups
 from sim.report.markdown import render_run
 from sim.report.outputs import write_comparison, write_run
-from sim.runs.report_schema import report_schema
+from sim.runs.contract import report_schema
 from sim.runs.reportfile import dumps
 from sim.runs.spec import RunSpec
 from sim.runs.sweep import sweep

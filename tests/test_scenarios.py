@@ -23,7 +23,8 @@ from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.runs.aggregate import Aggregator
 from sim.scenario.loader import load_scenario
-from sim.scenario.models import InitiativeKind, Scenario, ThreatKind
+from sim.scenario.models import Scenario
+from sim.scenario.vocabulary import InitiativeKind, ThreatKind
 from sim.stats import paired_difference
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,11 +23,31 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sim.analysis.kpis import HEADLINE, kpi_label, lower_is_better
 from sim.analysis.wording import describe_difference
 from sim.errors import TtxError
+from sim.runs.contract import (
+    SCHEMA_VERSION,
+    Advice,
+    ComparedDifference,
+    ComparedKpi,
+    ComparedObjective,
+    ComparisonDocument,
+    ComparisonMeta,
+    ComparisonResults,
+    KpiEstimate,
+    KpiSummary,
+    RankEntry,
+    Ranking,
+    ReplicationAdvice,
+    RunDocument,
+    RunEntry,
+    RunResults,
+    difference_fields,
+    interval,
+    kpi_summary,
+)
 from sim.runs.reportfile import ReportError, load_report
 from sim.stats import (
     MAX_REPLICATIONS,
@@ -44,60 +64,39 @@ from sim.stats import (
 from sim.version import __version__
 
 #: Version of the comparison report layout (shares the run reports' numbering).
-COMPARISON_SCHEMA_VERSION = 1
+COMPARISON_SCHEMA_VERSION = SCHEMA_VERSION
 DEFAULT_RANK = "final_stability"
 DEFAULT_PRECISION = 0.05
 LEVEL = 0.95
-
-_RUN_KEYS = ("scenario", "policy", "seed", "replications", "kpis", "objectives")
 
 
 class CompareError(TtxError):
     """Reports that cannot be compared (different scenarios, too few, bad options)."""
 
 
-def load_runs(paths: Sequence[str | Path]) -> list[dict[str, Any]]:
-    """Load run reports, refusing anything that is not one (with the file named)."""
+def load_runs(paths: Sequence[str | Path]) -> list[RunDocument]:
+    """Load run reports, refusing anything that is not one (with the file named).
+
+    :func:`load_report` checks each file against the report contract; a
+    comparison also needs the per-replication values a run made with
+    ``--no-kpi-values`` leaves out.
+    """
     reports = []
     for path in paths:
         report = load_report(path, kind="run")
         results = report["results"]
-        missing = [k for k in _RUN_KEYS if not isinstance(results, dict) or k not in results]
-        if missing:
-            raise ReportError(f"{path}: not a ttx run report (results lack {', '.join(missing)})")
-        problem = _shape_problem(results)
-        if problem:
-            raise ReportError(f"{path}: damaged run report ({problem})")
+        for part, entries in (("kpis", results["kpis"]), ("objectives", results["objectives"])):
+            lacking = next((name for name, e in entries.items() if "values" not in e), None)
+            if lacking is not None:
+                raise ReportError(
+                    f"{path}: cannot compare a run made without per-replication values "
+                    f"(results.{part}.{lacking} has none)"
+                )
         reports.append(report)
     return reports
 
 
-def _shape_problem(results: dict[str, Any]) -> str:
-    """What is wrong with the parts of a run report a comparison reads ("" if nothing).
-
-    A light check so a hand-edited or truncated file gives a message instead
-    of a traceback; the full contract is the JSON Schema in ``sim.runs.report_schema``.
-    """
-    sc, pol = results["scenario"], results["policy"]
-    if not (isinstance(sc, dict) and isinstance(sc.get("id"), str) and "title" in sc):
-        return "results.scenario needs an id and a title"
-    if not (isinstance(pol, dict) and isinstance(pol.get("id"), str) and "title" in pol):
-        return "results.policy needs an id and a title"
-    n = results["replications"]
-    if not isinstance(n, int) or not isinstance(results["seed"], int):
-        return "results.seed and results.replications must be integers"
-    for part in ("kpis", "objectives"):
-        entries = results[part]
-        if not isinstance(entries, dict):
-            return f"results.{part} must be an object"
-        for name, entry in entries.items():
-            values = entry.get("values") if isinstance(entry, dict) else None
-            if not isinstance(values, list) or len(values) != n:
-                return f"results.{part}.{name}.values must list one value per replication ({n})"
-    return ""
-
-
-def _names(reports: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def _names(reports: Sequence[RunDocument]) -> tuple[list[str], list[str]]:
     """Short unique names (policy id, then seed, then position) and display labels."""
     pids = [r["results"]["policy"]["id"] for r in reports]
     names = [
@@ -113,7 +112,7 @@ def _names(reports: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
     return names, labels
 
 
-def pairing(a: dict[str, Any], b: dict[str, Any]) -> tuple[bool, str]:
+def pairing(a: RunDocument, b: RunDocument) -> tuple[bool, str]:
     """Whether two runs' replications are paired seed by seed, and why (not)."""
     ra, rb = a["results"], b["results"]
     ha, hb = ra["scenario"].get("hash", ""), rb["scenario"].get("hash", "")
@@ -135,7 +134,7 @@ def pairing(a: dict[str, Any], b: dict[str, Any]) -> tuple[bool, str]:
     return True, "same scenario, seed and replications: common random numbers"
 
 
-def _check_compatible(reports: Sequence[dict[str, Any]], sources: Sequence[str]) -> None:
+def _check_compatible(reports: Sequence[RunDocument], sources: Sequence[str]) -> None:
     if len(reports) < 2:
         raise CompareError(f"need at least two run reports to compare, got {len(reports)}")
     first = reports[0]["results"]["scenario"]["id"]
@@ -148,10 +147,10 @@ def _check_compatible(reports: Sequence[dict[str, Any]], sources: Sequence[str])
             )
 
 
-def _difference_entry(diff: Difference | None, sentence: str, note: str = "") -> dict[str, Any]:
+def _difference_entry(diff: Difference | None, sentence: str, note: str = "") -> ComparedDifference:
     if diff is None:
         return {"available": False, "note": note}
-    return {"available": True, **diff.to_dict(), "sentence": sentence}
+    return {"available": True, **difference_fields(diff), "sentence": sentence}
 
 
 def _kpi_difference(a: list[float], b: list[float], paired: bool) -> tuple[Difference | None, str]:
@@ -172,7 +171,7 @@ def _objective_difference(
         return None, str(exc)
 
 
-def _ordered_kpis(reports: Sequence[dict[str, Any]]) -> list[str]:
+def _ordered_kpis(reports: Sequence[RunDocument]) -> list[str]:
     common = set(reports[0]["results"]["kpis"])
     for r in reports[1:]:
         common &= set(r["results"]["kpis"])
@@ -184,9 +183,7 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def replication_advice(
-    values: Sequence[float], precision: float = DEFAULT_PRECISION
-) -> dict[str, Any]:
+def replication_advice(values: Sequence[float], precision: float = DEFAULT_PRECISION) -> Advice:
     """Relative CI half-width of one KPI and the replications a target precision needs.
 
     Returns ``relative_half_width`` (``None`` when it is unbounded: mean 0 or
@@ -203,17 +200,17 @@ def replication_advice(
 
 
 def _advice(
-    runs: list[tuple[str, dict[str, Any]]], kpis: list[str], focus: list[str], precision: float
-) -> dict[str, Any]:
+    runs: list[tuple[str, RunDocument]], kpis: list[str], focus: list[str], precision: float
+) -> ReplicationAdvice:
     per_run = {
         name: {k: replication_advice(r["results"]["kpis"][k]["values"], precision) for k in kpis}
         for name, r in runs
     }
     needed = [
-        per_run[name][k]["replications_needed"]
+        count
         for name, _ in runs
         for k in focus
-        if per_run[name][k]["replications_needed"] is not None
+        if (count := per_run[name][k]["replications_needed"]) is not None
     ]
     unreachable = sorted(
         {k for name, _ in runs for k in focus if per_run[name][k]["replications_needed"] is None}
@@ -260,12 +257,12 @@ def _advice(
 
 
 def _ranking(
-    runs: list[tuple[str, dict[str, Any]]],
+    runs: list[tuple[str, RunDocument]],
     labels: dict[str, str],
     kpi: str,
     pairs: dict[tuple[str, str], bool],
-    results0: dict[str, Any],
-) -> dict[str, Any]:
+    results0: RunResults,
+) -> Ranking:
     lower = lower_is_better(kpi)
     summaries = {name: summarize(r["results"]["kpis"][kpi]["values"], LEVEL) for name, r in runs}
     # sorted() is stable: tied means keep the order the runs were given in.
@@ -275,7 +272,7 @@ def _ranking(
     entries = []
     for rank, name in enumerate(order, 1):
         s = summaries[name]
-        entry: dict[str, Any] = {
+        entry: RankEntry = {
             "rank": rank,
             "name": name,
             "label": labels[name],
@@ -301,14 +298,14 @@ def _ranking(
 
 
 def compare(
-    reports: Sequence[dict[str, Any]],
+    reports: Sequence[RunDocument],
     *,
     sources: Sequence[str] | None = None,
     baseline: str | None = None,
     rank: str | None = None,
     precision: float = DEFAULT_PRECISION,
     command: str | None = None,
-) -> dict[str, Any]:
+) -> ComparisonDocument:
     """Build a comparison report (``{schema_version, kind, results, meta}``).
 
     Args:
@@ -352,7 +349,7 @@ def compare(
             pairs[(a, b)], why[(a, b)] = pairing(by_name[a], by_name[b])
     others = [n for n in names if n != base]
 
-    run_entries = []
+    run_entries: list[RunEntry] = []
     for name, r in runs:
         res = r["results"]
         run_entries.append(
@@ -370,7 +367,7 @@ def compare(
             }
         )
 
-    kpi_out: dict[str, Any] = {}
+    kpi_out: dict[str, ComparedKpi] = {}
     for k in kpis:
         label = kpi_label(k, results0)
         values = {name: r["results"]["kpis"][k]["values"] for name, r in runs}
@@ -378,7 +375,7 @@ def compare(
             "label": label,
             "better": "lower" if lower_is_better(k) else "higher",
             "runs": {
-                name: _summary_entry(summarize(v, LEVEL).to_dict()) for name, v in values.items()
+                name: _estimate(kpi_summary(summarize(v, LEVEL))) for name, v in values.items()
             },
             "differences": {},
         }
@@ -387,7 +384,7 @@ def compare(
             sentence = "" if diff is None else describe_difference(labels[name], label, diff)
             kpi_out[k]["differences"][name] = _difference_entry(diff, sentence, note)
 
-    obj_out: dict[str, Any] = {}
+    obj_out: dict[str, ComparedObjective] = {}
     # Sorted by id: saved reports have sorted keys, so this order is the same
     # whether the reports come from memory (sweep) or from files (compare).
     for oid, o in sorted(results0["objectives"].items()):
@@ -399,7 +396,7 @@ def compare(
             "description": o["description"],
             "check": o["check"],
             "runs": {
-                name: wilson_interval(sum(v), len(v), LEVEL).to_dict()
+                name: interval(wilson_interval(sum(v), len(v), LEVEL))
                 for name, v in values_o.items()
             },
             "differences": {},
@@ -413,7 +410,7 @@ def compare(
     if rank_kpi not in focus:
         focus.append(rank_kpi)
     sc = results0["scenario"]
-    results = {
+    results: ComparisonResults = {
         "scenario": {
             "id": sc["id"],
             "title": sc["title"],
@@ -429,7 +426,7 @@ def compare(
         "ranking": _ranking(runs, labels, rank_kpi, pairs, results0),
         "advice": _advice(runs, kpis, focus, precision),
     }
-    meta = {
+    meta: ComparisonMeta = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "ttx_version": __version__,
         "sources": dict(zip(names, srcs, strict=True)),
@@ -444,12 +441,20 @@ def compare(
     }
 
 
-def _summary_entry(summary: dict[str, Any]) -> dict[str, Any]:
-    keep = ("n", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95")
-    return {k: summary[k] for k in keep}
+def _estimate(s: KpiSummary) -> KpiEstimate:
+    return {
+        "n": s["n"],
+        "mean": s["mean"],
+        "sd": s["sd"],
+        "ci_low": s["ci_low"],
+        "ci_high": s["ci_high"],
+        "p5": s["p5"],
+        "p50": s["p50"],
+        "p95": s["p95"],
+    }
 
 
-def headline_sentences(comparison: dict[str, Any]) -> list[str]:
+def headline_sentences(comparison: ComparisonDocument) -> list[str]:
     """The plain-language lines for headline KPIs and objectives, in report order."""
     r = comparison["results"]
     out = []

@@ -18,25 +18,124 @@ its figures are among the shadow values. The team's shadow run is the
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from sim.analysis.kpis import kpi_label
+from typing_extensions import TypedDict
+
+from sim.analysis.kpis import DEBRIEF_KPIS, kpi_label
 from sim.analysis.wording import describe_difference, diff_decimals, interval
 from sim.model.engine import ReplicationResult
+from sim.runs.contract import DifferenceFields, Interval, Kpi, PolicyInfo, difference_fields
 from sim.runs.runner import Progress, run
 from sim.runs.spec import RunSpec
-from sim.scenario.models import Scenario
+from sim.scenario.models import Partner, Scenario
 from sim.stats import paired_difference, paired_proportion_difference, percentile_of
 
-#: KPIs compared in the debrief; the first one is the headline sentence.
-DEBRIEF_KPIS = (
-    "final_stability",
-    "final_capacity",
-    "final_trust",
-    "final_cooperation",
-    "incidents.harmful",
-    "cost",
-)
+# The debrief is only ever rendered, never saved as JSON, so its types are
+# plain TypedDicts (no schema); a test validates a real debrief against them.
+
+
+class MeanInterval(TypedDict):
+    mean: float
+    ci_low: float
+    ci_high: float
+
+
+class Chance(TypedDict):
+    """A probability of success with its Wilson 95% interval."""
+
+    p: float
+    ci_low: float
+    ci_high: float
+
+
+class Change(TypedDict):
+    start: float
+    end: float
+
+
+class PlayedKpi(TypedDict):
+    name: str
+    label: str
+    value: float
+
+
+class PlayedPartner(TypedDict):
+    id: str
+    name: str
+    capacity: Change
+    trust: Change
+    cooperation: Change
+    stability: Change
+
+
+class PlayedObjective(TypedDict):
+    id: str
+    description: str
+    met: bool
+
+
+class PlayedDecision(TypedDict):
+    month: int
+    inject: str
+    title: str
+    option: str
+    label: str
+
+
+class PlayedSummary(TypedDict):
+    """The played run alone: what the team saw happen."""
+
+    kpis: list[PlayedKpi]
+    partners: list[PlayedPartner]
+    objectives: list[PlayedObjective]
+    decisions: list[PlayedDecision]
+
+
+class DebriefKpi(TypedDict):
+    """One KPI under the team's choices and the default policy, paired by seed."""
+
+    name: str
+    label: str
+    team: MeanInterval
+    default: MeanInterval
+    difference: DifferenceFields
+    """Team minus default."""
+    sentence: str
+    played: float
+    """The value in the played run."""
+    percentile: float
+    """Where the played run falls among the team's shadow replications."""
+
+
+class DebriefObjective(TypedDict):
+    id: str
+    description: str
+    team: Chance
+    default: Chance
+    difference: DifferenceFields
+    played: bool
+
+
+class DebriefScenario(TypedDict):
+    id: str
+    title: str
+    horizon: int
+
+
+class Debrief(TypedDict):
+    """Everything the debrief shows (:func:`build_debrief`)."""
+
+    team: str
+    scenario: DebriefScenario
+    seed: int
+    replications: int
+    team_policy: PolicyInfo
+    default_policy: PolicyInfo
+    played: PlayedSummary
+    headline: str
+    kpis: list[DebriefKpi]
+    objectives: list[DebriefObjective]
+    played_is_replication_0: bool
 
 
 def ordinal(n: int) -> str:
@@ -45,17 +144,21 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _interval(k: dict[str, Any]) -> dict[str, float]:
+def _interval(k: Kpi) -> MeanInterval:
     return {"mean": k["mean"], "ci_low": k["ci_low"], "ci_high": k["ci_high"]}
+
+
+def _chance(o: Interval) -> Chance:
+    return {"p": o["p"], "ci_low": o["ci_low"], "ci_high": o["ci_high"]}
 
 
 def played_summary(
     scenario: Scenario, result: ReplicationResult, answers: list[tuple[str, str, int]]
-) -> dict[str, Any]:
+) -> PlayedSummary:
     """The team's own trajectory: final indicators, objectives and decisions with months."""
     results_like = {"scenario": {"partners": {p.id: p.name for p in scenario.partners}}}
     injects = {j.id: j for j in scenario.injects}
-    decisions = []
+    decisions: list[PlayedDecision] = []
     for inject_id, option_id, month in answers:
         inj = injects[inject_id]
         assert inj.decision is not None
@@ -69,14 +172,18 @@ def played_summary(
                 "label": option.label,
             }
         )
-    partners = [
+
+    def change(p: Partner, var: str) -> Change:
+        return {"start": getattr(p, var), "end": result.kpis[f"{p.id}.final_{var}"]}
+
+    partners: list[PlayedPartner] = [
         {
             "id": p.id,
             "name": p.name,
-            **{
-                var: {"start": getattr(p, var), "end": result.kpis[f"{p.id}.final_{var}"]}
-                for var in ("capacity", "trust", "cooperation", "stability")
-            },
+            "capacity": change(p, "capacity"),
+            "trust": change(p, "trust"),
+            "cooperation": change(p, "cooperation"),
+            "stability": change(p, "stability"),
         }
         for p in scenario.partners
     ]
@@ -100,7 +207,7 @@ def build_debrief(
     answers: list[tuple[str, str, int]],
     *,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> Debrief:
     """Everything the debrief shows, as plain data (rendered by :mod:`sim.report.debrief`).
 
     Args:
@@ -123,7 +230,7 @@ def build_debrief(
 
     team = run(team_spec, progress=part(0)).to_dict()["results"]
     default = run(team_spec.with_policy(None), progress=part(n)).to_dict()["results"]
-    kpis: list[dict[str, Any]] = []
+    kpis: list[DebriefKpi] = []
     for name in DEBRIEF_KPIS:
         t, d = team["kpis"][name], default["kpis"][name]
         diff = paired_difference(d["values"], t["values"])
@@ -134,25 +241,25 @@ def build_debrief(
                 "label": label,
                 "team": _interval(t),
                 "default": _interval(d),
-                "difference": diff.to_dict(),
+                "difference": difference_fields(diff),
                 "sentence": describe_difference(
-                    "Choosing as you did", label, diff, diff_decimals(diff.to_dict())
+                    "Choosing as you did", label, diff, diff_decimals(difference_fields(diff))
                 ),
                 "played": played.kpis[name],
                 "percentile": percentile_of(played.kpis[name], t["values"]),
             }
         )
-    objectives: list[dict[str, Any]] = []
+    objectives: list[DebriefObjective] = []
     for o in scenario.objectives:
-        t, d = team["objectives"][o.id], default["objectives"][o.id]
-        diff = paired_proportion_difference(d["values"], t["values"])
+        ot, od = team["objectives"][o.id], default["objectives"][o.id]
+        odiff = paired_proportion_difference(od["values"], ot["values"])
         objectives.append(
             {
                 "id": o.id,
                 "description": o.description,
-                "team": {"p": t["p"], "ci_low": t["ci_low"], "ci_high": t["ci_high"]},
-                "default": {"p": d["p"], "ci_low": d["ci_low"], "ci_high": d["ci_high"]},
-                "difference": diff.to_dict(),
+                "team": _chance(ot),
+                "default": _chance(od),
+                "difference": difference_fields(odiff),
                 "played": bool(played.objectives[o.id]),
             }
         )

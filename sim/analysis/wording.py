@@ -7,6 +7,7 @@ terminal, Markdown, HTML and the debrief agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sim.stats import Difference
@@ -25,7 +26,7 @@ def signed(v: float, decimals: int | None = None) -> str:
     return num(v) if v < 0 else "+" + num(v)
 
 
-def diff_decimals(d: dict[str, Any]) -> int:
+def diff_decimals(d: Mapping[str, Any]) -> int:
     """Decimals that show a difference and its interval without rounding them to zero."""
     m = max(abs(d["estimate"]), abs(d["ci_low"]), abs(d["ci_high"]))
     if m == 0 or m >= 10:
@@ -33,7 +34,7 @@ def diff_decimals(d: dict[str, Any]) -> int:
     return 2 if m >= 0.05 else 3 if m >= 0.005 else 4
 
 
-def interval(x: dict[str, float]) -> str:
+def interval(x: Mapping[str, Any]) -> str:
     return f"{num(x['mean'])} ({num(x['ci_low'])}–{num(x['ci_high'])})"
 
 

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.report.markdown import md_escape
-from sim.scenario import conditions as ex
+from sim.scenario import condition_nodes as cn
+from sim.scenario.conditions import compile_condition
 from sim.scenario.models import Inject, Scenario
 from sim.scenario.references import symbols_of
+from sim.scenario.vocabulary import ALL_INCIDENTS, PARTNER_VARS
 
 DISCLAIMER = (
     "All numbers in this exercise are illustrative training parameters, not "
@@ -101,7 +103,7 @@ def paragraphs(text: str) -> list[str]:
     return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
 
 
-class _Words:
+class _Words(cn.Visitor[str]):
     """Conditions in words, with the scenario's display names."""
 
     def __init__(self, s: Scenario) -> None:
@@ -112,47 +114,65 @@ class _Words:
         a, b = (self.names.get(x, x) for x in self.s.rivalries[index].between)
         return f"the {a}-{b} rivalry"
 
-    def __call__(self, node: ex.Node) -> str:
-        match node:
-            case ex.Const(value=v):
-                return f"{float(v):g}" if not isinstance(v, bool) else str(v).lower()
-            case ex.Month():
-                return "the month"
-            case ex.PartnerVar(index=i, var=var):
-                return f"{self.s.partners[i].name}'s {STATE_WORDS[var]}"
-            case ex.Tension(index=i):
-                return f"tension in {self.rivalry(i)}"
-            case ex.Influence(index=i):
-                return f"{self.s.rivals[i].name}'s influence"
-            case ex.AllianceVar(var=var):
-                what = "available funds" if var == "funds" else "spending so far"
-                return f"{self.s.alliance.name}'s {what}"
-            case ex.Incidents(kind=kind):
-                what = "" if kind == "total" else f"{THREAT_WORDS[kind]} "
-                return f"the number of harmful {what}incidents so far"
-            case ex.Aggregate(fn=fn, var=var):
-                return f"the {_AGG_WORDS[fn]} {STATE_WORDS[var]} across partners"
-            case ex.Compare(operands=ops, ops=cmps):
-                parts = [self(ops[0])]
-                for cmp, operand in zip(cmps, ops[1:], strict=True):
-                    parts.append(f"{_CMP_WORDS[cmp]} {self(operand)}")
-                return " ".join(parts)
-            case ex.And(args=args):
-                return " and ".join(self(a) for a in args)
-            case ex.Or(args=args):
-                return "either " + " or ".join(self(a) for a in args)
-            case ex.Not(arg=arg):
-                return f"it is not the case that {self(arg)}"
-            case ex.Neg(arg=arg):
-                return f"minus {self(arg)}"
-            case ex.Abs(arg=arg):
-                return f"the size of ({self(arg)})"
-            case ex.BinOp(left=left, op=op, right=right):
-                return f"({self(left)} {_OP_SIGNS[op]} {self(right)})"
+    def __call__(self, node: cn.Node) -> str:
+        return node.accept(self)
+
+    def other(self, node: cn.Node) -> str:
         return "?"
 
+    def const(self, node: cn.Const) -> str:
+        v = node.value
+        return f"{float(v):g}" if not isinstance(v, bool) else str(v).lower()
+
+    def month(self, node: cn.Month) -> str:
+        return "the month"
+
+    def partner_var(self, node: cn.PartnerVar) -> str:
+        return f"{self.s.partners[node.index].name}'s {STATE_WORDS[node.var]}"
+
+    def tension(self, node: cn.Tension) -> str:
+        return f"tension in {self.rivalry(node.index)}"
+
+    def influence(self, node: cn.Influence) -> str:
+        return f"{self.s.rivals[node.index].name}'s influence"
+
+    def alliance_var(self, node: cn.AllianceVar) -> str:
+        what = "available funds" if node.var == "funds" else "spending so far"
+        return f"{self.s.alliance.name}'s {what}"
+
+    def incidents(self, node: cn.Incidents) -> str:
+        what = "" if node.kind == ALL_INCIDENTS else f"{THREAT_WORDS[node.kind]} "
+        return f"the number of harmful {what}incidents so far"
+
+    def aggregate(self, node: cn.Aggregate) -> str:
+        return f"the {_AGG_WORDS[node.fn]} {STATE_WORDS[node.var]} across partners"
+
+    def compare(self, node: cn.Compare) -> str:
+        parts = [self(node.operands[0])]
+        for cmp, operand in zip(node.ops, node.operands[1:], strict=True):
+            parts.append(f"{_CMP_WORDS[cmp]} {self(operand)}")
+        return " ".join(parts)
+
+    def and_(self, node: cn.And) -> str:
+        return " and ".join(self(a) for a in node.args)
+
+    def or_(self, node: cn.Or) -> str:
+        return "either " + " or ".join(self(a) for a in node.args)
+
+    def not_(self, node: cn.Not) -> str:
+        return f"it is not the case that {self(node.arg)}"
+
+    def neg(self, node: cn.Neg) -> str:
+        return f"minus {self(node.arg)}"
+
+    def abs(self, node: cn.Abs) -> str:
+        return f"the size of ({self(node.arg)})"
+
+    def binop(self, node: cn.BinOp) -> str:
+        return f"({self(node.left)} {_OP_SIGNS[node.op]} {self(node.right)})"
+
     def condition(self, text: str) -> str:
-        return self(ex.compile_condition(text, symbols_of(self.s)).root)
+        return self(compile_condition(text, symbols_of(self.s)).root)
 
 
 @dataclass
@@ -189,7 +209,7 @@ def brief_data(s: Scenario) -> dict[str, Any]:
     actors = [
         Section(
             p.name,
-            facts=[(STATE_WORDS[v], rated(getattr(p, v))) for v in STATE_WORDS]
+            facts=[(STATE_WORDS[v], rated(getattr(p, v))) for v in PARTNER_VARS]
             + [
                 ("sovereignty concern", f"{rated(p.sensitivity)}"),
                 ("ability to absorb training", rated(p.absorption)),

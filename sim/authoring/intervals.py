@@ -1,6 +1,6 @@
 """Interval analysis of compiled conditions: can a condition ever hold?
 
-A condition is a tree of :mod:`sim.scenario.conditions` nodes. Every leaf has a known range
+A condition is a tree of :mod:`sim.scenario.condition_nodes` nodes. Every leaf has a known range
 (partner variables, tensions and influence lie in [0, 1], ``month`` in
 [0, horizon], counts and funds are non-negative), so ranges propagate up the
 tree and each comparison is classified as possibly true and/or possibly false.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.scenario import conditions as ex
+from sim.scenario import condition_nodes as cn
 
 INF = math.inf
 
@@ -59,57 +59,46 @@ class Domain:
 
     horizon: int
 
-    def leaf(self, node: ex.Node) -> Interval | None:
-        if isinstance(node, ex.Month):
-            return Interval(0, self.horizon)
-        if isinstance(node, ex.PartnerVar | ex.Tension | ex.Influence | ex.Aggregate):
-            return Interval(0, 1)
-        if isinstance(node, ex.AllianceVar | ex.Incidents):
-            return Interval(0, INF)
-        return None
+    def leaf(self, node: cn.Leaf) -> Interval:
+        return Interval(*node.bounds(self.horizon))
 
 
-def leaf_key(node: ex.Node) -> tuple[object, ...] | None:
-    """An identity for a leaf variable, so bounds on the same one can be combined."""
-    if isinstance(node, ex.Month):
-        return ("month",)
-    if isinstance(node, ex.PartnerVar):
-        return ("partner", node.index, node.var)
-    if isinstance(node, ex.Tension):
-        return ("tension", node.index)
-    if isinstance(node, ex.Influence):
-        return ("influence", node.index)
-    if isinstance(node, ex.AllianceVar):
-        return ("alliance", node.var)
-    if isinstance(node, ex.Incidents):
-        return ("incidents", node.kind)
-    if isinstance(node, ex.Aggregate):
-        return ("aggregate", node.fn, node.var)
-    return None
-
-
-def value_range(node: ex.Node, dom: Domain) -> Interval:
+class _Range(cn.Visitor[Interval]):
     """The range of values a numeric sub-expression can take."""
-    leaf = dom.leaf(node)
-    if leaf is not None:
-        return leaf
-    if isinstance(node, ex.Const):
-        v = float(node.value)
+
+    def __init__(self, dom: Domain) -> None:
+        self.dom = dom
+
+    def leaf(self, node: cn.Leaf) -> Interval:
+        return self.dom.leaf(node)
+
+    def const(self, node: cn.Const) -> Interval:
+        v = node.constant()
         return Interval(v, v)
-    if isinstance(node, ex.Neg):
-        r = value_range(node.arg, dom)
+
+    def neg(self, node: cn.Neg) -> Interval:
+        r = node.arg.accept(self)
         return Interval(-r.hi, -r.lo)
-    if isinstance(node, ex.Abs):
-        r = value_range(node.arg, dom)
+
+    def abs(self, node: cn.Abs) -> Interval:
+        r = node.arg.accept(self)
         if r.lo >= 0:
             return r
         if r.hi <= 0:
             return Interval(-r.hi, -r.lo)
         return Interval(0, max(-r.lo, r.hi))
-    if isinstance(node, ex.BinOp):
-        return _binop(node.op, value_range(node.left, dom), value_range(node.right, dom))
-    # A comparison or and/or/not used as a number is 0 or 1.
-    return Interval(0, 1)
+
+    def binop(self, node: cn.BinOp) -> Interval:
+        return _binop(node.op, node.left.accept(self), node.right.accept(self))
+
+    def other(self, node: cn.Node) -> Interval:
+        # A comparison or and/or/not used as a number is 0 or 1.
+        return Interval(0, 1)
+
+
+def value_range(node: cn.Node, dom: Domain) -> Interval:
+    """The range of values a numeric sub-expression can take."""
+    return node.accept(_Range(dom))
 
 
 def _binop(op: str, a: Interval, b: Interval) -> Interval:
@@ -168,57 +157,74 @@ class _Bound:
 _FLIP = {"lt": "gt", "le": "ge", "gt": "lt", "ge": "le", "eq": "eq", "ne": "ne"}
 
 
-def _bounds(node: ex.Node) -> list[tuple[tuple[object, ...], _Bound]]:
+class _Bounds(cn.Visitor[list[tuple[tuple[object, ...], _Bound]]]):
     """Bounds a comparison of a variable with a constant puts on that variable."""
-    if not isinstance(node, ex.Compare):
+
+    def compare(self, node: cn.Compare) -> list[tuple[tuple[object, ...], _Bound]]:
+        found = []
+        for pair in zip(node.ops, node.operands, node.operands[1:], strict=False):
+            op, var, const = pair
+            if var.constant() is not None and const.constant() is None:
+                op, var, const = _FLIP[op], const, var
+            key, c = var.key(), const.constant()
+            if key is None or c is None:
+                continue
+            bound = {
+                "lt": _Bound(-INF, c, hi_open=True),
+                "le": _Bound(-INF, c),
+                "gt": _Bound(c, INF, lo_open=True),
+                "ge": _Bound(c, INF),
+                "eq": _Bound(c, c),
+            }.get(op)
+            if bound is not None:
+                found.append((key, bound))
+        return found
+
+    def other(self, node: cn.Node) -> list[tuple[tuple[object, ...], _Bound]]:
         return []
-    found = []
-    for pair in zip(node.ops, node.operands, node.operands[1:], strict=False):
-        op, var, const = pair
-        if isinstance(var, ex.Const) and not isinstance(const, ex.Const):
-            op, var, const = _FLIP[op], const, var
-        key = leaf_key(var)
-        if key is None or not isinstance(const, ex.Const):
-            continue
-        c = float(const.value)
-        bound = {
-            "lt": _Bound(-INF, c, hi_open=True),
-            "le": _Bound(-INF, c),
-            "gt": _Bound(c, INF, lo_open=True),
-            "ge": _Bound(c, INF),
-            "eq": _Bound(c, c),
-        }.get(op)
-        if bound is not None:
-            found.append((key, bound))
-    return found
 
 
-def truth(node: ex.Node, dom: Domain) -> Truth:
-    """Whether ``node`` (a condition) can be true and whether it can be false."""
-    if isinstance(node, ex.Const):
+class _Truth(cn.Visitor[Truth]):
+    """Whether a condition can be true and whether it can be false."""
+
+    def __init__(self, dom: Domain) -> None:
+        self.dom = dom
+
+    def const(self, node: cn.Const) -> Truth:
         v = bool(node.value)
         return Truth(v, not v)
-    if isinstance(node, ex.Not):
-        t = truth(node.arg, dom)
+
+    def not_(self, node: cn.Not) -> Truth:
+        t = node.arg.accept(self)
         return Truth(t.can_false, t.can_true)
-    if isinstance(node, ex.And):
-        parts = [truth(a, dom) for a in node.args]
+
+    def and_(self, node: cn.And) -> Truth:
+        parts = [a.accept(self) for a in node.args]
         can_true = all(p.can_true for p in parts) and not _contradictory(node.args)
         return Truth(can_true, any(p.can_false for p in parts))
-    if isinstance(node, ex.Or):
-        parts = [truth(a, dom) for a in node.args]
+
+    def or_(self, node: cn.Or) -> Truth:
+        parts = [a.accept(self) for a in node.args]
         return Truth(any(p.can_true for p in parts), all(p.can_false for p in parts))
-    if isinstance(node, ex.Compare):
-        ranges = [value_range(x, dom) for x in node.operands]
+
+    def compare(self, node: cn.Compare) -> Truth:
+        ranges = [value_range(x, self.dom) for x in node.operands]
         pairs = [_compare(op, a, b) for op, a, b in zip(node.ops, ranges, ranges[1:], strict=False)]
         return Truth(all(p.can_true for p in pairs), any(p.can_false for p in pairs))
-    r = value_range(node, dom)  # a number used as a condition: true unless 0
-    return Truth(not (r.lo == r.hi == 0), r.lo <= 0 <= r.hi)
+
+    def other(self, node: cn.Node) -> Truth:
+        r = value_range(node, self.dom)  # a number used as a condition: true unless 0
+        return Truth(not (r.lo == r.hi == 0), r.lo <= 0 <= r.hi)
 
 
-def _contradictory(args: tuple[ex.Node, ...]) -> bool:
+def truth(node: cn.Node, dom: Domain) -> Truth:
+    """Whether ``node`` (a condition) can be true and whether it can be false."""
+    return node.accept(_Truth(dom))
+
+
+def _contradictory(args: tuple[cn.Node, ...]) -> bool:
     merged: dict[tuple[object, ...], _Bound] = {}
     for arg in args:
-        for key, bound in _bounds(arg):
+        for key, bound in arg.accept(_Bounds()):
             merged[key] = merged[key].meet(bound) if key in merged else bound
     return any(b.empty for b in merged.values())

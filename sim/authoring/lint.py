@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sim.authoring.intervals import Domain, leaf_key, truth, value_range
+from sim.authoring.intervals import Domain, truth
 from sim.authoring.trial import TRIAL_REPLICATIONS, TRIAL_SEED, never_met
 from sim.errors import Problem
-from sim.scenario import conditions as ex
+from sim.scenario import condition_nodes as cn
+from sim.scenario.conditions import Symbols, compile_condition
 from sim.scenario.models import Effect, Scenario
 from sim.scenario.references import symbols_of
 from sim.scenario.source import Loc, Source
@@ -94,41 +95,11 @@ def _timing(s: Scenario) -> Iterator[Finding]:
                 )
 
 
-def _leaf_name(node: ex.Node, s: Scenario) -> str:
-    if isinstance(node, ex.Month):
-        return "month"
-    if isinstance(node, ex.PartnerVar):
-        return f"{s.partners[node.index].id}.{node.var}"
-    if isinstance(node, ex.Tension):
-        return f"{s.rivalries[node.index].id}.tension"
-    if isinstance(node, ex.Influence):
-        return f"{s.rivals[node.index].id}.influence"
-    if isinstance(node, ex.AllianceVar):
-        return f"{s.alliance.id}.{node.var}"
-    if isinstance(node, ex.Incidents):
-        return f"incidents.{node.kind}"
-    if isinstance(node, ex.Aggregate):
-        return f"{node.fn}(partners.{node.var})"
-    return "?"
-
-
-def _leaves(node: ex.Node) -> Iterator[ex.Node]:
-    if leaf_key(node) is not None:
-        yield node
-        return
-    for name in getattr(node, "__slots__", ()):
-        child = getattr(node, name)
-        children = child if isinstance(child, tuple) else (child,)
-        for c in children:
-            if isinstance(c, ex.Node):
-                yield from _leaves(c)
-
-
-def _ranges(root: ex.Node, s: Scenario, dom: Domain) -> str:
+def _ranges(root: cn.Node, symbols: Symbols, dom: Domain) -> str:
     seen: dict[str, str] = {}
-    for leaf in _leaves(root):
-        name = _leaf_name(leaf, s)
-        seen.setdefault(name, f"{name} is {value_range(leaf, dom).describe()}")
+    for leaf in root.leaves():
+        name = leaf.text(symbols)
+        seen.setdefault(name, f"{name} is {dom.leaf(leaf).describe()}")
     return "; ".join(seen.values())
 
 
@@ -158,10 +129,10 @@ def _conditions(s: Scenario) -> Iterator[Finding]:
             )
         )
     for loc, text, never, always in checks:
-        root = ex.compile_condition(text, symbols).root
+        root = compile_condition(text, symbols).root
         t = truth(root, dom)
         if not t.can_true:
-            why = _ranges(root, s, dom)
+            why = _ranges(root, symbols, dom)
             yield (
                 loc,
                 f"condition '{text}' can never hold, so {never}" + (f" ({why})" if why else ""),

@@ -1,10 +1,12 @@
-"""JSON Schemas of scenario and policy files, generated from the pydantic models.
+"""JSON Schemas of scenario and policy files and of reports, generated from their types.
 
 Editors (through the ``yaml-language-server`` modeline at the top of every
 shipped scenario) use these schemas to complete keys, show descriptions and
 flag mistakes while a scenario is typed. They are generated, never written by
 hand, so they cannot drift from :mod:`sim.scenario.models`; ``schema/*.schema.json``
 in the repository are committed copies that a test compares with this output.
+The report schema is generated from the report contract (:mod:`sim.runs.contract`)
+for analysts who read report JSON with other tools.
 
 pydantic's schema describes each field; a few rules live in model validators
 (``delta`` or ``set``; ``at`` or ``when``; ``check: by`` needs a ``month``) and
@@ -19,15 +21,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sim.scenario.models import InitiativeKind, PolicyFile, Scenario, ThreatKind
+from sim.runs.contract import report_schema
+from sim.scenario.models import PolicyFile, Scenario
+from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCENARIO_ID = "urn:ttx:schema:scenario"
 POLICY_ID = "urn:ttx:schema:policy"
-
-
-class SchemaUnavailable(Exception):
-    """A schema whose generator is not installed in this version of ttx."""
 
 
 def _non_null(*names: str) -> dict[str, Any]:
@@ -48,8 +48,8 @@ def _add_rules(defs: dict[str, Any]) -> None:
         "required": ["month"],
         "properties": {"month": {"type": "integer"}},
     }
-    threat_kinds = sorted(k.value for k in ThreatKind)
-    initiative_kinds = sorted(k.value for k in InitiativeKind)
+    threat_kinds = sorted(THREAT_KINDS)
+    initiative_kinds = sorted(INITIATIVE_KINDS)
     props = defs["ModelParameters"]["properties"]
     props["threats"]["propertyNames"] = {"enum": threat_kinds}
     props["footprints"]["propertyNames"] = {"enum": initiative_kinds}
@@ -149,20 +149,8 @@ def policy_schema() -> dict[str, Any]:
 
 
 def report_schema_json() -> dict[str, Any]:
-    """The run-report schema, from :mod:`sim.runs.report_schema` when it is installed.
-
-    Raises:
-        SchemaUnavailable: if this version of ttx has no run-report schema module.
-    """
-    try:
-        from sim.runs.report_schema import report_schema
-    except ImportError as exc:
-        raise SchemaUnavailable(
-            "the run-report schema is not available in this version of ttx "
-            f"(cannot import sim.runs.report_schema.report_schema: {exc})"
-        ) from None
-    schema: dict[str, Any] = report_schema()
-    return schema
+    """The report schema, generated from :mod:`sim.runs.contract`."""
+    return report_schema()
 
 
 def dumps_schema(schema: dict[str, Any]) -> str:

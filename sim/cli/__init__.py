@@ -196,12 +196,11 @@ def _write_text(path: Path, text: str) -> None:
 def schema_(
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
     policy: Annotated[bool, typer.Option("--policy", help="The policy-file schema.")] = False,
-    report: Annotated[bool, typer.Option("--report", help="The run-report schema.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="The report schema.")] = False,
 ) -> None:
-    """Write the JSON Schema of scenario files (or policy files, or run reports) for editors."""
+    """Write the JSON Schema of scenario files (or policy files, or reports) for editors."""
     with user_errors():
         from sim.authoring.schema_export import (
-            SchemaUnavailable,
             dumps_schema,
             policy_schema,
             report_schema_json,
@@ -210,12 +209,9 @@ def schema_(
 
         if policy and report:
             raise TtxError("choose one of --policy and --report")
-        try:
-            schema = (
-                report_schema_json() if report else policy_schema() if policy else scenario_schema()
-            )
-        except SchemaUnavailable as exc:
-            raise TtxError(str(exc)) from None
+        schema = (
+            report_schema_json() if report else policy_schema() if policy else scenario_schema()
+        )
         text = dumps_schema(schema)
         if out is None:
             typer.echo(text, nl=False)

@@ -13,7 +13,6 @@ from typing import Any
 import typer
 
 from sim.errors import InputError, TtxError
-from sim.runs.reportfile import OutputExists
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -44,11 +43,13 @@ def user_errors(elsewhere: str = "--out to choose another directory") -> Iterato
         for problem in exc.problems:
             err(str(problem))
         raise typer.Exit(EXIT_ERROR) from None
-    except OutputExists as exc:
-        err(f"error: {exc}; use --force to overwrite or {elsewhere}")
-        raise typer.Exit(EXIT_ERROR) from None
     except TtxError as exc:
-        err(f"error: {exc}")
+        # Raised by the report writer, so importing its module here costs nothing;
+        # at start-up it would (the report contract brings pydantic and numpy).
+        from sim.runs.reportfile import OutputExists
+
+        hint = f"; use --force to overwrite or {elsewhere}" if isinstance(exc, OutputExists) else ""
+        err(f"error: {exc}{hint}")
         raise typer.Exit(EXIT_ERROR) from None
     except KeyboardInterrupt:
         err("interrupted; no partial output was written")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,10 +18,11 @@ from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
 from sim.errors import TtxError
 
 if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
+    from sim.runs.contract import ComparisonDocument, RunDocument
     from sim.runs.runner import ReplicationFailed, RunFailed
 
 
-def summary(report: dict[str, Any]) -> None:
+def summary(report: RunDocument) -> None:
     """The headline KPIs and objectives of a run, as a table on the terminal."""
     from rich.table import Table
 
@@ -169,7 +170,7 @@ def run_failed(exc: RunFailed, file: Path, policy_file: Path | None) -> str:
     return text
 
 
-def echo_sentences(comparison: dict[str, Any]) -> None:
+def echo_sentences(comparison: ComparisonDocument) -> None:
     """A comparison's headline sentences and its replication advice."""
     from sim.analysis.compare import headline_sentences
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sim.errors import TtxError
 from sim.report.outputs import run_paths, write_run
+from sim.runs.contract import RunDocument
 from sim.runs.executors import auto_workers, make_executor
 from sim.runs.reportfile import check_writable, dumps, write_atomic
 from sim.runs.runner import RunFailed, run
@@ -25,7 +25,7 @@ RUN_FORMATS = ("md",)
 class RunDone:
     """A finished run: the report (``RunReport.to_dict()``) and the files written."""
 
-    report: dict[str, Any]
+    report: RunDocument
     paths: list[Path]
 
 

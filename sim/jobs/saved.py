@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sim.analysis.compare import DEFAULT_PRECISION, compare, load_runs
 from sim.report.outputs import FORMATS, comparison_paths, rerender, rerender_paths, write_comparison
+from sim.runs.contract import ComparisonDocument
 from sim.runs.reportfile import check_writable, load_report
 
 
@@ -16,7 +16,7 @@ from sim.runs.reportfile import check_writable, load_report
 class CompareDone:
     """A written comparison and the folder it is in."""
 
-    comparison: dict[str, Any]
+    comparison: ComparisonDocument
     target: Path
 
 

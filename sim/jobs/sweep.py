@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sim.analysis.compare import compare
 from sim.report.outputs import (
@@ -15,6 +14,7 @@ from sim.report.outputs import (
     write_comparison,
     write_run,
 )
+from sim.runs.contract import ComparisonDocument
 from sim.runs.reportfile import check_writable
 from sim.runs.spec import RunSpec
 from sim.runs.sweep import ProgressFactory, resolve_policies, sweep
@@ -25,7 +25,7 @@ from sim.scenario.loader import load_scenario, scenario_hash
 class SweepDone:
     """A finished sweep: the comparison, the policies in order, and the folder written."""
 
-    comparison: dict[str, Any]
+    comparison: ComparisonDocument
     policies: list[str]
     target: Path
 

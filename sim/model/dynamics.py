@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import NamedTuple
 
 from sim.scenario.params import ModelParameters, ThreatCoefficients
+from sim.scenario.vocabulary import INTERDICTED, MITIGATED, SUCCEEDED
 
 
 def clip(x: float) -> float:
@@ -178,10 +179,11 @@ def resolve_incident(
     policies (common random numbers).
     """
     if draw < interdiction_probability(c, capacity, resilience, intel, p):
-        return Impact("interdicted")
+        return Impact(INTERDICTED)
     mitigation = min(1.0, c.comm_weight * comm)
     harm = severity * (1 - mitigation)
-    outcome = "mitigated" if mitigation >= p.mitigated_threshold and mitigation > 0 else "succeeded"
+    mitigated = mitigation >= p.mitigated_threshold and mitigation > 0
+    outcome = MITIGATED if mitigated else SUCCEEDED
     return Impact(
         outcome,
         stability=-c.stability_harm * harm,

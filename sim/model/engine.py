@@ -1,7 +1,9 @@
 """One replication as a SimPy discrete-event simulation.
 
 Processes stay thin: they decide *when* things happen and call the pure
-functions of :mod:`sim.model.dynamics` for *what* happens.
+functions of :mod:`sim.model.dynamics` for *what* happens, on the state of
+:mod:`sim.model.world`; what an initiative does is its own plan class's
+business (:mod:`sim.model.initiatives`).
 
 * the monthly process (integer months): budget, drift, policy rules,
   injects and decisions, observation, objectives;
@@ -19,220 +21,38 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import simpy
 
 from sim.model import dynamics as dyn
-from sim.model.plan import EffectPlan, InitiativePlan, InjectPlan, Plan, ThreatPlan
+from sim.model.initiatives import InitiativePlan
+from sim.model.plan import InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
-from sim.scenario.models import PARTNER_VARS
+from sim.model.world import Event, World, series_names
+from sim.scenario.vocabulary import (
+    ALL_INCIDENTS,
+    INTERDICTED,
+    OUTCOMES,
+    PARTNER_VARS,
+    PER_PARTNER_VARS,
+)
 
-OUTCOMES = ("interdicted", "mitigated", "succeeded")
-REGIONAL = ("capacity", "trust", "cooperation", "stability", "resilience")
+__all__ = [
+    "Decider",
+    "Event",
+    "InjectPlan",
+    "Replication",
+    "ReplicationResult",
+    "World",
+    "default_decider",
+    "kpis",
+    "series_names",
+    "simulate",
+]
 
-Decider = Callable[[InjectPlan, "World"], str]
-
-
-class Event(NamedTuple):
-    """A notable event in one replication (for play screens and debugging).
-
-    A NamedTuple rather than a frozen dataclass: as immutable, and several
-    times cheaper to create on the engine's hot path.
-    """
-
-    time: float
-    kind: str  # incident, inject, decision, declined, withheld, unfunded
-    source: str
-    partner: str = ""
-    detail: str = ""
-
-
-class World:
-    """Mutable state of one replication; also the conditions' view of it
-    (:class:`sim.scenario.conditions.View`)."""
-
-    def __init__(self, plan: Plan) -> None:
-        self.plan = plan
-        self.month = 0
-        n = len(plan.partner_ids)
-        cols = list(zip(*plan.initial, strict=True))
-        self.capacity, self.trust, self.cooperation, self.stability, self.resilience = (
-            list(c) for c in cols
-        )
-        self.tension = [r.tension for r in plan.rivalries]
-        self.influence_of = [list(row) for row in plan.influence]
-        self.funds = plan.reserve
-        self.spent = 0.0
-        self.levers = dict(plan.levers)
-        self.running: dict[str, tuple[float, float]] = {}  # id -> (intensity, effective)
-        self.footprint = [0.0] * n
-        self.deterrence = [0.0] * n
-        self.comm = [0.0] * n
-        self.alignment = [0.0] * n
-        self.harmful = dict.fromkeys((*plan.threat_kinds, "total"), 0)
-        self.outcomes: dict[tuple[str, str], int] = {}
-        self.log: list[Event] = []
-        self.decisions: list[tuple[str, str, int]] = []
-        self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
-        # Speed: which rivalries expose each partner, and pressures already computed
-        # for a given state of the running initiatives (they depend on nothing else).
-        self._exposing = [
-            tuple(k for k, r in enumerate(plan.rivalries) if i in r.exposed) for i in range(n)
-        ]
-        self._pressure_key: tuple[tuple[float, float] | None, ...] | None = None
-        self._pressure_cache: dict[tuple[tuple[float, float] | None, ...], tuple[Any, ...]] = {}
-
-    # -- expr.View -------------------------------------------------------------
-    def partner(self, index: int, var: str) -> float:
-        return getattr(self, var)[index]
-
-    def partner_values(self, var: str) -> list[float]:
-        return getattr(self, var)
-
-    def rivalry_tension(self, index: int) -> float:
-        return self.tension[index]
-
-    def influence(self, index: int) -> float:
-        row = self.influence_of[index]
-        return sum(row) / len(row) if row else 0.0
-
-    def alliance(self, var: str) -> float:
-        return self.funds if var == "funds" else self.spent
-
-    def incidents(self, kind: str) -> float:
-        return self.harmful.get(kind, 0)
-
-    def state(self, i: int) -> dyn.PartnerState:
-        return dyn.PartnerState(
-            self.capacity[i],
-            self.trust[i],
-            self.cooperation[i],
-            self.stability[i],
-            self.resilience[i],
-        )
-
-    def set_state(self, i: int, s: dyn.PartnerState) -> None:
-        (
-            self.capacity[i],
-            self.trust[i],
-            self.cooperation[i],
-            self.stability[i],
-            self.resilience[i],
-        ) = s
-
-    # -- derived pressures -----------------------------------------------------
-    def refresh(self) -> None:
-        """Recompute what running initiatives exert on each partner.
-
-        The result depends only on which initiatives run at what intensity, which
-        rarely changes between cycles, so it is memoised on that key (speed only).
-        """
-        running = self.running
-        key = tuple(running.get(ini.id) for ini in self.plan.initiatives)
-        if key == self._pressure_key:
-            return
-        self._pressure_key = key
-        cached = self._pressure_cache.get(key)
-        if cached is None:
-            cached = self._pressures_of_running()
-            self._pressure_cache[key] = cached
-        self.footprint, self.deterrence, self.comm, self.intel_sources, self.alignment = cached
-
-    def _pressures_of_running(self) -> tuple[Any, ...]:
-        plan, p = self.plan, self.plan.params
-        n = len(plan.partner_ids)
-        footprint, deterrence, comm = [0.0] * n, [0.0] * n, [0.0] * n
-        intel: list[list[tuple[float, float]]] = [[] for _ in range(n)]
-        focus: list[list[tuple[dict[str, float], float]]] = [[] for _ in range(n)]
-        for ini in plan.initiatives:
-            intensity, eff = self.running.get(ini.id, (0.0, 0.0))
-            if eff <= 0:
-                continue
-            for i in ini.partners:
-                footprint[i] += ini.footprint * intensity
-                focus[i].append((ini.profile, eff))
-                if ini.kind == "military_presence":
-                    deterrence[i] += ini.deterrence * eff
-                elif ini.kind == "strategic_communication":
-                    comm[i] += ini.counter * eff
-                elif ini.kind == "intelligence_sharing":
-                    intel[i].append((ini.min_trust, ini.interdiction * eff))
-        return (
-            footprint,
-            [min(d, p.max_deterrence) for d in deterrence],
-            [min(c, 1.0) for c in comm],
-            intel,
-            [dyn.alignment(dyn.focus_of(focus[i]), plan.priorities[i]) for i in range(n)],
-        )
-
-    def exposure(self, i: int) -> float:
-        tension = self.tension
-        return max((tension[k] for k in self._exposing[i]), default=0.0)
-
-    def pressures(self, i: int) -> dyn.Pressures:
-        side_gap = 0.0
-        for r in self.plan.rivalries:
-            if i in r.partner_sides and len(r.partner_sides) == 2:
-                other = r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
-                side_gap = max(side_gap, self.cooperation[other] - self.cooperation[i])
-        rival = sum(row[i] for row in self.influence_of)
-        return dyn.Pressures(
-            self.footprint[i], rival, side_gap, self.alignment[i], self.exposure(i)
-        )
-
-    # -- effects -----------------------------------------------------------------
-    def apply(self, effects: tuple[EffectPlan, ...]) -> None:
-        for e in effects:
-            t = e.target
-            if t.scope in ("partner", "partners"):
-                values = getattr(self, t.var)
-                for i in range(len(values)) if t.scope == "partners" else (t.index,):
-                    values[i] = dyn.apply_delta(values[i], e.delta, e.set_to)
-            elif t.scope == "rivalry":
-                self.tension[t.index] = dyn.apply_delta(self.tension[t.index], e.delta, e.set_to)
-            elif t.scope == "rival":
-                row = self.influence_of[t.index]
-                row[:] = [dyn.apply_delta(v, e.delta, e.set_to) for v in row]
-            else:  # alliance funds are not a share: no clipping at 1
-                self.funds = max(
-                    0.0, e.set_to if e.set_to is not None else self.funds + (e.delta or 0.0)
-                )
-
-    def set_levers(self, levers: tuple[tuple[str, float], ...]) -> None:
-        for name, value in levers:
-            self.levers[name] = value
-
-    def raise_tension_around(self, i: int, amount: float) -> None:
-        for k, r in enumerate(self.plan.rivalries):
-            if i in r.exposed:
-                self.tension[k] = dyn.clip(self.tension[k] + amount)
-
-    def row(self) -> list[float]:
-        """The observation recorded each month (see :func:`series_names`)."""
-        n = len(self.capacity)
-        out = [sum(getattr(self, v)) / n for v in REGIONAL]
-        for i in range(n):
-            out += [
-                self.capacity[i],
-                self.trust[i],
-                self.cooperation[i],
-                self.stability[i],
-                self.resilience[i],
-            ]
-        out += self.tension
-        out += [self.funds, self.spent]
-        return out
-
-
-def series_names(plan: Plan) -> list[str]:
-    """Names of the monthly series, in the order of :meth:`World.row`."""
-    names = list(REGIONAL)
-    for pid in plan.partner_ids:
-        names += [f"{pid}.{v}" for v in PARTNER_VARS]
-    names += [f"{r.id}.tension" for r in plan.rivalries]
-    return [*names, "nato.funds", "nato.spent"]
+Decider = Callable[[InjectPlan, World], str]
 
 
 @dataclass
@@ -388,12 +208,7 @@ class Replication:
 
     def cycle(self, ini: InitiativePlan, intensity: float, eff: float) -> None:
         world, now = self.world, self.env.now
-        names = self.plan.partner_ids
-        members = list(ini.partners)
-        if ini.kind == "joint_exercise":
-            members = [i for i in ini.partners if dyn.takes_part(world.trust[i], ini.min_trust)]
-            for i in set(ini.partners) - set(members):
-                world.log.append(Event(now, "declined", ini.id, names[i]))
+        members = ini.members(world, now)
         cost = ini.cost * intensity * len(members)
         if cost > world.funds + 1e-12:
             world.log.append(Event(now, "unfunded", ini.id, detail=f"{cost:.2f}"))
@@ -404,25 +219,7 @@ class Replication:
             return
         world.running[ini.id] = (intensity, eff)
         for i in members:
-            if ini.kind == "training_mission":
-                world.capacity[i] = dyn.train(
-                    world.capacity[i], eff, ini.gain, self.plan.absorption[i], world.cooperation[i]
-                )
-            elif ini.kind == "strategic_dialogue":
-                world.trust[i] = dyn.converge(world.trust[i], eff, ini.gain)
-            elif ini.kind == "joint_exercise":
-                world.cooperation[i] = dyn.converge(world.cooperation[i], eff, ini.gain)
-                world.capacity[i] = dyn.converge(world.capacity[i], eff, ini.capacity_gain)
-            elif ini.kind == "cyber_response":
-                world.resilience[i] = dyn.converge(world.resilience[i], eff, ini.gain)
-            elif ini.kind == "strategic_communication":
-                world.trust[i] = dyn.converge(world.trust[i], eff, ini.trust_gain)
-            elif ini.kind == "military_presence":
-                world.raise_tension_around(i, ini.tension_gain * eff)
-            elif ini.kind == "intelligence_sharing" and not dyn.takes_part(
-                world.trust[i], ini.min_trust
-            ):
-                world.log.append(Event(now, "withheld", ini.id, names[i]))
+            ini.act(world, i, eff, now)
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
         plan, world, p = self.plan, self.world, self.plan.params
@@ -471,10 +268,10 @@ class Replication:
             key = (kind, impact.outcome)
             outcomes[key] = outcomes.get(key, 0) + 1
             log.append(Event(now, "incident", tid, pid, impact.outcome))
-            if impact.outcome == "interdicted":
+            if impact.outcome == INTERDICTED:
                 continue
             harmful[kind] += 1
-            harmful["total"] += 1
+            harmful[ALL_INCIDENTS] += 1
             stability[target] = clip(stability[target] + impact.stability)
             trust[target] = clip(trust[target] + impact.trust)
             capacity[target] = clip(capacity[target] + impact.capacity)
@@ -487,11 +284,11 @@ def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
     """Per-replication key performance indicators (see MODEL.md, Observation)."""
     out: dict[str, float] = {}
     final, months = series[-1], series[1:]
-    for j, var in enumerate(REGIONAL):
+    for j, var in enumerate(PARTNER_VARS):
         out[f"final_{var}"] = float(final[j])
         out[f"mean_{var}"] = float(months[:, j].mean())
     for i, pid in enumerate(plan.partner_ids):
-        for var in ("capacity", "trust", "cooperation", "stability"):
+        for var in PER_PARTNER_VARS:
             out[f"{pid}.final_{var}"] = float(getattr(world, var)[i])
     for k, r in enumerate(plan.rivalries):
         out[f"{r.id}.final_tension"] = float(world.tension[k])
@@ -502,7 +299,7 @@ def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
             out[f"incidents.{kind}.{outcome}"] = float(count)
             total += count
     out["incidents.total"] = float(total)
-    out["incidents.harmful"] = float(world.harmful["total"])
+    out["incidents.harmful"] = float(world.harmful[ALL_INCIDENTS])
     out["cost"] = float(world.spent)
     return out
 

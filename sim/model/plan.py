@@ -12,10 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.model.dynamics import normalise
+from sim.model.initiatives import InitiativePlan, initiative_plan
 from sim.scenario.conditions import Expr, Target, compile_condition, parse_target
-from sim.scenario.models import Effect, Policy, Scenario
-from sim.scenario.params import ModelParameters, ThreatCoefficients, _threat_defaults
+from sim.scenario.models import Effect, Scenario
+from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
+from sim.scenario.policies import Policy
 from sim.scenario.references import symbols_of
+from sim.scenario.vocabulary import PARTNER_VARS, THREAT_KINDS
 
 
 @dataclass(frozen=True)
@@ -36,27 +39,6 @@ class ThreatPlan:
     start: int
     end: int
     coeffs: ThreatCoefficients
-
-
-@dataclass(frozen=True)
-class InitiativePlan:
-    id: str
-    kind: str
-    partners: tuple[int, ...]
-    start: int
-    end: int
-    cycle: int
-    cost: float
-    footprint: float
-    profile: dict[str, float]
-    gain: float = 0.0
-    capacity_gain: float = 0.0
-    min_trust: float = 0.0
-    interdiction: float = 0.0
-    counter: float = 0.0
-    trust_gain: float = 0.0
-    deterrence: float = 0.0
-    tension_gain: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -113,12 +95,11 @@ class Plan:
     policy_id: str
     horizon: int
     partner_ids: tuple[str, ...]
-    initial: tuple[tuple[float, float, float, float, float], ...]
+    initial: tuple[tuple[float, ...], ...]  # [partner][PARTNER_VARS]
     baseline_trust: tuple[float, ...]
     sensitivity: tuple[float, ...]
     absorption: tuple[float, ...]
     priorities: tuple[dict[str, float], ...]
-    rival_ids: tuple[str, ...]
     influence: tuple[tuple[float, ...], ...]  # [rival][partner]
     rivalries: tuple[RivalryPlan, ...]
     threats: tuple[ThreatPlan, ...]
@@ -140,7 +121,7 @@ def merged_threat_coefficients(params: ModelParameters) -> dict[str, ThreatCoeff
     An author writing ``cyber: {resilience_weight: 0.8}`` means "change that one
     number for cyber", not "reset cyber's other coefficients to generic defaults".
     """
-    out = _threat_defaults()
+    out = default_threat_coefficients()
     for kind, given in params.threats.items():
         if kind in out:
             out[kind] = out[kind].model_copy(
@@ -183,36 +164,20 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
     )
     footprints = {**ModelParameters().footprints, **params.footprints}
     profiles = {**ModelParameters().profiles, **params.profiles}
-    initiatives = []
-    for ini in scenario.initiatives:
-        extra = {
-            name: getattr(ini, name)
-            for name in (
-                "gain",
-                "capacity_gain",
-                "min_trust",
-                "interdiction",
-                "counter",
-                "trust_gain",
-                "deterrence",
-                "tension_gain",
-            )
-            if hasattr(ini, name)
-        }
-        initiatives.append(
-            InitiativePlan(
-                id=ini.id,
-                kind=ini.kind,
-                partners=tuple(pidx[x] for x in ini.partners),
-                start=ini.start,
-                end=horizon if ini.end is None else min(ini.end, horizon),
-                cycle=ini.cycle,
-                cost=ini.cost,
-                footprint=footprints[ini.kind] if ini.footprint is None else ini.footprint,
-                profile=normalise(profiles[ini.kind]),
-                **extra,
-            )
+    initiatives = tuple(
+        initiative_plan(
+            ini,
+            id=ini.id,
+            partners=tuple(pidx[x] for x in ini.partners),
+            start=ini.start,
+            end=horizon if ini.end is None else min(ini.end, horizon),
+            cycle=ini.cycle,
+            cost=ini.cost,
+            footprint=footprints[ini.kind] if ini.footprint is None else ini.footprint,
+            profile=normalise(profiles[ini.kind]),
         )
+        for ini in scenario.initiatives
+    )
     injects = []
     for inj in scenario.injects:
         options: tuple[OptionPlan, ...] = ()
@@ -247,28 +212,20 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
         policy_id=policy.id,
         horizon=horizon,
         partner_ids=tuple(pidx),
-        initial=tuple(
-            (p.capacity, p.trust, p.cooperation, p.stability, p.resilience)
-            for p in scenario.partners
-        ),
+        initial=tuple(tuple(getattr(p, v) for v in PARTNER_VARS) for p in scenario.partners),
         baseline_trust=tuple(
             p.trust if p.baseline_trust is None else p.baseline_trust for p in scenario.partners
         ),
         sensitivity=tuple(p.sensitivity for p in scenario.partners),
         absorption=tuple(p.absorption for p in scenario.partners),
         priorities=tuple(
-            {k.value: v for k, v in p.priorities.items()}
-            or dict.fromkeys(
-                ("terrorism", "insurgency", "cyber", "hybrid", "disinformation", "proliferation"),
-                1.0,
-            )
+            {k.value: v for k, v in p.priorities.items()} or dict.fromkeys(THREAT_KINDS, 1.0)
             for p in scenario.partners
         ),
-        rival_ids=tuple(ridx),
         influence=tuple(tuple(r.influence.get(p, 0.0) for p in pidx) for r in scenario.rivals),
         rivalries=tuple(rivalries),
         threats=threats,
-        initiatives=tuple(initiatives),
+        initiatives=initiatives,
         injects=tuple(injects),
         rules=tuple(
             RulePlan(compile_condition(r.when, symbols), tuple(r.set.items())) for r in policy.rules

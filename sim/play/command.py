@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from sim.analysis.debrief import build_debrief
+from sim.analysis.debrief import Debrief, build_debrief
 from sim.errors import TtxError
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
@@ -95,7 +94,7 @@ def _briefing(console: Console, scenario: Scenario, team: str, seed: int, start:
     )
 
 
-def _debrief(console: Console, spec: RunSpec, outcome: Outcome) -> dict[str, Any]:
+def _debrief(console: Console, spec: RunSpec, outcome: Outcome) -> Debrief:
     console.print(outcome_screen(outcome, titles_of(spec.scenario)))
     with progress_bar("shadow replications", 2 * max(2, spec.replications)) as bar:
         data = build_debrief(spec, outcome.result, list(outcome.answers), progress=bar)
@@ -201,7 +200,7 @@ def run_replay(
     *,
     seed: int | None = None,
     replications: int = 100,
-) -> tuple[Outcome, dict[str, Any]]:
+) -> tuple[Outcome, Debrief]:
     """Replay recorded answers non-interactively and print the trajectory and debrief."""
     scenario = load_scenario(scenario_file)
     policy_file = load_policy_file(answers_file, scenario)

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from sim.model.engine import Event, InjectPlan, Replication, ReplicationResult, World
 from sim.model.plan import Plan
 from sim.scenario.models import Inject, Scenario
+from sim.scenario.vocabulary import INTERDICTED, PARTNER_VARS, PER_PARTNER_VARS
 
-SHOWN_VARS = ("capacity", "trust", "cooperation", "stability")
+SHOWN_VARS = PER_PARTNER_VARS
 COMMANDS = ("help", "status", "back", "quit")
 Answer = tuple[str, str, int]  # inject id, option id, month
 
@@ -205,7 +206,8 @@ def _objectives(rep: Replication, scenario: Scenario, final: bool) -> tuple[Obje
 def _month_lines(rep: Replication, start: int, stop: int) -> tuple[MonthLine, ...]:
     """Months ``start <= m < stop`` that have been recorded, for pacing."""
     rows, log = rep.rows, rep.world.log
-    trust_col, stab_col = 1, 3  # see sim.model.engine.REGIONAL
+    # The first columns of a row are the regional means, in PARTNER_VARS order.
+    trust_col, stab_col = PARTNER_VARS.index("trust"), PARTNER_VARS.index("stability")
     lines = []
     for m in range(start, min(stop, len(rows))):
         in_month = [e for e in log if m - 1 < e.time <= m] if m else []
@@ -216,7 +218,7 @@ def _month_lines(rep: Replication, start: int, stop: int) -> tuple[MonthLine, ..
                 float(rows[m][stab_col]),
                 float(rows[m][trust_col]),
                 len(incidents),
-                sum(e.detail != "interdicted" for e in incidents),
+                sum(e.detail != INTERDICTED for e in incidents),
                 tuple(e.detail for e in in_month if e.kind == "inject"),
             )
         )

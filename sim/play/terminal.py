@@ -19,6 +19,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from sim.analysis.debrief import Debrief
 from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.play.session import (
     HELP,
@@ -30,6 +31,7 @@ from sim.play.session import (
     Situation,
 )
 from sim.play.session import parse_input as parse
+from sim.scenario.vocabulary import OUTCOMES
 
 Reader = Callable[[str], str]
 
@@ -53,14 +55,13 @@ def incident_table(incidents: tuple[tuple[str, str, int], ...], since: str) -> R
     """Incidents by kind and outcome (a line when there were none)."""
     if not incidents:
         return Text(f"No incidents since {since}.")
-    outcomes = ("interdicted", "mitigated", "succeeded")
     counts = {(k, o): n for k, o, n in incidents}
     table = Table(title=f"Incidents since {since}", title_justify="left")
     table.add_column("kind")
-    for o in outcomes:
+    for o in OUTCOMES:
         table.add_column(o, justify="right")
     for kind in sorted({k for k, _, _ in incidents}):
-        table.add_row(kind, *(str(counts.get((kind, o), 0)) for o in outcomes))
+        table.add_row(kind, *(str(counts.get((kind, o), 0)) for o in OUTCOMES))
     return table
 
 
@@ -144,7 +145,7 @@ def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) 
     return Group(*parts)
 
 
-def debrief_screen(data: dict[str, Any]) -> RenderableType:
+def debrief_screen(data: Debrief) -> RenderableType:
     """The shadow-replication comparison for the terminal."""
     table = Table(
         title=f"Choices or dice? Your answers over {data['replications']} replications "

@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.analysis.compare import headline_sentences, method_phrase
 from sim.report.markdown import fmt, md_escape, table
+from sim.runs.contract import ComparedDifference, ComparisonDocument, ComparisonResults
 
 
 def code(text: Any) -> str:
@@ -27,7 +28,7 @@ def signed(x: float, digits: int = 3) -> str:
     return f"{x:+z.{digits}f}"
 
 
-def diff_cell(d: dict[str, Any], digits: int = 3) -> str:
+def diff_cell(d: ComparedDifference, digits: int = 3) -> str:
     """``+0.080 (0.050 to 0.110), paired`` or why no difference is available."""
     if not d["available"]:
         return f"n/a ({md_escape(d['note'])})"
@@ -35,7 +36,7 @@ def diff_cell(d: dict[str, Any], digits: int = 3) -> str:
     return f"{signed(d['estimate'], digits)} ({interval(d['ci_low'], d['ci_high'], digits)}){star}"
 
 
-def _run_table(r: dict[str, Any]) -> str:
+def _run_table(r: ComparisonResults) -> str:
     rows = []
     for run in r["runs"]:
         how = "baseline" if run["method"] == "baseline" else md_escape(run["why"])
@@ -52,7 +53,7 @@ def _run_table(r: dict[str, Any]) -> str:
     return table(["run", "policy", "seed", "replications", "scenario hash", "vs baseline"], rows)
 
 
-def _kpi_table(r: dict[str, Any], names: list[str]) -> str:
+def _kpi_table(r: ComparisonResults, names: list[str]) -> str:
     runs = [x["name"] for x in r["runs"]]
     others = [n for n in runs if n != r["baseline"]]
     header = [
@@ -72,7 +73,7 @@ def _kpi_table(r: dict[str, Any], names: list[str]) -> str:
     return table(header, rows)
 
 
-def _methods_used(r: dict[str, Any]) -> str:
+def _methods_used(r: ComparisonResults) -> str:
     used = sorted(
         {
             d["method"]
@@ -85,7 +86,7 @@ def _methods_used(r: dict[str, Any]) -> str:
     return ", ".join(method_phrase(m) for m in used) or "none"
 
 
-def render_comparison(comparison: dict[str, Any]) -> str:
+def render_comparison(comparison: ComparisonDocument) -> str:
     """The Markdown text of a comparison report."""
     r, meta = comparison["results"], comparison.get("meta", {})
     sc = r["scenario"]

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, cast
+
+from sim.runs.contract import RunDocument
 
 
 def _write(header: list[str], rows: Any) -> str:
@@ -29,21 +31,21 @@ def _write(header: list[str], rows: Any) -> str:
     return buf.getvalue()
 
 
-def series_csv(report: dict[str, Any]) -> str:
+def series_csv(report: RunDocument) -> str:
     """The monthly series of a run report as ``month,series,stat,value`` rows."""
     r = report["results"]
     months = r["months"]
 
     def rows() -> Any:
         for name, stats in r["series"].items():
-            for stat, values in stats.items():
+            for stat, values in cast("dict[str, list[float]]", stats).items():
                 for month, value in zip(months, values, strict=True):
                     yield month, name, stat, value
 
     return _write(["month", "series", "stat", "value"], rows())
 
 
-def kpis_csv(report: dict[str, Any]) -> str:
+def kpis_csv(report: RunDocument) -> str:
     """Per-replication KPI values (and objective outcomes) as ``replication,kpi,value`` rows.
 
     Replication numbers are the run's replication indices (``0..n-1``, or the

@@ -8,22 +8,31 @@ it can be projected or mailed as is.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
+from sim.analysis.debrief import Chance, Change, Debrief, DebriefKpi, PlayedPartner
 from sim.analysis.wording import diff_decimals, interval, num, signed
 from sim.report.markdown import md_escape, table
+from sim.runs.contract import DifferenceFields
+from sim.scenario.vocabulary import PER_PARTNER_VARS
 
 
-def _p(x: dict[str, float]) -> str:
+def _change(partner: PlayedPartner, var: str) -> Change:
+    """One variable's start and end (a TypedDict cannot be indexed by a computed key)."""
+    return cast(Change, cast(Mapping[str, Any], partner)[var])
+
+
+def _p(x: Chance) -> str:
     return f"{x['p']:.2f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
 
 
-def _diff(d: dict[str, Any]) -> str:
+def _diff(d: DifferenceFields) -> str:
     n = diff_decimals(d)
     return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
 
 
-def render_markdown(data: dict[str, Any]) -> str:
+def render_markdown(data: Debrief) -> str:
     """The debrief as Markdown."""
     played, sc = data["played"], data["scenario"]
     out = [
@@ -53,12 +62,12 @@ def render_markdown(data: dict[str, Any]) -> str:
         ),
         "",
         table(
-            ["partner", "capacity", "trust", "cooperation", "stability"],
+            ["partner", *PER_PARTNER_VARS],
             [
                 [md_escape(p["name"])]
                 + [
-                    f"{p[v]['start']:.2f} → {p[v]['end']:.2f}"
-                    for v in ("capacity", "trust", "cooperation", "stability")
+                    f"{_change(p, v)['start']:.2f} → {_change(p, v)['end']:.2f}"
+                    for v in PER_PARTNER_VARS
                 ]
                 for p in played["partners"]
             ],
@@ -124,7 +133,7 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def render_html(data: dict[str, Any]) -> str:
+def render_html(data: Debrief) -> str:
     """The debrief as one self-contained HTML page (jinja2, autoescaped)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -138,10 +147,12 @@ def render_html(data: dict[str, Any]) -> str:
     env.filters["prop"] = _p
     env.filters["diff"] = _diff
     env.filters["num"] = num
-    return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
+    return env.get_template("debrief.html.j2").render(
+        d=data, bar=_bar, partner_vars=PER_PARTNER_VARS
+    )
 
 
-def _bar(k: dict[str, Any]) -> dict[str, float]:
+def _bar(k: DebriefKpi) -> dict[str, float]:
     """Positions (0-100 %) of both intervals and the played value on a shared axis."""
     values = [
         k["team"]["ci_low"],

@@ -14,8 +14,8 @@ from typing import Any
 
 from sim.analysis.compare import headline_sentences, method_phrase, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
-
-_REGIONAL_ORDER = ("capacity", "trust", "cooperation", "stability", "resilience")
+from sim.runs.contract import ComparisonDocument, RunDocument, RunMeta, RunResults
+from sim.scenario.vocabulary import PARTNER_VARS
 
 
 def _env() -> Any:
@@ -39,7 +39,7 @@ def _render(template: str, **context: Any) -> str:
     return str(_env().get_template(template).render(**context))
 
 
-def series_groups(results: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+def series_groups(results: RunResults) -> list[tuple[str, list[tuple[str, str]]]]:
     """Monthly series grouped for display: regional, each partner, rivalries, alliance.
 
     Returns ``(heading, [(series name, chart title), ...])`` in a fixed order,
@@ -48,13 +48,13 @@ def series_groups(results: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
     names = set(results["series"])
     partners: dict[str, str] = results["scenario"].get("partners", {})
     groups: list[tuple[str, list[tuple[str, str]]]] = []
-    regional = [n for n in _REGIONAL_ORDER if n in names]
+    regional = [n for n in PARTNER_VARS if n in names]
     regional += sorted(n for n in names if "." not in n and n not in regional)
     if regional:
         groups.append(("Region (mean over partners)", [(n, f"Regional {n}") for n in regional]))
     used = set(regional)
     for pid, pname in partners.items():
-        own = [f"{pid}.{v}" for v in _REGIONAL_ORDER if f"{pid}.{v}" in names]
+        own = [f"{pid}.{v}" for v in PARTNER_VARS if f"{pid}.{v}" in names]
         own += sorted(n for n in names if n.startswith(f"{pid}.") and n not in own)
         if own:
             groups.append(
@@ -72,7 +72,7 @@ def series_groups(results: dict[str, Any]) -> list[tuple[str, list[tuple[str, st
 
 
 def _charts(
-    runs: Sequence[tuple[str, dict[str, Any]]],
+    runs: Sequence[tuple[str, RunDocument]],
 ) -> tuple[list[tuple[str, list[str]]], str, str]:
     """Fan charts per series group, the objectives chart and the incidents chart."""
     from sim.report import plots
@@ -121,7 +121,7 @@ def _markup(fans: list[tuple[str, list[str]]], *svgs: str) -> tuple[Any, ...]:
     )
 
 
-def reproduce_command(results: dict[str, Any], meta: dict[str, Any]) -> str:
+def reproduce_command(results: RunResults, meta: RunMeta) -> str:
     """The ``ttx run`` command line that reproduces a run (scenario file if recorded)."""
     scenario = meta.get("scenario_file") or f"{results['scenario']['id']}.yaml"
     cmd = (
@@ -134,7 +134,7 @@ def reproduce_command(results: dict[str, Any], meta: dict[str, Any]) -> str:
     return cmd
 
 
-def render_run_html(report: dict[str, Any], precision: float = 0.05) -> str:
+def render_run_html(report: RunDocument, precision: float = 0.05) -> str:
     """One self-contained HTML page for a run report."""
     r, meta = report["results"], report.get("meta", {})
     headline = [n for n in HEADLINE if n in r["kpis"]]
@@ -157,7 +157,7 @@ def render_run_html(report: dict[str, Any], precision: float = 0.05) -> str:
     )
 
 
-def render_comparison_html(comparison: dict[str, Any], reports: Sequence[dict[str, Any]]) -> str:
+def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[RunDocument]) -> str:
     """One self-contained HTML page for a comparison (charts overlay the runs).
 
     Args:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.runs.contract import RunDocument, RunResults
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~#])")
 # Text that would start a list, a quote or a setext underline if it began a line.
@@ -43,7 +44,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def kpi_rows(results: dict[str, Any], names: list[str]) -> list[list[str]]:
+def kpi_rows(results: RunResults, names: list[str]) -> list[list[str]]:
     rows = []
     for name in names:
         k = results["kpis"].get(name)
@@ -61,7 +62,7 @@ def kpi_rows(results: dict[str, Any], names: list[str]) -> list[list[str]]:
     return rows
 
 
-def render_run(report: dict[str, Any]) -> str:
+def render_run(report: RunDocument) -> str:
     """The Markdown text of a run report."""
     r, meta = report["results"], report.get("meta", {})
     sc, pol = r["scenario"], r["policy"]

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from sim.errors import TtxError
+from sim.runs.contract import ComparisonDocument, RunDocument
 from sim.runs.reportfile import dumps, write_atomic, write_outputs
 
 FORMATS = ("md", "html")
@@ -40,7 +40,7 @@ def comparison_paths(directory: Path, formats: Sequence[str]) -> list[Path]:
     return [directory / "comparison.json", *(directory / f"comparison.{f}" for f in formats)]
 
 
-def render_run_text(report: dict[str, Any], fmt: str) -> str:
+def render_run_text(report: RunDocument, fmt: str) -> str:
     """A run report as Markdown or HTML text."""
     if fmt == "md":
         from sim.report.markdown import render_run
@@ -51,7 +51,7 @@ def render_run_text(report: dict[str, Any], fmt: str) -> str:
     return render_run_html(report)
 
 
-def write_run(report: dict[str, Any], directory: Path, formats: Sequence[str]) -> list[Path]:
+def write_run(report: RunDocument, directory: Path, formats: Sequence[str]) -> list[Path]:
     """Write a run report's JSON and renderings; return the paths written.
 
     Each file is rendered and written on its own (``write_outputs``), so a
@@ -67,7 +67,7 @@ def write_run(report: dict[str, Any], directory: Path, formats: Sequence[str]) -
 
 
 def render_comparison_text(
-    comparison: dict[str, Any], reports: Sequence[dict[str, Any]], fmt: str
+    comparison: ComparisonDocument, reports: Sequence[RunDocument], fmt: str
 ) -> str:
     """A comparison as Markdown or HTML text (HTML also reads the run reports' series)."""
     if fmt == "md":
@@ -80,8 +80,8 @@ def render_comparison_text(
 
 
 def write_comparison(
-    comparison: dict[str, Any],
-    reports: Sequence[dict[str, Any]],
+    comparison: ComparisonDocument,
+    reports: Sequence[RunDocument],
     directory: Path,
     formats: Sequence[str],
 ) -> list[Path]:
@@ -108,10 +108,11 @@ def rerender_paths(source: Path, fmt: str, out: Path | None) -> list[Path]:
     return [out if out is not None else source.with_suffix(f".{fmt}")]
 
 
-def rerender(report: dict[str, Any], source: Path, fmt: str, paths: Sequence[Path]) -> None:
+def rerender(
+    report: RunDocument | ComparisonDocument, source: Path, fmt: str, paths: Sequence[Path]
+) -> None:
     """Write ``report`` (loaded from ``source``) in ``fmt`` to ``paths``."""
-    kind = report.get("kind")
-    if kind == "comparison":
+    if report["kind"] == "comparison":
         if fmt != "md":
             raise TtxError(
                 f"{source}: a comparison can be re-rendered as md only; for HTML run "
@@ -122,11 +123,10 @@ def rerender(report: dict[str, Any], source: Path, fmt: str, paths: Sequence[Pat
 
         write_atomic(paths[0], render_comparison(report))
         return
+    run = report
     if fmt == "csv":
         from sim.report.csv import kpis_csv, series_csv
 
-        write_outputs(
-            [(paths[0], lambda: series_csv(report)), (paths[1], lambda: kpis_csv(report))]
-        )
+        write_outputs([(paths[0], lambda: series_csv(run)), (paths[1], lambda: kpis_csv(run))])
         return
-    write_atomic(paths[0], render_run_text(report, fmt))
+    write_atomic(paths[0], render_run_text(run, fmt))

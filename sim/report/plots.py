@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
+
+from sim.runs.contract import Interval, Series
+from sim.scenario.vocabulary import INTERDICTED, MITIGATED, SUCCEEDED
 
 #: Okabe & Ito (2008) colour-blind-safe palette, darkest/most distinct first;
 #: yellow last because it is faint on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 LINESTYLES = ("-", "--", "-.", ":")
-OUTCOME_COLOURS = {"interdicted": "#009E73", "mitigated": "#56B4E9", "succeeded": "#D55E00"}
+OUTCOME_COLOURS = {INTERDICTED: "#009E73", MITIGATED: "#56B4E9", SUCCEEDED: "#D55E00"}
 
 _RC: Any = {  # Any: matplotlib types rc keys as one long Literal
     "svg.fonttype": "none",
@@ -110,7 +113,7 @@ def fan_chart(
     key: str,
     title: str,
     months: Sequence[int],
-    runs: Sequence[tuple[str, dict[str, Sequence[float]]]],
+    runs: Sequence[tuple[str, Series]],
 ) -> str:
     """Monthly series of one or more runs: median line, p25–p75 and p5–p95 bands.
 
@@ -155,7 +158,7 @@ def fan_chart(
 
 
 def objective_bars(
-    key: str, objectives: Sequence[str], runs: Sequence[tuple[str, dict[str, dict[str, float]]]]
+    key: str, objectives: Sequence[str], runs: Sequence[tuple[str, Mapping[str, Interval]]]
 ) -> str:
     """Success probability per objective and run, with 95% Wilson interval whiskers."""
     n_runs = max(len(runs), 1)

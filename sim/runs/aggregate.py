@@ -28,9 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.engine import OUTCOMES, ReplicationResult, series_names
+from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
+from sim.runs.contract import Kpi, Objective, RunResults, Series, interval, kpi_summary
 from sim.scenario.models import Scenario
+from sim.scenario.vocabulary import OUTCOMES
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
@@ -185,19 +187,30 @@ class StreamedKpis:
             if k % self.stride == 0
         )
 
-    def summaries(self) -> dict[str, dict[str, Any]]:
+    def summaries(self) -> dict[str, Kpi]:
         n = self.running.n
         mean, sd = self.running.mean, self.running.sd
-        bands = np.percentile(np.stack(self.sample), BANDS, axis=0)
+        p5, p25, p50, p75, p95 = np.percentile(np.stack(self.sample), BANDS, axis=0)
         assert self.lo is not None and self.hi is not None
-        out = {}
+        out: dict[str, Kpi] = {}
         for j, name in enumerate(self.names):
             lo, hi = float(self.lo[j]), float(self.hi[j])
             m, d = (lo, 0.0) if lo == hi else (float(mean[j]), float(sd[j]))
             hw = t_quantile(n - 1, 0.975) * d / math.sqrt(n) if n > 1 and d > 0 else 0.0
-            entry = {"n": n, "mean": m, "sd": d, "ci_low": m - hw, "ci_high": m + hw}
-            entry |= {f"p{b}": float(v[j]) for b, v in zip(BANDS, bands, strict=True)}
-            out[name] = {**entry, "min": lo, "max": hi}
+            out[name] = {
+                "n": n,
+                "mean": m,
+                "sd": d,
+                "ci_low": m - hw,
+                "ci_high": m + hw,
+                "p5": float(p5[j]),
+                "p25": float(p25[j]),
+                "p50": float(p50[j]),
+                "p75": float(p75[j]),
+                "p95": float(p95[j]),
+                "min": lo,
+                "max": hi,
+            }
         return out
 
 
@@ -265,23 +278,23 @@ class Aggregator:
         self.indices.extend(part.indices)
         self.count += len(part.indices)
 
-    def results(self, *, seed: int, scenario_hash: str) -> dict[str, Any]:
+    def results(self, *, seed: int, scenario_hash: str) -> RunResults:
         """The ``results`` dict (per-replication values only when they were kept)."""
         self._flush()
         if not self.count:
             raise ValueError("no replications to aggregate")
         s, plan = self.scenario, self.plan
         kpi_values = self.streamed is None
-        kpis: dict[str, dict[str, Any]] = {}
+        kpis: dict[str, Kpi] = {}
         if self.streamed is not None:
             kpis = dict(sorted(self.streamed.summaries().items()))
         for name, values in sorted(self.kpi_values.items()):
             arr = np.frombuffer(values, dtype=np.float64)
-            kpis[name] = {**summarize(arr).to_dict(), "values": values.tolist()}
-        objectives = {}
+            kpis[name] = {**kpi_summary(summarize(arr)), "values": values.tolist()}
+        objectives: dict[str, Objective] = {}
         for o in s.objectives:
             outcomes = self.objective_values[o.id]
-            prop = wilson_interval(self.successes[o.id], self.count).to_dict()
+            prop = interval(wilson_interval(self.successes[o.id], self.count))
             objectives[o.id] = {
                 "description": o.description,
                 "condition": o.condition,
@@ -291,14 +304,18 @@ class Aggregator:
             }
             if kpi_values:
                 objectives[o.id]["values"] = outcomes.tolist()
-        bands = np.percentile(np.stack(self.sample), BANDS, axis=0)
+        p5, p25, p50, p75, p95 = np.percentile(np.stack(self.sample), BANDS, axis=0)
         mean = self.running.mean
-        series = {}
+        series: dict[str, Series] = {}
         for j, name in enumerate(self.names):
-            entry = {"mean": [float(x) for x in mean[:, j]]}
-            for b, band in zip(BANDS, bands, strict=True):
-                entry[f"p{b}"] = [float(x) for x in band[:, j]]
-            series[name] = entry
+            series[name] = {
+                "mean": [float(x) for x in mean[:, j]],
+                "p5": [float(x) for x in p5[:, j]],
+                "p25": [float(x) for x in p25[:, j]],
+                "p50": [float(x) for x in p50[:, j]],
+                "p75": [float(x) for x in p75[:, j]],
+                "p95": [float(x) for x in p95[:, j]],
+            }
         incidents = {
             kind: {o: kpis[f"incidents.{kind}.{o}"]["mean"] for o in OUTCOMES}
             for kind in plan.threat_kinds

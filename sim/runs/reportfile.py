@@ -1,4 +1,4 @@
-"""Writing report files safely and reading them back with a version check.
+"""Writing report files safely and reading them back, checked against the contract.
 
 Files are written to a temporary name in the target directory and renamed
 into place, so an interrupted run never leaves a half-written report, and an
@@ -10,13 +10,22 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast, overload
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.errors import TtxError
-
-SUPPORTED_VERSIONS = (1,)
+from sim.runs.contract import (
+    KINDS,
+    SUPPORTED_VERSIONS,
+    ComparisonDocument,
+    RunDocument,
+    adapter,
+)
+from sim.scenario.source import format_loc
 
 
 class OutputExists(TtxError):
@@ -97,7 +106,7 @@ def write_outputs(outputs: Sequence[tuple[Path, Callable[[], str]]]) -> list[Pat
     return written
 
 
-def dumps(report: dict[str, Any]) -> str:
+def dumps(report: Mapping[str, Any]) -> str:
     """Canonical JSON text of a report (sorted keys, so equal results are equal bytes).
 
     Mappings are indented, one key a line, so the file reads and diffs well;
@@ -125,13 +134,28 @@ def _encode(value: Any, indent: str) -> str:
     return json.dumps(value, allow_nan=False, separators=(", ", ": "))
 
 
-def results_bytes(report: dict[str, Any]) -> bytes:
+def results_bytes(report: Mapping[str, Any]) -> bytes:
     """The canonical bytes of a report's ``results`` (what must be reproducible)."""
     return json.dumps(report["results"], sort_keys=True, allow_nan=False).encode()
 
 
-def load_report(path: str | Path, kind: str | None = None) -> dict[str, Any]:
-    """Read a report JSON file, refusing anything that is not a supported ttx report."""
+@overload
+def load_report(path: str | Path, kind: Literal["run"]) -> RunDocument: ...
+@overload
+def load_report(path: str | Path, kind: Literal["comparison"]) -> ComparisonDocument: ...
+@overload
+def load_report(path: str | Path, kind: None = None) -> RunDocument | ComparisonDocument: ...
+
+
+def load_report(path: str | Path, kind: str | None = None) -> RunDocument | ComparisonDocument:
+    """Read a report JSON file, refusing anything that is not a valid ttx report.
+
+    The file is checked against :mod:`sim.runs.contract`; a hand-edited or
+    truncated report is refused with one line naming the file and the field,
+    so no renderer or comparison meets a missing key or a string for a number.
+    The data returned is the file's own (not a validated copy), so writing it
+    again gives the same bytes.
+    """
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
@@ -149,6 +173,76 @@ def load_report(path: str | Path, kind: str | None = None) -> dict[str, Any]:
             f"{p}: report schema version {version!r} is not supported by this "
             f"ttx (supports {', '.join(map(str, SUPPORTED_VERSIONS))})"
         )
-    if kind is not None and data.get("kind") != kind:
-        raise ReportError(f"{p}: expected a {kind} report, found a {data.get('kind')!r} report")
-    return data
+    found = data.get("kind")
+    if kind is not None and found != kind:
+        raise ReportError(f"{p}: expected a {kind} report, found a {found!r} report")
+    if found not in KINDS:
+        what = "no kind" if found is None else f"kind {found!r}"
+        raise ReportError(f"{p}: not a ttx report ({what}; expected 'run' or 'comparison')")
+    problem = report_problem(data)
+    if problem:
+        raise ReportError(f"{p}: not a valid ttx {found} report: {problem}")
+    return cast(RunDocument | ComparisonDocument, data)
+
+
+def report_problem(data: dict[str, Any]) -> str:
+    """What is wrong with a report of a known ``kind`` ("" if nothing), in one line."""
+    try:
+        adapter(data["kind"]).validate_python(data, strict=True)
+    except ValidationError as exc:
+        return _first_problem(data, exc.errors(include_url=False))
+    return _values_problem(data) if data["kind"] == "run" else ""
+
+
+def _first_problem(data: Any, errors: list[ErrorDetails]) -> str:
+    """The first error, with every missing sibling of a missing field, and how many more."""
+    first = errors[0]
+    where = _where(data, first["loc"])
+    if first["type"] == "missing":
+        parent = where[:-1]
+        missing = [
+            str(e["loc"][-1])
+            for e in errors
+            if e["type"] == "missing" and _where(data, e["loc"])[:-1] == parent
+        ]
+        text = f"{format_loc(parent) or 'the report'} lacks {', '.join(missing)}"
+        rest = len(errors) - len(missing)
+    else:
+        got = repr(first["input"])
+        got = got if len(got) <= 40 else got[:37] + "..."
+        msg = first["msg"][:1].lower() + first["msg"][1:]
+        text = f"{format_loc(where)}: {msg}, got {got}"
+        rest = len(errors) - 1
+    return text + (f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else "")
+
+
+def _where(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """``loc`` without the union tags pydantic puts in it (steps that are not in the data)."""
+    node, out = data, []
+    for i, part in enumerate(loc):
+        inside = isinstance(node, dict) and part in node
+        inside |= isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if inside:
+            node = node[part]
+        elif i < len(loc) - 1:
+            continue  # a union member's tag, not a key of the report
+        out.append(part)
+    return tuple(out)
+
+
+def _values_problem(data: dict[str, Any]) -> str:
+    """Per-replication lists must have one entry per replication (types cannot say so)."""
+    results = data["results"]
+    n = results["replications"]
+    indices = results.get("replication_indices")
+    if indices is not None and len(indices) != n:
+        return f"results.replication_indices must list {n} replications, not {len(indices)}"
+    for part in ("kpis", "objectives"):
+        for name, entry in results[part].items():
+            values = entry.get("values")
+            if values is not None and len(values) != n:
+                return (
+                    f"results.{part}.{name}.values must list one value per replication ({n}), "
+                    f"not {len(values)}"
+                )
+    return ""

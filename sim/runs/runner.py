@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sim.errors import TtxError
 from sim.model.engine import ReplicationResult, simulate
@@ -35,12 +34,12 @@ from sim.model.plan import Plan, compile_plan
 from sim.model.streams import replication_seed
 from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
 from sim.runs.checkpoint import Checkpoint, content_hash
+from sim.runs.contract import SCHEMA_VERSION, RunDocument, RunMeta, RunResults
 from sim.runs.executors import Executor, SerialExecutor
 from sim.runs.spec import RunSpec
 from sim.scenario.models import Policy, Scenario
 from sim.version import __version__
 
-SCHEMA_VERSION = 1
 Progress = Callable[[int, int], None]
 #: Test hook: when set to K, replication K raises (to exercise failure reporting).
 FAIL_ENV = "TTX_FAIL_REPLICATION"
@@ -111,10 +110,10 @@ class RunFailed(TtxError):
 class RunReport:
     """A run report: reproducible ``results`` and incidental ``meta``."""
 
-    results: dict[str, Any]
-    meta: dict[str, Any]
+    results: RunResults
+    meta: RunMeta
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> RunDocument:
         return {
             "schema_version": SCHEMA_VERSION,
             "kind": "run",
@@ -238,9 +237,9 @@ class _InOrder:
             self.next += 1
 
 
-def _meta(ex: Executor, started: float, chunks: int, resumed: int) -> dict[str, Any]:
+def _meta(ex: Executor, started: float, chunks: int, resumed: int) -> RunMeta:
     """How the results were computed (never part of ``results``)."""
-    meta: dict[str, Any] = {
+    meta: RunMeta = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "ttx_version": __version__,
         "duration_s": round(time.perf_counter() - started, 3),

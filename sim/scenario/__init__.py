@@ -1,6 +1,7 @@
 """The scenario format and everything that reads it.
 
-Owns the pydantic models of a scenario and a policy file, the parameter
+Owns the shared vocabulary (partner variables, threat and initiative kinds,
+outcomes), the pydantic models of a scenario and a policy file, the parameter
 tables, the YAML source that keeps every node's position, the condition
 language, cross-reference checks and the loader that turns a file into a
 validated :class:`~sim.scenario.models.Scenario` or a list of

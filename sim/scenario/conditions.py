@@ -15,30 +15,61 @@ checked against a whitelist; nothing is ever passed to ``eval``)::
 alliance's ``funds`` or ``spent``, or ``incidents.KIND`` (harmful incidents
 of that kind so far; ``incidents.total`` for all).
 
-Compiled expressions are trees of small picklable node objects evaluated
-against a :class:`View`, so they can be shipped to worker processes.
+Compiled expressions are trees of the small picklable node objects of
+:mod:`sim.scenario.condition_nodes`, evaluated against a :class:`View`, so
+they can be shipped to worker processes.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
-from sim.scenario.models import PARTNER_VARS, ThreatKind
+from sim.scenario.condition_nodes import (
+    AGGREGATES,
+    Abs,
+    Aggregate,
+    AllianceVar,
+    And,
+    BinOp,
+    Compare,
+    Const,
+    Incidents,
+    Influence,
+    Month,
+    Neg,
+    Node,
+    Not,
+    Or,
+    PartnerVar,
+    Symbols,
+    Tension,
+    View,
+)
+from sim.scenario.vocabulary import (
+    ALLIANCE_VARS,
+    INCIDENT_VARS,
+    PARTNER_VARS,
+    RIVAL_VARS,
+    RIVALRY_VARS,
+)
+
+__all__ = [
+    "Expr",
+    "ExprError",
+    "Node",
+    "Symbols",
+    "Target",
+    "View",
+    "compile_condition",
+    "parse_target",
+]
 
 MAX_LENGTH = 500
 MAX_DEPTH = 32
 MAX_NODES = 200
-
-AGGREGATES = ("mean", "min", "max")
-RIVALRY_VARS = ("tension",)
-RIVAL_VARS = ("influence",)
-ALLIANCE_VARS = ("funds", "spent")
-INCIDENT_VARS = (*(k.value for k in ThreatKind), "total")
 
 
 class ExprError(ValueError):
@@ -53,145 +84,7 @@ class ExprError(ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True)
-class Symbols:
-    """The names a condition may use, taken from one scenario."""
-
-    partners: tuple[str, ...]
-    rivalries: tuple[str, ...] = ()
-    rivals: tuple[str, ...] = ()
-    alliance: str = "nato"
-
-
-class View(Protocol):
-    """What a compiled expression reads; implemented by the engine's world."""
-
-    @property
-    def month(self) -> int: ...
-
-    def partner(self, index: int, var: str) -> float: ...
-    def partner_values(self, var: str) -> Sequence[float]: ...
-    def rivalry_tension(self, index: int) -> float: ...
-    def influence(self, index: int) -> float: ...
-    def alliance(self, var: str) -> float: ...
-    def incidents(self, kind: str) -> float: ...
-
-
-# --------------------------------------------------------------------------- nodes
-
-
-class Node:
-    """A compiled expression node."""
-
-    __slots__ = ()
-
-    def __call__(self, v: View) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-class Const(Node):
-    __slots__ = ("value",)
-
-    def __init__(self, value: float | bool) -> None:
-        self.value = value
-
-    def __call__(self, v: View) -> Any:
-        return self.value
-
-
-class Month(Node):
-    __slots__ = ()
-
-    def __call__(self, v: View) -> Any:
-        return v.month
-
-
-class PartnerVar(Node):
-    __slots__ = ("index", "var")
-
-    def __init__(self, index: int, var: str) -> None:
-        self.index, self.var = index, var
-
-    def __call__(self, v: View) -> Any:
-        return v.partner(self.index, self.var)
-
-
-class Tension(Node):
-    __slots__ = ("index",)
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def __call__(self, v: View) -> Any:
-        return v.rivalry_tension(self.index)
-
-
-class Influence(Node):
-    __slots__ = ("index",)
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-
-    def __call__(self, v: View) -> Any:
-        return v.influence(self.index)
-
-
-class AllianceVar(Node):
-    __slots__ = ("var",)
-
-    def __init__(self, var: str) -> None:
-        self.var = var
-
-    def __call__(self, v: View) -> Any:
-        return v.alliance(self.var)
-
-
-class Incidents(Node):
-    __slots__ = ("kind",)
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def __call__(self, v: View) -> Any:
-        return v.incidents(self.kind)
-
-
-class Aggregate(Node):
-    __slots__ = ("fn", "var")
-
-    def __init__(self, fn: str, var: str) -> None:
-        self.fn, self.var = fn, var
-
-    def __call__(self, v: View) -> Any:
-        values = v.partner_values(self.var)
-        if self.fn == "mean":
-            return sum(values) / len(values)
-        return min(values) if self.fn == "min" else max(values)
-
-
-class Abs(Node):
-    __slots__ = ("arg",)
-
-    def __init__(self, arg: Node) -> None:
-        self.arg = arg
-
-    def __call__(self, v: View) -> Any:
-        return abs(self.arg(v))
-
-
-def _div(a: float, b: float) -> float:
-    # Division by zero is a modelling slip, not a crash: treat x/0 as 0.
-    return a / b if b else 0.0
-
-
-_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: _div,
-}
 _BINOP_NAMES = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
-_BINOP_FNS = {name: _BINOPS[op] for op, name in _BINOP_NAMES.items()}
 _CMP_NAMES = {
     ast.Lt: "lt",
     ast.LtE: "le",
@@ -200,80 +93,6 @@ _CMP_NAMES = {
     ast.Eq: "eq",
     ast.NotEq: "ne",
 }
-_CMP_FNS: dict[str, Callable[[Any, Any], bool]] = {
-    "lt": operator.lt,
-    "le": operator.le,
-    "gt": operator.gt,
-    "ge": operator.ge,
-    "eq": operator.eq,
-    "ne": operator.ne,
-}
-
-
-class BinOp(Node):
-    __slots__ = ("left", "op", "right")
-
-    def __init__(self, left: Node, op: str, right: Node) -> None:
-        self.left, self.op, self.right = left, op, right
-
-    def __call__(self, v: View) -> Any:
-        return _BINOP_FNS[self.op](self.left(v), self.right(v))
-
-
-class Neg(Node):
-    __slots__ = ("arg",)
-
-    def __init__(self, arg: Node) -> None:
-        self.arg = arg
-
-    def __call__(self, v: View) -> Any:
-        return -self.arg(v)
-
-
-class Compare(Node):
-    __slots__ = ("operands", "ops")
-
-    def __init__(self, operands: list[Node], ops: list[str]) -> None:
-        self.operands, self.ops = tuple(operands), tuple(ops)
-
-    def __call__(self, v: View) -> Any:
-        left = self.operands[0](v)
-        for op, node in zip(self.ops, self.operands[1:], strict=True):
-            right = node(v)
-            if not _CMP_FNS[op](left, right):
-                return False
-            left = right
-        return True
-
-
-class And(Node):
-    __slots__ = ("args",)
-
-    def __init__(self, args: list[Node]) -> None:
-        self.args = tuple(args)
-
-    def __call__(self, v: View) -> Any:
-        return all(a(v) for a in self.args)
-
-
-class Or(Node):
-    __slots__ = ("args",)
-
-    def __init__(self, args: list[Node]) -> None:
-        self.args = tuple(args)
-
-    def __call__(self, v: View) -> Any:
-        return any(a(v) for a in self.args)
-
-
-class Not(Node):
-    __slots__ = ("arg",)
-
-    def __init__(self, arg: Node) -> None:
-        self.arg = arg
-
-    def __call__(self, v: View) -> Any:
-        return not self.arg(v)
 
 
 # --------------------------------------------------------------------------- compiler
@@ -536,11 +355,11 @@ def parse_target(text: str, symbols: Symbols) -> Target:
             return Target("partners", -1, var)
         return Target("partner", partners[actor], var)
     if actor in rivalries:
-        if var != "tension":
+        if var not in RIVALRY_VARS:
             raise ExprError(f"rivalry '{actor}' has only 'tension', not '{var}'")
         return Target("rivalry", rivalries[actor], var)
     if actor in rivals:
-        if var != "influence":
+        if var not in RIVAL_VARS:
             raise ExprError(f"rival '{actor}' has only 'influence', not '{var}'")
         return Target("rival", rivals[actor], var)
     if actor == symbols.alliance:

@@ -1,8 +1,11 @@
-"""Pydantic models of a scenario and of a policy file.
+"""Pydantic models of a scenario: actors, threats, initiatives, injects, objectives.
 
 Validation happens once, at the edge: the loader turns YAML into these frozen
 models (``extra="forbid"``, so a misspelt key is an error, not a silent
 default). Everything after the loader works with typed, immutable objects.
+The shared field types are in :mod:`sim.scenario.fields`; policies, which a
+scenario holds but a policy file may carry on its own, in
+:mod:`sim.scenario.policies`.
 
 Cross-references between parts of a scenario (ids that must resolve, levers
 that must exist, conditions that must parse) are checked by
@@ -12,90 +15,56 @@ pydantic model validator could only report them all at the root.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic import Field, model_validator
 
+from sim.scenario.fields import (
+    ID_PATTERN,
+    Condition,
+    Frozen,
+    Id,
+    Intensity,
+    Kind,
+    Levers,
+    Month,
+    Name,
+    Text,
+    Unit,
+)
 from sim.scenario.params import ModelParameters
+from sim.scenario.policies import Policy, PolicyFile, RecordedDecision, Rule, resolve_policy
+from sim.scenario.vocabulary import PARTNER_VARS
 
-ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-
-Id = Annotated[
-    str,
-    Field(
-        pattern=ID_PATTERN,
-        description="Identifier: lower-case letter, then letters, digits or '_' (max 40).",
-    ),
+# A scenario's policies are part of it: the policy models stay importable from here.
+__all__ = [
+    "ID_PATTERN",
+    "Alliance",
+    "CyberResponse",
+    "Decision",
+    "Effect",
+    "Initiative",
+    "Inject",
+    "IntelligenceSharing",
+    "JointExercise",
+    "MilitaryPresence",
+    "Objective",
+    "Option",
+    "Partner",
+    "Policy",
+    "PolicyFile",
+    "RecordedDecision",
+    "Rival",
+    "Rivalry",
+    "Rule",
+    "Scenario",
+    "Severity",
+    "StrategicCommunication",
+    "StrategicDialogue",
+    "Threat",
+    "TrainingMission",
+    "resolve_policy",
 ]
-Unit = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Month = Annotated[int, Field(ge=0, le=240, description="Month from the start (0-240).")]
-Intensity = Annotated[
-    float,
-    Field(
-        ge=0.0,
-        le=2.0,
-        allow_inf_nan=False,
-        description="Initiative intensity lever: 0 = off, 1 = nominal, 2 = doubled.",
-    ),
-]
-Text = Annotated[str, Field(max_length=20_000)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Condition = Annotated[
-    str,
-    Field(
-        min_length=1,
-        max_length=500,
-        description="A condition in the ttx condition language, e.g. "
-        "'iraq.trust < 0.3 and month >= 12'.",
-    ),
-]
-
-
-class ThreatKind(StrEnum):
-    """The threat kinds of the source document."""
-
-    terrorism = "terrorism"
-    insurgency = "insurgency"
-    cyber = "cyber"
-    hybrid = "hybrid"
-    disinformation = "disinformation"
-    proliferation = "proliferation"
-
-
-# Threat kinds are written as text in YAML: accept the text in strict models.
-Kind = Annotated[ThreatKind, Strict(False)]
-
-
-class InitiativeKind(StrEnum):
-    """The alliance's instruments named in the source document."""
-
-    training_mission = "training_mission"
-    strategic_dialogue = "strategic_dialogue"
-    joint_exercise = "joint_exercise"
-    intelligence_sharing = "intelligence_sharing"
-    cyber_response = "cyber_response"
-    strategic_communication = "strategic_communication"
-    military_presence = "military_presence"
-
-
-PARTNER_VARS = ("capacity", "trust", "cooperation", "stability", "resilience")
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, unknown keys rejected.
-
-    ``allow_inf_nan=False`` applies to every float of every model, including
-    those inside dicts: a NaN compares false with every bound, so a field
-    without its own bounds would otherwise let ``.nan`` through into the model.
-
-    ``strict``: a YAML 'yes' or a quoted "0.5" is an error, not silently a number;
-    the exported JSON Schema says the same, so editor and loader agree.
-    """
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
-    )
 
 
 # --------------------------------------------------------------------------- actors
@@ -334,8 +303,8 @@ class Effect(Frozen):
     """A change to one state variable: add ``delta`` or ``set`` a value."""
 
     target: Annotated[str, Field(max_length=100)] = Field(
-        description="What changes: PARTNER.VAR (capacity, trust, cooperation, stability, "
-        "resilience), partners.VAR (every partner), RIVALRY.tension, RIVAL.influence "
+        description=f"What changes: PARTNER.VAR ({', '.join(PARTNER_VARS)}), "
+        "partners.VAR (every partner), RIVALRY.tension, RIVAL.influence "
         "(all its influence) or nato.funds."
     )
     delta: float | None = Field(
@@ -350,9 +319,6 @@ class Effect(Frozen):
         if (self.delta is None) == (self.set is None):
             raise ValueError("give exactly one of 'delta' or 'set'")
         return self
-
-
-Levers = dict[Id, Intensity]
 
 
 class Option(Frozen):
@@ -395,36 +361,6 @@ class Inject(Frozen):
         if (self.at is None) == (self.when is None):
             raise ValueError("give exactly one of 'at' (a month) or 'when' (a condition)")
         return self
-
-
-# --------------------------------------------------------------------------- policies
-
-
-class Rule(Frozen):
-    """A monthly policy rule: when the condition holds, set levers."""
-
-    when: Condition
-    set: Annotated[Levers, Field(min_length=1)] = Field(description="Levers to set.")
-
-
-class Policy(Frozen):
-    """A named course of action: lever settings, decision answers and rules."""
-
-    id: Id
-    title: Name | None = None
-    description: Text = ""
-    extends: Id | None = Field(
-        None, description="Another policy whose settings this one starts from."
-    )
-    levers: Levers = Field(
-        default_factory=dict,
-        description="Initiative intensities (initiative id -> 0-2); unset levers "
-        "keep the initiative's own intensity.",
-    )
-    decisions: dict[Id, Id] = Field(
-        default_factory=dict, description="Answers: inject id -> option id."
-    )
-    rules: list[Rule] = Field(default_factory=list, description="Rules checked monthly.")
 
 
 # --------------------------------------------------------------------------- objectives
@@ -490,49 +426,3 @@ class Scenario(Frozen):
             known = ", ".join(sorted(by_id))
             raise KeyError(f"no policy '{wanted}' in scenario '{self.id}' (have: {known})")
         return resolve_policy(by_id[wanted], by_id)
-
-
-def resolve_policy(policy: Policy, by_id: dict[str, Policy]) -> Policy:
-    """Flatten a chain of ``extends`` into one policy (later settings win)."""
-    chain = [policy]
-    while chain[-1].extends is not None:
-        parent = by_id[chain[-1].extends]
-        if parent in chain:
-            raise ValueError(f"policy '{policy.id}' extends itself through '{parent.id}'")
-        chain.append(parent)
-    levers: dict[str, float] = {}
-    decisions: dict[str, str] = {}
-    rules: list[Rule] = []
-    for p in reversed(chain):
-        levers.update(p.levers)
-        decisions.update(p.decisions)
-        rules.extend(p.rules)
-    return Policy(
-        id=policy.id,
-        title=policy.title,
-        description=policy.description,
-        levers=levers,
-        decisions=decisions,
-        rules=rules,
-    )
-
-
-class RecordedDecision(Frozen):
-    """One answer recorded during interactive play."""
-
-    inject: Id
-    option: Id
-    month: Month | None = None
-
-
-class PolicyFile(Frozen):
-    """A policy kept outside the scenario: written by a team or recorded by ``ttx play``."""
-
-    scenario: Id = Field(description="Id of the scenario this policy is for.")
-    scenario_hash: str | None = Field(None, description="Hash of the scenario file played.")
-    team: Name | None = None
-    seed: int | None = Field(None, ge=0, lt=2**63, description="Seed of the recorded session.")
-    policy: Policy
-    recorded: list[RecordedDecision] = Field(
-        default_factory=list, description="Decisions in the order they were taken."
-    )

@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sim.scenario.vocabulary import THREAT_KINDS
+
 
 class _Frozen(BaseModel):
     # strict: 'yes' or "0.5" is not a number. No NaN or infinity anywhere: a NaN
@@ -45,7 +47,9 @@ class ThreatCoefficients(_Frozen):
     )
 
 
-def _threat_defaults() -> dict[str, ThreatCoefficients]:
+def default_threat_coefficients() -> dict[str, ThreatCoefficients]:
+    """The shipped coefficients per threat kind; a new dict each call, so callers may merge
+    a scenario's overrides into it."""
     tc = ThreatCoefficients
     return {
         "terrorism": tc(capacity_weight=0.55, intel_weight=1.0, stability_harm=0.03),
@@ -99,12 +103,10 @@ def _footprint_defaults() -> dict[str, float]:
 def _profile_defaults() -> dict[str, dict[str, float]]:
     # Which threat kinds each instrument addresses: the alliance's "focus"
     # with a partner is the intensity-weighted mix of these profiles.
-    even = 1 / 6
+    even = 1 / len(THREAT_KINDS)
     return {
         "training_mission": {"terrorism": 0.4, "insurgency": 0.4, "hybrid": 0.2},
-        "strategic_dialogue": dict.fromkeys(
-            ("terrorism", "insurgency", "cyber", "hybrid", "disinformation", "proliferation"), even
-        ),
+        "strategic_dialogue": dict.fromkeys(THREAT_KINDS, even),
         "joint_exercise": {"terrorism": 0.3, "insurgency": 0.3, "hybrid": 0.2, "cyber": 0.2},
         "intelligence_sharing": {"terrorism": 0.4, "proliferation": 0.3, "hybrid": 0.3},
         "cyber_response": {"cyber": 0.7, "hybrid": 0.3},
@@ -161,7 +163,7 @@ class ModelParameters(_Frozen):
         0.5, "An incident whose harm is cut by at least this share counts as 'mitigated'."
     )
     threats: dict[str, ThreatCoefficients] = Field(
-        default_factory=_threat_defaults,
+        default_factory=default_threat_coefficients,
         description="Per threat kind: interdiction weights and harms.",
     )
     footprints: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(

@@ -1,6 +1,6 @@
 """Policy files: a team's answers kept outside the scenario.
 
-A policy file (:class:`sim.scenario.models.PolicyFile`) is what ``ttx play`` records
+A policy file (:class:`sim.scenario.policies.PolicyFile`) is what ``ttx play`` records
 and what ``ttx run --policy-file`` replays. It names the scenario it was
 made for (and the hash of the scenario file), the team, the seed of the
 session, a policy (decisions, optionally levers and rules, and ``extends``
@@ -22,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from sim.scenario.models import Policy, PolicyFile, RecordedDecision, Scenario
+from sim.scenario.models import Scenario
+from sim.scenario.policies import Policy, PolicyFile, RecordedDecision
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 

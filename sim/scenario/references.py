@@ -12,8 +12,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sim.scenario.conditions import ExprError, Symbols, compile_condition, parse_target
-from sim.scenario.models import Effect, InitiativeKind, Policy, PolicyFile, Scenario, ThreatKind
+from sim.scenario.models import Effect, Scenario
+from sim.scenario.policies import Policy, PolicyFile
 from sim.scenario.source import Loc
+from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
 
 Found = tuple[Loc, str, int]
 KEY = -1  # offset meaning "point at the mapping key, not its value"
@@ -230,8 +232,8 @@ def _check_scenario(s: Scenario) -> Iterator[Found]:
 
 
 def _model_keys(s: Scenario) -> Iterator[Found]:
-    threat_kinds = {k.value for k in ThreatKind}
-    initiative_kinds = {k.value for k in InitiativeKind}
+    threat_kinds = set(THREAT_KINDS)
+    initiative_kinds = set(INITIATIVE_KINDS)
     for key in s.model.threats:
         if key not in threat_kinds:
             yield (

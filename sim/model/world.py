@@ -1,0 +1,215 @@
+"""The state of one replication, and what the engine observes of it each month.
+
+:class:`World` holds the partner variables, tensions, influence, funds and the
+pressures the running initiatives exert; it is also what compiled conditions
+read (:class:`sim.scenario.condition_nodes.View`). The SimPy processes that
+change it live in :mod:`sim.model.engine`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sim.model import dynamics as dyn
+from sim.model.initiatives import Exerted
+from sim.scenario.vocabulary import ALL_INCIDENTS, PARTNER_VARS
+
+if TYPE_CHECKING:
+    from sim.model.plan import EffectPlan, Plan
+
+
+class Event(NamedTuple):
+    """A notable event in one replication (for play screens and debugging).
+
+    A NamedTuple rather than a frozen dataclass: as immutable, and several
+    times cheaper to create on the engine's hot path.
+    """
+
+    time: float
+    kind: str  # incident, inject, decision, declined, withheld, unfunded
+    source: str
+    partner: str = ""
+    detail: str = ""
+
+
+class World:
+    """Mutable state of one replication; also the conditions' view of it
+    (:class:`sim.scenario.condition_nodes.View`).
+
+    The partner variables are one list per variable (``self.trust[i]``), named
+    as in :data:`sim.scenario.vocabulary.PARTNER_VARS`, so the engine's hot
+    loops index plain lists."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.month = 0
+        n = len(plan.partner_ids)
+        cols = list(zip(*plan.initial, strict=True))
+        self.capacity, self.trust, self.cooperation, self.stability, self.resilience = (
+            list(c) for c in cols
+        )
+        self.tension = [r.tension for r in plan.rivalries]
+        self.influence_of = [list(row) for row in plan.influence]
+        self.funds = plan.reserve
+        self.spent = 0.0
+        self.levers = dict(plan.levers)
+        self.running: dict[str, tuple[float, float]] = {}  # id -> (intensity, effective)
+        self.footprint = [0.0] * n
+        self.deterrence = [0.0] * n
+        self.comm = [0.0] * n
+        self.alignment = [0.0] * n
+        self.harmful = dict.fromkeys((*plan.threat_kinds, ALL_INCIDENTS), 0)
+        self.outcomes: dict[tuple[str, str], int] = {}
+        self.log: list[Event] = []
+        self.decisions: list[tuple[str, str, int]] = []
+        self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        # Speed: which rivalries expose each partner, and pressures already computed
+        # for a given state of the running initiatives (they depend on nothing else).
+        self._exposing = [
+            tuple(k for k, r in enumerate(plan.rivalries) if i in r.exposed) for i in range(n)
+        ]
+        self._pressure_key: tuple[tuple[float, float] | None, ...] | None = None
+        self._pressure_cache: dict[tuple[tuple[float, float] | None, ...], tuple[Any, ...]] = {}
+
+    # -- expr.View -------------------------------------------------------------
+    def partner(self, index: int, var: str) -> float:
+        return getattr(self, var)[index]
+
+    def partner_values(self, var: str) -> list[float]:
+        return getattr(self, var)
+
+    def rivalry_tension(self, index: int) -> float:
+        return self.tension[index]
+
+    def influence(self, index: int) -> float:
+        row = self.influence_of[index]
+        return sum(row) / len(row) if row else 0.0
+
+    def alliance(self, var: str) -> float:
+        return self.funds if var == "funds" else self.spent
+
+    def incidents(self, kind: str) -> float:
+        return self.harmful.get(kind, 0)
+
+    def state(self, i: int) -> dyn.PartnerState:
+        return dyn.PartnerState(
+            self.capacity[i],
+            self.trust[i],
+            self.cooperation[i],
+            self.stability[i],
+            self.resilience[i],
+        )
+
+    def set_state(self, i: int, s: dyn.PartnerState) -> None:
+        (
+            self.capacity[i],
+            self.trust[i],
+            self.cooperation[i],
+            self.stability[i],
+            self.resilience[i],
+        ) = s
+
+    def note(
+        self, time: float, kind: str, source: str, partner: str = "", detail: str = ""
+    ) -> None:
+        """Add an event to the log."""
+        self.log.append(Event(time, kind, source, partner, detail))
+
+    # -- derived pressures -----------------------------------------------------
+    def refresh(self) -> None:
+        """Recompute what running initiatives exert on each partner.
+
+        The result depends only on which initiatives run at what intensity, which
+        rarely changes between cycles, so it is memoised on that key (speed only).
+        """
+        running = self.running
+        key = tuple(running.get(ini.id) for ini in self.plan.initiatives)
+        if key == self._pressure_key:
+            return
+        self._pressure_key = key
+        cached = self._pressure_cache.get(key)
+        if cached is None:
+            cached = self._pressures_of_running()
+            self._pressure_cache[key] = cached
+        self.footprint, self.deterrence, self.comm, self.intel_sources, self.alignment = cached
+
+    def _pressures_of_running(self) -> tuple[Any, ...]:
+        plan, p = self.plan, self.plan.params
+        n = len(plan.partner_ids)
+        on = Exerted.none(n)
+        for ini in plan.initiatives:
+            intensity, eff = self.running.get(ini.id, (0.0, 0.0))
+            if eff <= 0:
+                continue
+            for i in ini.partners:
+                on.footprint[i] += ini.footprint * intensity
+                on.focus[i].append((ini.profile, eff))
+                ini.exert(on, i, eff)
+        return (
+            on.footprint,
+            [min(d, p.max_deterrence) for d in on.deterrence],
+            [min(c, 1.0) for c in on.comm],
+            on.intel,
+            [dyn.alignment(dyn.focus_of(on.focus[i]), plan.priorities[i]) for i in range(n)],
+        )
+
+    def exposure(self, i: int) -> float:
+        tension = self.tension
+        return max((tension[k] for k in self._exposing[i]), default=0.0)
+
+    def pressures(self, i: int) -> dyn.Pressures:
+        side_gap = 0.0
+        for r in self.plan.rivalries:
+            if i in r.partner_sides and len(r.partner_sides) == 2:
+                other = r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
+                side_gap = max(side_gap, self.cooperation[other] - self.cooperation[i])
+        rival = sum(row[i] for row in self.influence_of)
+        return dyn.Pressures(
+            self.footprint[i], rival, side_gap, self.alignment[i], self.exposure(i)
+        )
+
+    # -- effects -----------------------------------------------------------------
+    def apply(self, effects: tuple[EffectPlan, ...]) -> None:
+        for e in effects:
+            t = e.target
+            if t.scope in ("partner", "partners"):
+                values = getattr(self, t.var)
+                for i in range(len(values)) if t.scope == "partners" else (t.index,):
+                    values[i] = dyn.apply_delta(values[i], e.delta, e.set_to)
+            elif t.scope == "rivalry":
+                self.tension[t.index] = dyn.apply_delta(self.tension[t.index], e.delta, e.set_to)
+            elif t.scope == "rival":
+                row = self.influence_of[t.index]
+                row[:] = [dyn.apply_delta(v, e.delta, e.set_to) for v in row]
+            else:  # alliance funds are not a share: no clipping at 1
+                self.funds = max(
+                    0.0, e.set_to if e.set_to is not None else self.funds + (e.delta or 0.0)
+                )
+
+    def set_levers(self, levers: tuple[tuple[str, float], ...]) -> None:
+        for name, value in levers:
+            self.levers[name] = value
+
+    def raise_tension_around(self, i: int, amount: float) -> None:
+        for k, r in enumerate(self.plan.rivalries):
+            if i in r.exposed:
+                self.tension[k] = dyn.clip(self.tension[k] + amount)
+
+    def row(self) -> list[float]:
+        """The observation recorded each month (see :func:`series_names`)."""
+        n = len(self.capacity)
+        out = [sum(getattr(self, v)) / n for v in PARTNER_VARS]
+        for i in range(n):
+            out += [getattr(self, v)[i] for v in PARTNER_VARS]
+        out += self.tension
+        out += [self.funds, self.spent]
+        return out
+
+
+def series_names(plan: Plan) -> list[str]:
+    """Names of the monthly series, in the order of :meth:`World.row`."""
+    names = list(PARTNER_VARS)
+    for pid in plan.partner_ids:
+        names += [f"{pid}.{v}" for v in PARTNER_VARS]
+    names += [f"{r.id}.tension" for r in plan.rivalries]
+    return [*names, "nato.funds", "nato.spent"]
