@@ -1,26 +1,21 @@
 """Render the play debrief (:func:`sim.analysis.debrief.build_debrief`) as Markdown and HTML.
 
 Scenario text and team names are escaped in both: Markdown via
-:func:`sim.report.markdown.md_escape`, HTML by jinja2's autoescaping. The HTML
-is one self-contained file (inline CSS, no scripts, no external assets), so
-it can be projected or mailed as is.
+:func:`sim.report.markdown.md_escape`, HTML by the shared autoescaping
+environment (:mod:`sim.report.templating`), so the page can be projected
+or mailed as one self-contained file.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sim.analysis.wording import diff_decimals, interval, num, signed
-from sim.report.markdown import md_escape, table
+from sim.analysis.wording import difference, interval, num, proportion
+from sim.report.markdown import md_code, md_escape, table
 
 
-def _p(x: dict[str, float]) -> str:
-    return f"{x['p']:.2f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
-
-
-def _diff(d: dict[str, Any]) -> str:
-    n = diff_decimals(d)
-    return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
+def _met(met: bool) -> str:
+    return "met" if met else "not met"
 
 
 def render_markdown(data: dict[str, Any]) -> str:
@@ -70,7 +65,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             table(
                 ["objective", "description", "this run"],
                 [
-                    [f"`{o['id']}`", md_escape(o["description"]), "met" if o["met"] else "not met"]
+                    [md_code(o["id"]), md_escape(o["description"]), _met(o["met"])]
                     for o in played["objectives"]
                 ],
             ),
@@ -91,7 +86,7 @@ def render_markdown(data: dict[str, Any]) -> str:
                     md_escape(k["label"]),
                     interval(k["team"]),
                     interval(k["default"]),
-                    _diff(k["difference"]),
+                    difference(k["difference"]),
                     num(k["played"]),
                     f"{k['percentile']:.0f}",
                 ]
@@ -108,11 +103,11 @@ def render_markdown(data: dict[str, Any]) -> str:
                 ["objective", "your choices", "default", "difference", "this run"],
                 [
                     [
-                        f"`{o['id']}`",
-                        _p(o["team"]),
-                        _p(o["default"]),
-                        _diff(o["difference"]),
-                        "met" if o["played"] else "not met",
+                        md_code(o["id"]),
+                        proportion(o["team"]),
+                        proportion(o["default"]),
+                        difference(o["difference"]),
+                        _met(o["played"]),
                     ]
                     for o in data["objectives"]
                 ],
@@ -135,8 +130,8 @@ def render_html(data: dict[str, Any]) -> str:
         lstrip_blocks=True,
     )
     env.filters["ci"] = interval
-    env.filters["prop"] = _p
-    env.filters["diff"] = _diff
+    env.filters["prop"] = proportion
+    env.filters["diff"] = difference
     env.filters["num"] = num
     return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
 

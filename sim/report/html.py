@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.analysis.compare import headline_sentences, method_phrase, replication_advice
+from sim.analysis.compare import headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.analysis.wording import method_phrase
 
 _REGIONAL_ORDER = ("capacity", "trust", "cooperation", "stability", "resilience")
 
