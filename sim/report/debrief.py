@@ -121,19 +121,9 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def render_html(data: dict[str, Any]) -> str:
     """The debrief as one self-contained HTML page (jinja2, autoescaped)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from sim.report.templating import render
 
-    env = Environment(
-        loader=PackageLoader("sim", "report/templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["ci"] = interval
-    env.filters["prop"] = proportion
-    env.filters["diff"] = difference
-    env.filters["num"] = num
-    return env.get_template("debrief.html.j2").render(d=data, bar=_bar)
+    return render("debrief.html.j2", d=data, bar=_bar)
 
 
 def _bar(k: dict[str, Any]) -> dict[str, float]:

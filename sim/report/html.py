@@ -1,7 +1,8 @@
 """Self-contained HTML reports (one file, no network, no external assets).
 
-Pages are jinja2 templates under ``sim/report/templates`` with autoescape
-on, so every piece of scenario text is shown as text, never run as markup.
+Pages are jinja2 templates under ``sim/report/templates``, rendered in the
+autoescaping environment of :mod:`sim.report.templating`, so every piece of
+scenario text is shown as text, never run as markup.
 Charts are inline SVG from :mod:`sim.report.plots`; they are the only
 values marked safe, and matplotlib escapes the text inside them. CSS is
 inlined; there is no JavaScript at all.
@@ -14,30 +15,9 @@ from typing import Any
 
 from sim.analysis.compare import headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
-from sim.analysis.wording import method_phrase
+from sim.report.templating import render
 
 _REGIONAL_ORDER = ("capacity", "trust", "cooperation", "stability", "resilience")
-
-
-def _env() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("sim.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda x, d=3: f"{x:z.{d}f}"
-    env.filters["signed"] = lambda x, d=3: f"{x:+z.{d}f}"
-    env.filters["pct"] = lambda x, d=1: f"{x * 100:.{d}f}%"
-    env.globals["method_phrase"] = method_phrase
-    return env
-
-
-def _render(template: str, **context: Any) -> str:
-    return str(_env().get_template(template).render(**context))
 
 
 def series_groups(results: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -143,7 +123,7 @@ def render_run_html(report: dict[str, Any], precision: float = 0.05) -> str:
     label = r["policy"]["title"]
     fans, obj_svg, inc_svg = _markup(*_charts([(label, report)]))
     advice = {n: replication_advice(r["kpis"][n]["values"], precision) for n in headline}
-    return _render(
+    return render(
         "run.html.j2",
         r=r,
         meta=meta,
@@ -177,7 +157,7 @@ def render_comparison_html(comparison: dict[str, Any], reports: Sequence[dict[st
         run["name"]: rep["results"]["decisions"]
         for run, rep in zip(c["runs"], reports, strict=True)
     }
-    return _render(
+    return render(
         "comparison.html.j2",
         c=c,
         meta=comparison.get("meta", {}),
