@@ -276,12 +276,6 @@ def splice(text: str, reference: str) -> str:
     return text[:start] + "\n\n" + reference + "\n" + text[end:]
 
 
-def committed_reference(text: str) -> str:
-    """The reference section as committed in a guide."""
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[start:end].strip("\n") + "\n"
-
-
 def main(argv: list[str]) -> int:
     """``python -m sim.authoring.fieldref [--write GUIDE]``: print or update the reference."""
     if len(argv) == 2 and argv[0] == "--write":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.analysis.compare import headline_sentences, replication_advice
+from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
 from sim.report.templating import render
 
@@ -115,14 +115,14 @@ def reproduce_command(results: dict[str, Any], meta: dict[str, Any]) -> str:
     return cmd
 
 
-def render_run_html(report: dict[str, Any], precision: float = 0.05) -> str:
+def render_run_html(report: dict[str, Any]) -> str:
     """One self-contained HTML page for a run report."""
     r, meta = report["results"], report.get("meta", {})
     headline = [n for n in HEADLINE if n in r["kpis"]]
     partner_kpis = sorted(n for n in r["kpis"] if "." in n and not n.startswith("incidents."))
     label = r["policy"]["title"]
     fans, obj_svg, inc_svg = _markup(*_charts([(label, report)]))
-    advice = {n: replication_advice(r["kpis"][n]["values"], precision) for n in headline}
+    advice = {n: replication_advice(r["kpis"][n]["values"]) for n in headline}
     return render(
         "run.html.j2",
         r=r,
@@ -130,7 +130,7 @@ def render_run_html(report: dict[str, Any], precision: float = 0.05) -> str:
         headline=[(n, kpi_label(n, r)) for n in headline],
         partner_kpis=[(n, kpi_label(n, r)) for n in partner_kpis],
         advice=advice,
-        precision=precision,
+        precision=DEFAULT_PRECISION,
         fans=fans,
         obj_svg=obj_svg,
         inc_svg=inc_svg,
