@@ -1,9 +1,9 @@
 """Render the play debrief (:func:`sim.analysis.debrief.build_debrief`) as Markdown and HTML.
 
 Scenario text and team names are escaped in both: Markdown via
-:func:`sim.report.markdown.md_escape`, HTML by the shared autoescaping
-environment (:mod:`sim.report.templating`), so the page can be projected
-or mailed as one self-contained file.
+:func:`sim.report.markdown.md_escape`, HTML by the autoescaping environment
+of :mod:`sim.report.templating`. The HTML page is one self-contained file,
+so it can be projected or mailed as is.
 """
 
 from __future__ import annotations
