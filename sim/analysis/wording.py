@@ -8,9 +8,10 @@ Nothing here escapes: each renderer escapes the text for its own format.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim.stats import Difference
+if TYPE_CHECKING:  # only annotated: keep numpy out of commands that merely print
+    from sim.stats import Difference
 
 
 def num(v: float) -> str:
