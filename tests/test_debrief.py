@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief, ordinal
-from sim.analysis.wording import num
+from sim.analysis.debrief import DEBRIEF_KPIS, build_debrief
+from sim.analysis.wording import num, ordinal
 from sim.play.command import replay
 from sim.report.debrief import render_html, render_markdown
 from sim.runs.runner import run
@@ -301,8 +301,7 @@ def test_debrief_says_when_answers_equal_the_default(scenario, debrief):
     ],
 )
 def test_differences_keep_their_digits(d, decimals, text):
-    from sim.analysis.wording import diff_decimals
-    from sim.report.debrief import _diff
+    from sim.analysis.wording import diff_decimals, difference
 
     assert diff_decimals(d) == decimals
-    assert _diff(d) == text
+    assert difference(d) == text

@@ -1,8 +1,9 @@
-"""What the numbers mean: statistics, comparison and the play debrief.
+"""What the numbers mean: the KPI catalogue, comparisons, the debrief and their wording.
 
-Owns the estimators (intervals, paired and unpaired differences, running
-statistics), the KPI catalogue (names, labels, which direction is better),
-comparison of run reports and the debrief of a played session. Its
-results are plain data that :mod:`sim.report` renders. It may import
-:mod:`sim.runs` and everything below it, never a renderer or a terminal.
+Owns the KPI catalogue (names, labels, which direction is better),
+comparison of run reports, the debrief of a played session and how figures
+and differences are put into words (:mod:`sim.analysis.wording`); the
+estimators themselves are in :mod:`sim.stats`. Its results are plain data
+that :mod:`sim.report` renders. It may import :mod:`sim.runs` and
+everything below it, never a renderer or a terminal.
 """

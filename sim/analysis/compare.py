@@ -467,12 +467,3 @@ def headline_sentences(comparison: ComparisonDocument) -> list[str]:
             if d["available"]:
                 out.append(d["sentence"])
     return out
-
-
-def method_phrase(method: str) -> str:
-    """How a difference was computed, for readers."""
-    return {
-        "paired": "paired by seed (common random numbers)",
-        "welch": "Welch, independent runs",
-        "newcombe": "Newcombe, independent runs",
-    }.get(method, method)

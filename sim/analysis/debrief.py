@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing_extensions import TypedDict
 
 from sim.analysis.kpis import DEBRIEF_KPIS, kpi_label
-from sim.analysis.wording import describe_difference, diff_decimals, interval
+from sim.analysis.wording import describe_difference, diff_decimals, interval, ordinal
 from sim.model.engine import ReplicationResult
 from sim.runs.contract import DifferenceFields, Interval, Kpi, PolicyInfo, difference_fields
 from sim.runs.runner import Progress, run
@@ -136,12 +136,6 @@ class Debrief(TypedDict):
     kpis: list[DebriefKpi]
     objectives: list[DebriefObjective]
     played_is_replication_0: bool
-
-
-def ordinal(n: int) -> str:
-    """``1`` -> ``1st``, ``82`` -> ``82nd``, ``13`` -> ``13th``."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _interval(k: Kpi) -> MeanInterval:

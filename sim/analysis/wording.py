@@ -1,16 +1,18 @@
 """How numbers and findings are said in words, for every report and screen.
 
 One place decides how many decimals a figure deserves, how a signed
-difference is written and how a difference becomes a sentence, so the
-terminal, Markdown, HTML and the debrief agree.
+difference, an interval or a probability is written and how a difference
+becomes a sentence, so the terminal, Markdown, HTML and the debrief agree.
+Nothing here escapes: each renderer escapes the text for its own format.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim.stats import Difference
+if TYPE_CHECKING:  # only annotated: keep numpy out of commands that merely print
+    from sim.stats import Difference
 
 
 def num(v: float) -> str:
@@ -19,11 +21,42 @@ def num(v: float) -> str:
     return f"{v:.0f}" if size >= 100 else f"{v:.1f}" if size >= 10 else f"{v:.2f}"
 
 
+def fixed(v: float, decimals: int = 3) -> str:
+    """A figure with a fixed number of decimals, for columns that must line up; never ``-0.000``."""
+    return f"{v:z.{decimals}f}"
+
+
 def signed(v: float, decimals: int | None = None) -> str:
     """:func:`num` (or ``decimals`` places) with an explicit sign; never ``-0.00``."""
     if decimals is not None:
         return f"{v:+z.{decimals}f}"
     return num(v) if v < 0 else "+" + num(v)
+
+
+def percent(v: float, decimals: int = 1) -> str:
+    """A fraction as a percentage: ``0.25`` -> ``25.0%``."""
+    return f"{v * 100:.{decimals}f}%"
+
+
+def span(low: float, high: float, decimals: int = 3) -> str:
+    """Two bounds as ``low to high`` with :func:`fixed` decimals."""
+    return f"{fixed(low, decimals)} to {fixed(high, decimals)}"
+
+
+def ordinal(n: int) -> str:
+    """``1`` -> ``1st``, ``82`` -> ``82nd``, ``13`` -> ``13th``."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def interval(x: Mapping[str, Any]) -> str:
+    """A mean with its interval, compactly: ``0.61 (0.58–0.64)``."""
+    return f"{num(x['mean'])} ({num(x['ci_low'])}–{num(x['ci_high'])})"
+
+
+def proportion(x: Mapping[str, Any]) -> str:
+    """A success probability with its interval: ``0.50 (0.40–0.60)``."""
+    return f"{x['p']:.2f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
 
 
 def diff_decimals(d: Mapping[str, Any]) -> int:
@@ -34,8 +67,19 @@ def diff_decimals(d: Mapping[str, Any]) -> int:
     return 2 if m >= 0.05 else 3 if m >= 0.005 else 4
 
 
-def interval(x: Mapping[str, Any]) -> str:
-    return f"{num(x['mean'])} ({num(x['ci_low'])}–{num(x['ci_high'])})"
+def difference(d: Mapping[str, Any]) -> str:
+    """A difference with its interval, every bound signed: ``+0.08 (+0.05 to +0.11)``."""
+    n = diff_decimals(d)
+    return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
+
+
+def method_phrase(method: str) -> str:
+    """How a difference was computed, for readers."""
+    return {
+        "paired": "paired by seed (common random numbers)",
+        "welch": "Welch, independent runs",
+        "newcombe": "Newcombe, independent runs",
+    }.get(method, method)
 
 
 def describe_difference(label: str, kpi_label: str, diff: Difference, decimals: int = 2) -> str:

@@ -354,16 +354,9 @@ def render_markdown(s: Scenario) -> str:
 
 def render_html(s: Scenario) -> str:
     """The brief as one self-contained, print-friendly HTML page (autoescaped)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
+    from sim.report.templating import render
 
-    env = Environment(
-        loader=PackageLoader("sim.authoring", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("brief.html.j2").render(**brief_data(s))
+    return render("brief.html.j2", **brief_data(s))
 
 
 def render(s: Scenario, fmt: str = "md") -> str:

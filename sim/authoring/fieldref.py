@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.authoring.schema_export import scenario_schema
+from sim.report.markdown import table
 
 BEGIN = (
     "<!-- reference:begin "
@@ -166,8 +167,8 @@ def _default(name: str, p: dict[str, Any], required: bool) -> str:
     return f"`{_num(value)}`"
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+def _flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 INITIATIVES = [
@@ -193,21 +194,16 @@ def model_table(
 ) -> str:
     """One Markdown table: field | type | range | default | meaning and model effect."""
     required = set(definition.get("required", []))
-    rows = [
-        "| field | type | range | default | meaning and model effect |",
-        "|---|---|---|---|---|",
-    ]
+    rows = []
     for name, p in definition.get("properties", {}).items():
         if only is not None and name not in only:
             continue
         meaning = p.get("description") or FALLBACK.get(name, "")
         if "$ref" in p and not p.get("description"):
             meaning = defs.get(_ref_name(p["$ref"]), {}).get("description", meaning)
-        rows.append(
-            f"| `{name}` | {_cell(_type(p, defs))} | {_cell(_range(p))} | "
-            f"{_cell(_default(name, p, name in required))} | {_cell(meaning)} |"
-        )
-    return "\n".join(rows)
+        cells = [_type(p, defs), _range(p), _default(name, p, name in required), meaning]
+        rows.append([f"`{name}`", *map(_flat, cells)])
+    return table(["field", "type", "range", "default", "meaning and model effect"], rows)
 
 
 def reference_markdown() -> str:
@@ -235,7 +231,7 @@ def reference_markdown() -> str:
         definition = schema if not name else defs[name]
         doc = definition.get("description", "") if name else ""
         if doc:
-            out += [_cell(doc), ""]
+            out += [_flat(doc), ""]
         only = None
         if name in INITIATIVES:
             only = [n for n in definition["properties"] if n not in common]
@@ -258,28 +254,18 @@ def _builtin_threats() -> str:
 
     builtin = ModelParameters().threats
     fields = list(ThreatCoefficients.model_fields)
-    rows = [
+    rows = [[f"`{kind}`", *(_num(getattr(c, f)) for f in fields)] for kind, c in builtin.items()]
+    return (
         "Built-in values per kind. A kind listed under `model.threats` changes only the "
-        "fields it sets; the others keep the built-in values below.",
-        "",
-        "| kind | " + " | ".join(f"`{f}`" for f in fields) + " |",
-        "|---|" + "---|" * len(fields),
-    ]
-    for kind, coeffs in builtin.items():
-        rows.append(f"| `{kind}` | " + " | ".join(_num(getattr(coeffs, f)) for f in fields) + " |")
-    return "\n".join(rows)
+        "fields it sets; the others keep the built-in values below.\n\n"
+        + table(["kind", *(f"`{f}`" for f in fields)], rows)
+    )
 
 
 def splice(text: str, reference: str) -> str:
     """Replace the reference section between the markers of a guide's text."""
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
     return text[:start] + "\n\n" + reference + "\n" + text[end:]
-
-
-def committed_reference(text: str) -> str:
-    """The reference section as committed in a guide."""
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[start:end].strip("\n") + "\n"
 
 
 def main(argv: list[str]) -> int:

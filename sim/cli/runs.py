@@ -27,6 +27,7 @@ def summary(report: RunDocument) -> None:
     from rich.table import Table
 
     from sim.analysis.kpis import HEADLINE, kpi_label
+    from sim.analysis.wording import fixed, span
 
     r = report["results"]
     table = Table(
@@ -42,14 +43,12 @@ def summary(report: RunDocument) -> None:
         if k:
             table.add_row(
                 kpi_label(name, r),
-                f"{k['mean']:.3f}",
-                f"{k['ci_low']:.3f} to {k['ci_high']:.3f}",
-                f"{k['p5']:.3f} to {k['p95']:.3f}",
+                fixed(k["mean"]),
+                span(k["ci_low"], k["ci_high"]),
+                span(k["p5"], k["p95"]),
             )
     for oid, o in r["objectives"].items():
-        table.add_row(
-            f"objective: {oid}", f"{o['p']:.2f}", f"{o['ci_low']:.2f} to {o['ci_high']:.2f}", ""
-        )
+        table.add_row(f"objective: {oid}", fixed(o["p"], 2), span(o["ci_low"], o["ci_high"], 2), "")
     console().print(table)
 
 

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.analysis.debrief import Debrief
-from sim.analysis.wording import diff_decimals, interval, num, signed
+from sim.analysis.wording import diff_decimals, interval, num, proportion, signed
 from sim.play.session import (
     HELP,
     SHOWN_VARS,
@@ -172,7 +172,7 @@ def debrief_screen(data: Debrief) -> RenderableType:
         for o in data["objectives"]:
             obj.add_row(
                 o["description"] or o["id"],
-                f"{o['team']['p']:.2f} ({o['team']['ci_low']:.2f}–{o['team']['ci_high']:.2f})",
+                proportion(o["team"]),
                 f"{o['default']['p']:.2f}",
                 "met" if o["played"] else "not met",
             )

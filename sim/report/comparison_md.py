@@ -1,39 +1,28 @@
 """Markdown rendering of a comparison report.
 
 Reads only the comparison dict built by :func:`sim.analysis.compare.compare`. Every
-piece of scenario text goes through :func:`md_escape`.
+piece of scenario text goes through :func:`md_escape`, every id through :func:`md_code`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sim.analysis.compare import headline_sentences, method_phrase
-from sim.report.markdown import fmt, md_escape, table
+from sim.analysis.compare import headline_sentences
+from sim.analysis.wording import fixed, method_phrase, percent, signed, span
+from sim.report.markdown import md_code, md_escape, table
 from sim.runs.contract import ComparedDifference, ComparisonDocument, ComparisonResults
 
 
-def code(text: Any) -> str:
-    """An inline code span that cannot be broken out of (backticks and newlines removed)."""
-    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+def _estimate(value: float, low: float, high: float, decimals: int = 3) -> str:
+    """``0.500 (0.400 to 0.600)``."""
+    return f"{fixed(value, decimals)} ({span(low, high, decimals)})"
 
 
-def interval(lo: float, hi: float, digits: int = 3) -> str:
-    """``lo to hi`` with ``digits`` decimals."""
-    return f"{fmt(lo, digits)} to {fmt(hi, digits)}"
-
-
-def signed(x: float, digits: int = 3) -> str:
-    """A difference with an explicit sign (``+0.080``, ``-0.012``)."""
-    return f"{x:+z.{digits}f}"
-
-
-def diff_cell(d: ComparedDifference, digits: int = 3) -> str:
-    """``+0.080 (0.050 to 0.110), paired`` or why no difference is available."""
+def diff_cell(d: ComparedDifference, decimals: int = 3) -> str:
+    """``+0.080 (0.050 to 0.110) *`` or why no difference is available."""
     if not d["available"]:
         return f"n/a ({md_escape(d['note'])})"
     star = " *" if d["significant"] else ""
-    return f"{signed(d['estimate'], digits)} ({interval(d['ci_low'], d['ci_high'], digits)}){star}"
+    return f"{signed(d['estimate'], decimals)} ({span(d['ci_low'], d['ci_high'], decimals)}){star}"
 
 
 def _run_table(r: ComparisonResults) -> str:
@@ -42,11 +31,11 @@ def _run_table(r: ComparisonResults) -> str:
         how = "baseline" if run["method"] == "baseline" else md_escape(run["why"])
         rows.append(
             [
-                code(run["name"]),
+                md_code(run["name"]),
                 md_escape(run["policy"]["title"]),
                 str(run["seed"]),
                 str(run["replications"]),
-                code(run["scenario_hash"][:12]),
+                md_code(run["scenario_hash"][:12]),
                 how,
             ]
         )
@@ -67,7 +56,7 @@ def _kpi_table(r: ComparisonResults, names: list[str]) -> str:
         cells = [md_escape(entry["label"])]
         for n in runs:
             s = entry["runs"][n]
-            cells.append(f"{fmt(s['mean'])} ({interval(s['ci_low'], s['ci_high'])})")
+            cells.append(_estimate(s["mean"], s["ci_low"], s["ci_high"]))
         cells += [diff_cell(entry["differences"][n]) for n in others]
         rows.append(cells)
     return table(header, rows)
@@ -94,8 +83,8 @@ def render_comparison(comparison: ComparisonDocument) -> str:
     out = [
         f"# Comparison: {md_escape(sc['title'])}",
         "",
-        f"{len(r['runs'])} runs of scenario {code(sc['id'])}, baseline "
-        f"**{md_escape(base['label'])}** ({code(base['name'])}). Means with 95% "
+        f"{len(r['runs'])} runs of scenario {md_code(sc['id'])}, baseline "
+        f"**{md_escape(base['label'])}** ({md_code(base['name'])}). Means with 95% "
         "confidence intervals; differences are run minus baseline, * = more than chance "
         "(the interval excludes 0).",
         "",
@@ -123,10 +112,10 @@ def render_comparison(comparison: ComparisonDocument) -> str:
         others = [n for n in runs if n != r["baseline"]]
         rows = []
         for oid, o in r["objectives"].items():
-            cells = [code(oid), md_escape(o["description"])]
+            cells = [md_code(oid), md_escape(o["description"])]
             for n in runs:
                 p = o["runs"][n]
-                cells.append(f"{fmt(p['p'], 2)} ({interval(p['ci_low'], p['ci_high'], 2)})")
+                cells.append(_estimate(p["p"], p["ci_low"], p["ci_high"], 2))
             cells += [diff_cell(o["differences"][n], 2) for n in others]
             rows.append(cells)
         out += [
@@ -153,7 +142,7 @@ def render_comparison(comparison: ComparisonDocument) -> str:
             [
                 str(e["rank"]),
                 md_escape(e["label"]),
-                f"{fmt(e['mean'])} ({interval(e['ci_low'], e['ci_high'])})",
+                _estimate(e["mean"], e["ci_low"], e["ci_high"]),
                 "leader" if vs is None else diff_cell(vs),
             ]
         )
@@ -176,7 +165,7 @@ def render_comparison(comparison: ComparisonDocument) -> str:
             rel = a["relative_half_width"]
             need = a["replications_needed"]
             cells.append(
-                f"±{rel * 100:.1f}% → {need if need is not None else 'n/a'}"
+                f"±{percent(rel)} → {need if need is not None else 'n/a'}"
                 if rel is not None
                 else "n/a (mean 0)"
             )
@@ -196,12 +185,12 @@ def render_comparison(comparison: ComparisonDocument) -> str:
     ]
     for x in r["runs"]:
         out.append(
-            f"- {code(x['name'])}: "
-            + code(
+            f"- {md_code(x['name'])}: "
+            + md_code(
                 f"ttx run SCENARIO --policy {x['policy']['id']} --seed {x['seed']} "
                 f"--replications {x['replications']}"
             )
-            + f" (scenario hash {code(x['scenario_hash'])})"
+            + f" (scenario hash {md_code(x['scenario_hash'])})"
         )
     out += [
         "",

@@ -1,9 +1,9 @@
 """Render the play debrief (:func:`sim.analysis.debrief.build_debrief`) as Markdown and HTML.
 
 Scenario text and team names are escaped in both: Markdown via
-:func:`sim.report.markdown.md_escape`, HTML by jinja2's autoescaping. The HTML
-is one self-contained file (inline CSS, no scripts, no external assets), so
-it can be projected or mailed as is.
+:func:`sim.report.markdown.md_escape`, HTML by the autoescaping environment
+of :mod:`sim.report.templating`. The HTML page is one self-contained file,
+so it can be projected or mailed as is.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sim.analysis.debrief import Chance, Change, Debrief, DebriefKpi, PlayedPartner
-from sim.analysis.wording import diff_decimals, interval, num, signed
-from sim.report.markdown import md_escape, table
-from sim.runs.contract import DifferenceFields
+from sim.analysis.debrief import Change, Debrief, DebriefKpi, PlayedPartner
+from sim.analysis.wording import difference, interval, num, proportion
+from sim.report.markdown import md_code, md_escape, table
 from sim.scenario.vocabulary import PER_PARTNER_VARS
 
 
@@ -23,13 +22,8 @@ def _change(partner: PlayedPartner, var: str) -> Change:
     return cast(Change, cast(Mapping[str, Any], partner)[var])
 
 
-def _p(x: Chance) -> str:
-    return f"{x['p']:.2f} ({x['ci_low']:.2f}–{x['ci_high']:.2f})"
-
-
-def _diff(d: DifferenceFields) -> str:
-    n = diff_decimals(d)
-    return f"{signed(d['estimate'], n)} ({signed(d['ci_low'], n)} to {signed(d['ci_high'], n)})"
+def _met(met: bool) -> str:
+    return "met" if met else "not met"
 
 
 def render_markdown(data: Debrief) -> str:
@@ -79,7 +73,7 @@ def render_markdown(data: Debrief) -> str:
             table(
                 ["objective", "description", "this run"],
                 [
-                    [f"`{o['id']}`", md_escape(o["description"]), "met" if o["met"] else "not met"]
+                    [md_code(o["id"]), md_escape(o["description"]), _met(o["met"])]
                     for o in played["objectives"]
                 ],
             ),
@@ -100,7 +94,7 @@ def render_markdown(data: Debrief) -> str:
                     md_escape(k["label"]),
                     interval(k["team"]),
                     interval(k["default"]),
-                    _diff(k["difference"]),
+                    difference(k["difference"]),
                     num(k["played"]),
                     f"{k['percentile']:.0f}",
                 ]
@@ -117,11 +111,11 @@ def render_markdown(data: Debrief) -> str:
                 ["objective", "your choices", "default", "difference", "this run"],
                 [
                     [
-                        f"`{o['id']}`",
-                        _p(o["team"]),
-                        _p(o["default"]),
-                        _diff(o["difference"]),
-                        "met" if o["played"] else "not met",
+                        md_code(o["id"]),
+                        proportion(o["team"]),
+                        proportion(o["default"]),
+                        difference(o["difference"]),
+                        _met(o["played"]),
                     ]
                     for o in data["objectives"]
                 ],
@@ -135,21 +129,9 @@ def render_markdown(data: Debrief) -> str:
 
 def render_html(data: Debrief) -> str:
     """The debrief as one self-contained HTML page (jinja2, autoescaped)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from sim.report.templating import render
 
-    env = Environment(
-        loader=PackageLoader("sim", "report/templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["ci"] = interval
-    env.filters["prop"] = _p
-    env.filters["diff"] = _diff
-    env.filters["num"] = num
-    return env.get_template("debrief.html.j2").render(
-        d=data, bar=_bar, partner_vars=PER_PARTNER_VARS
-    )
+    return render("debrief.html.j2", d=data, bar=_bar, partner_vars=PER_PARTNER_VARS)
 
 
 def _bar(k: DebriefKpi) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """Self-contained HTML reports (one file, no network, no external assets).
 
-Pages are jinja2 templates under ``sim/report/templates`` with autoescape
-on, so every piece of scenario text is shown as text, never run as markup.
+Pages are jinja2 templates under ``sim/report/templates``, rendered in the
+autoescaping environment of :mod:`sim.report.templating`, so every piece of
+scenario text is shown as text, never run as markup.
 Charts are inline SVG from :mod:`sim.report.plots`; they are the only
 values marked safe, and matplotlib escapes the text inside them. CSS is
 inlined; there is no JavaScript at all.
@@ -12,31 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sim.analysis.compare import headline_sentences, method_phrase, replication_advice
+from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.report.templating import render
 from sim.runs.contract import ComparisonDocument, RunDocument, RunMeta, RunResults
 from sim.scenario.vocabulary import PARTNER_VARS
-
-
-def _env() -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("sim.report", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["num"] = lambda x, d=3: f"{x:z.{d}f}"
-    env.filters["signed"] = lambda x, d=3: f"{x:+z.{d}f}"
-    env.filters["pct"] = lambda x, d=1: f"{x * 100:.{d}f}%"
-    env.globals["method_phrase"] = method_phrase
-    return env
-
-
-def _render(template: str, **context: Any) -> str:
-    return str(_env().get_template(template).render(**context))
 
 
 def series_groups(results: RunResults) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -134,22 +115,22 @@ def reproduce_command(results: RunResults, meta: RunMeta) -> str:
     return cmd
 
 
-def render_run_html(report: RunDocument, precision: float = 0.05) -> str:
+def render_run_html(report: RunDocument) -> str:
     """One self-contained HTML page for a run report."""
     r, meta = report["results"], report.get("meta", {})
     headline = [n for n in HEADLINE if n in r["kpis"]]
     partner_kpis = sorted(n for n in r["kpis"] if "." in n and not n.startswith("incidents."))
     label = r["policy"]["title"]
     fans, obj_svg, inc_svg = _markup(*_charts([(label, report)]))
-    advice = {n: replication_advice(r["kpis"][n]["values"], precision) for n in headline}
-    return _render(
+    advice = {n: replication_advice(r["kpis"][n]["values"]) for n in headline}
+    return render(
         "run.html.j2",
         r=r,
         meta=meta,
         headline=[(n, kpi_label(n, r)) for n in headline],
         partner_kpis=[(n, kpi_label(n, r)) for n in partner_kpis],
         advice=advice,
-        precision=precision,
+        precision=DEFAULT_PRECISION,
         fans=fans,
         obj_svg=obj_svg,
         inc_svg=inc_svg,
@@ -176,7 +157,7 @@ def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[Run
         run["name"]: rep["results"]["decisions"]
         for run, rep in zip(c["runs"], reports, strict=True)
     }
-    return _render(
+    return render(
         "comparison.html.j2",
         c=c,
         meta=comparison.get("meta", {}),

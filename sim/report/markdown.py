@@ -1,7 +1,9 @@
-"""Markdown rendering of a run report.
+"""Markdown rendering of a run report, and the escaping every Markdown renderer uses.
 
 Scenario text is escaped: a title or narrative can never inject markup,
 links or HTML into a report that is passed around and rendered elsewhere.
+Renderers build text with :func:`md_escape` and :func:`md_code` and tables
+with :func:`table`, which keeps a ``|`` in any value from splitting a cell.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ import re
 from typing import Any
 
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.analysis.wording import fixed, span
 from sim.runs.contract import RunDocument, RunResults
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~#])")
 # Text that would start a list, a quote or a setext underline if it began a line.
 _MD_LEAD = re.compile(r"^(\d{1,9}(?=[.)](?:\s|$))|)([-+.)](?=\s|$)|=+\s*$)")
+# In a cell: a backslash escape (kept), a code span or a bare pipe.
+_CELL_PART = re.compile(r"\\.|`[^`]*`|\|", re.DOTALL)
 
 
 def md_escape(text: Any) -> str:
@@ -29,19 +34,33 @@ def md_escape(text: Any) -> str:
 
 
 def md_code(text: Any) -> str:
-    """An inline code span that no value can break out of (ids, hashes)."""
-    flat = " ".join(str(text).split()).replace("`", "'").replace("|", "\\|")
-    return f"`{flat}`"
+    """An inline code span that no value can break out of (ids, hashes).
+
+    Backticks become ``'`` and newlines spaces. A ``|`` stays as it is: in a
+    code span a backslash is shown literally, so only :func:`table` may
+    escape it, where the table parser removes that backslash again.
+    """
+    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
 
 
-def fmt(x: float, digits: int = 3) -> str:
-    return f"{x:.{digits}f}"
+def _cell(text: str) -> str:
+    """``text`` with every pipe that would end the cell escaped, also inside code spans.
+
+    GFM splits a row at each ``|`` not preceded by a backslash, before it
+    parses code spans, and drops that backslash afterwards; so ``\\|``
+    shows as ``|`` in plain text and in code alike.
+    """
+    return _CELL_PART.sub(lambda m: m[0] if m[0][0] == "\\" else m[0].replace("|", "\\|"), text)
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
+    """A GFM table of already escaped cells (:func:`md_escape`, :func:`md_code`)."""
+
+    def row(cells: list[str]) -> str:
+        return "| " + " | ".join(map(_cell, cells)) + " |"
+
+    rule = "|" + "|".join("---" for _ in header) + "|"
+    return "\n".join([row(header), rule, *map(row, rows)])
 
 
 def kpi_rows(results: RunResults, names: list[str]) -> list[list[str]]:
@@ -53,10 +72,10 @@ def kpi_rows(results: RunResults, names: list[str]) -> list[list[str]]:
         rows.append(
             [
                 md_escape(kpi_label(name, results)),
-                fmt(k["mean"]),
-                f"{fmt(k['ci_low'])} to {fmt(k['ci_high'])}",
-                fmt(k["sd"]),
-                f"{fmt(k['p5'])} / {fmt(k['p50'])} / {fmt(k['p95'])}",
+                fixed(k["mean"]),
+                span(k["ci_low"], k["ci_high"]),
+                fixed(k["sd"]),
+                f"{fixed(k['p5'])} / {fixed(k['p50'])} / {fixed(k['p95'])}",
             ]
         )
     return rows
@@ -90,8 +109,8 @@ def render_run(report: RunDocument) -> str:
                 md_code(oid),
                 md_escape(o["description"]),
                 md_escape(o["check"]),
-                fmt(o["p"], 2),
-                f"{fmt(o['ci_low'], 2)} to {fmt(o['ci_high'], 2)}",
+                fixed(o["p"], 2),
+                span(o["ci_low"], o["ci_high"], 2),
             ]
             for oid, o in r["objectives"].items()
         ]
@@ -105,7 +124,7 @@ def render_run(report: RunDocument) -> str:
         ]
     if r["incidents"]:
         rows = [
-            [md_escape(kind), *(fmt(v, 1) for v in outcomes.values())]
+            [md_escape(kind), *(fixed(v, 1) for v in outcomes.values())]
             for kind, outcomes in r["incidents"].items()
         ]
         first = next(iter(r["incidents"].values()))

@@ -41,7 +41,7 @@ def relative_half_width(values: Iterable[float] | np.ndarray, level: float = 0.9
         stopping rule must never stop after one run.
 
     Raises:
-        ValueError: As for :func:`summarize`.
+        ValueError: As for :func:`sim.stats.summarize`.
     """
     x = _as_values(values)
     if x.size < 2:
@@ -82,7 +82,7 @@ def replications_needed(
 
     Raises:
         ValueError: If ``precision`` is not a positive finite number, or as
-            for :func:`summarize`.
+            for :func:`sim.stats.summarize`.
     """
     x = _as_values(values)
     precision = float(precision)

@@ -142,7 +142,10 @@ class RunningStats:
 
     @property
     def variance(self) -> np.ndarray:
-        """Element-wise sample variance (ddof=1); zeros when ``n == 1``, as in :func:`summarize`."""
+        """Element-wise sample variance (ddof=1).
+
+        Zeros when ``n == 1``, as in :func:`sim.stats.summarize`.
+        """
         _, m2 = self._require_data()
         if self._n < 2:
             return np.zeros_like(m2)
