@@ -41,7 +41,7 @@ def interrupt_after(chunks: int, size: int):  # type: ignore[no-untyped-def]
     return progress
 
 
-@pytest.mark.parametrize("executor", ["serial", "processes"])
+@pytest.mark.parametrize("executor", ["serial", pytest.param("processes", marks=pytest.mark.slow)])
 def test_interrupted_run_resumes_to_identical_results(
     scenario: Scenario, tmp_path: Path, executor: str
 ) -> None:
@@ -120,6 +120,7 @@ def test_cli_checkpoint_resume_and_refusal(tmp_path: Path) -> None:
     assert "belongs to another run: it has seed" in refused.output
 
 
+@pytest.mark.slow
 def test_killed_command_resumes_to_identical_results(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT) to a real ``ttx run`` process, then the same command again."""
     source = tmp_path / "short.yaml"

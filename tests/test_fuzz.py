@@ -121,6 +121,7 @@ def assert_loads_or_explains(text: str, file: str) -> None:
             assert "Traceback" not in problem.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
 @given(kind=st.sampled_from(MUTATIONS), data=st.data())
 def test_mutated_scenario_loads_or_raises_positioned_input_error(
@@ -245,6 +246,7 @@ class _View:
         return 3.0
 
 
+@pytest.mark.slow
 @given(text=CONDITIONS)
 @example(text="1 / 0 > 0")
 @example(text="nato.funds / nato.spent > 1")

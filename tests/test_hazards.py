@@ -401,6 +401,7 @@ def test_large_files_parsed_by_libyaml_give_the_same_answer(
     assert outcome() == with_libyaml
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["python_apply_os_system.yaml", "billion_laughs.yaml"])
 def test_real_process_exit_code_and_time(name: str) -> None:
     """The same through a real ``python -m sim validate`` process."""

@@ -71,6 +71,7 @@ def test_write_atomic_replaces_whole_files_only(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_run_exits_130_and_leaves_no_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = subprocess.Popen(
@@ -251,6 +252,7 @@ def test_markdown_escapes_every_value_of_an_edited_report(tmp_path: Path) -> Non
     assert not page.attrs
 
 
+@pytest.mark.slow  # the HTML page draws its charts with matplotlib
 def test_hostile_text_renders_harmlessly_in_html(tmp_path: Path) -> None:
     """Skipped only while ``sim.report.html`` (another branch) cannot be imported."""
     html_module = pytest.importorskip("sim.report.html")

@@ -19,6 +19,8 @@ import pytest
 
 from sim.scenario.loader import load_policy_file, load_scenario
 
+pytestmark = pytest.mark.slow  # a real terminal and a child process per test
+
 FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
 TTX = Path(sys.executable).with_name("ttx")
 
