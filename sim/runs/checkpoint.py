@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.runs.aggregate import ChunkPartial
 from sim.errors import TtxError
+from sim.runs.aggregate import ChunkPartial
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
-from sim.runs.checkpoint import Checkpoint, content_hash
-from sim.model.engine import Decider, ReplicationResult, simulate
 from sim.errors import TtxError
-from sim.runs.executors import Executor, make_executor
+from sim.model.engine import Decider, ReplicationResult, simulate
 from sim.model.plan import Plan, compile_plan
 from sim.model.streams import replication_seed
+from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
+from sim.runs.checkpoint import Checkpoint, content_hash
+from sim.runs.executors import Executor, make_executor
 from sim.scenario.models import Policy, Scenario
 
 SCHEMA_VERSION = 1
