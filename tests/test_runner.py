@@ -139,8 +139,8 @@ def test_streaming_beyond_the_limit_samples_with_fixed_memory(
     p95 = np.percentile(sample, aggregate.BANDS, axis=0)[4][:, j]
     assert report["series"]["trust"]["p95"] == [float(x) for x in p95]
     # The parent holds at most EXACT_LIMIT monthly series, however many replications
-    # (95 above: the method names a sample of 10; four times as many here).
-    total = 400
+    # (95 above: the method names a sample of 10; more than twice as many here).
+    total = 200
     agg = Aggregator(scenario, plan, sample_stride(total))
     job = Job(scenario, scenario.policy(None), 4, sample_stride(total))
     for c, r in enumerate(chunks_of(range(total), 20)):
