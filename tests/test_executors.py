@@ -42,6 +42,7 @@ def dask_executor() -> Iterator[DaskExecutor]:
     ex.close()
 
 
+@pytest.mark.slow
 def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) -> None:
     s = short_scenario()
     serial = run(s, replications=45, seed=5, executor="serial")
@@ -57,6 +58,7 @@ def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) ->
     assert "executor" not in serial.results and "workers" not in serial.results
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_results() -> None:
     s = short_scenario(24)
     one = run(s, replications=50, seed=9, executor="processes", workers=1, chunk_size=7)
@@ -65,6 +67,7 @@ def test_worker_count_does_not_change_results() -> None:
     assert one.results["chunk_size"] == 7  # a non-default chunking is part of the results
 
 
+@pytest.mark.slow
 def test_each_executor_maps_every_task_once(dask_executor: DaskExecutor) -> None:
     tasks = list(range(13))
     for ex in (SerialExecutor(), dask_executor):
