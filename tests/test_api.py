@@ -25,6 +25,7 @@ def readme_example() -> str:
     return match.group(1)
 
 
+@pytest.mark.slow  # a fresh interpreter runs the example
 def test_readme_example_runs() -> None:
     code = readme_example()
     assert len(code.strip().splitlines()) <= 12  # short enough to read at a glance
@@ -45,6 +46,7 @@ def test_every_public_name_resolves() -> None:
     assert issubclass(sim.RunFailed, sim.TtxError)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_import_sim_is_light() -> None:
     probe = (
         "import json, sys, sim; "

@@ -24,6 +24,8 @@ from sim.runs.spec import RunSpec
 from sim.runs.sweep import sweep
 from sim.scenario.loader import load_scenario, scenario_hash
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "assets" / "tiny_script_title.yaml"
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")

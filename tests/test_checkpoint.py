@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from sim.runs.runner import run
 from sim.runs.spec import RunSpec
 from sim.scenario.loader import load_scenario, scenario_hash
 from sim.scenario.models import Scenario
+from waits import wait_for
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "iraq_training_mission.yaml"
 
@@ -47,7 +47,7 @@ def make(executor: str) -> SerialExecutor | ProcessExecutor:
     return SerialExecutor() if executor == "serial" else ProcessExecutor(2)
 
 
-@pytest.mark.parametrize("executor", ["serial", "processes"])
+@pytest.mark.parametrize("executor", ["serial", pytest.param("processes", marks=pytest.mark.slow)])
 def test_interrupted_run_resumes_to_identical_results(
     scenario: Scenario, tmp_path: Path, executor: str
 ) -> None:
@@ -120,6 +120,7 @@ def test_cli_checkpoint_resume_and_refusal(tmp_path: Path) -> None:
     assert "Use another --checkpoint folder, or delete this one to start afresh" in refused.output
 
 
+@pytest.mark.slow
 def test_killed_command_resumes_to_identical_results(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT) to a real ``ttx run`` process, then the same command again."""
     source = tmp_path / "short.yaml"
@@ -128,9 +129,8 @@ def test_killed_command_resumes_to_identical_results(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "sim", "run", str(source), "--replications", "1500"]
     cmd += ["--executor", "serial", "--quiet", "--checkpoint", str(ck), "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while not list(ck.glob("chunk-*.npz")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # The first finished chunk on disk says the run is under way: interrupt it then.
+    wait_for(lambda: list(ck.glob("chunk-*.npz")), "the first checkpoint chunk", tries=1200)
     os.kill(proc.pid, signal.SIGINT)
     output, _ = proc.communicate(timeout=60)
     if proc.returncode == 0:

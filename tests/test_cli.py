@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
@@ -85,6 +86,7 @@ def test_unknown_policy_is_a_clear_error(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 def test_python_dash_m_sim_works() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "sim", "validate", SCENARIO],
@@ -96,6 +98,7 @@ def test_python_dash_m_sim_works() -> None:
     assert "ok (iraq_training_mission" in result.stdout
 
 
+@pytest.mark.slow  # also through python -m sim
 def test_version_is_the_package_version() -> None:
     import tomllib
 

@@ -24,3 +24,9 @@ def test_every_cited_section_exists_in_the_source() -> None:
     for section in sections:
         # Either a section heading or a verbatim quotation from the text.
         assert section in headings or section in SOURCE, section
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    readme = Path("README.md").read_text(encoding="utf-8")
+    (command,) = re.findall(r"pip install -e '\.\[test\]' && (pytest[^`\n]*)", readme)
+    assert command.strip() in Path(".ci/run").read_text(encoding="utf-8").splitlines()

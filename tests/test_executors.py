@@ -43,6 +43,7 @@ def dask_executor() -> Iterator[DaskExecutor]:
     ex.close()
 
 
+@pytest.mark.slow
 def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) -> None:
     spec = RunSpec.of(short_scenario(), replications=45, seed=5)
     serial = run(spec, executor=SerialExecutor())
@@ -59,6 +60,7 @@ def test_results_identical_serial_processes_dask(dask_executor: DaskExecutor) ->
     assert "executor" not in serial.results and "workers" not in serial.results
 
 
+@pytest.mark.slow
 def test_worker_count_does_not_change_results() -> None:
     spec = RunSpec.of(short_scenario(24), replications=50, seed=9)
     with ProcessExecutor(1) as one_worker, ProcessExecutor(3) as three_workers:
@@ -68,6 +70,7 @@ def test_worker_count_does_not_change_results() -> None:
     assert one.results["chunk_size"] == 7  # a non-default chunking is part of the results
 
 
+@pytest.mark.slow
 def test_each_executor_maps_every_task_once(dask_executor: DaskExecutor) -> None:
     tasks = list(range(13))
     for ex in (SerialExecutor(), dask_executor):

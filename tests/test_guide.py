@@ -54,9 +54,18 @@ def test_steps_put_together_are_the_whole_scenario() -> None:
 
 
 @pytest.mark.parametrize("fragment", blocks("yaml fragment"))
-def test_fragments_parse(fragment: str) -> None:
-    data = parse_text(fragment, "README.md (fragment)").data
-    assert isinstance(data, dict) and data
+def test_fragments_parse_as_part_of_the_walkthrough(fragment: str) -> None:
+    """A fragment shows fields the walkthrough leaves out: added to it, they load as written."""
+    (whole,) = blocks("yaml")
+    added = parse_text(fragment, "README.md (fragment)").data
+    assert isinstance(added, dict) and added
+    assert not added.keys() & parse_text(whole, "README.md").data.keys(), "not an addition"
+    source = parse_text(whole + fragment, "README.md (with the fragment)")
+    scenario = scenario_from_source(source)
+    for field, items in added.items():
+        loaded = getattr(scenario, field)
+        assert [x.id for x in loaded] == [item["id"] for item in items], field
+    assert [str(p) for p in lint(scenario, source)] == []
 
 
 @pytest.mark.parametrize("condition", blocks("conditions")[0].splitlines())

@@ -35,7 +35,7 @@ cli = CliRunner()
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Both policies of the tiny hostile-text scenario, 20 replications, saved to disk."""
+    """Both policies of the tiny hostile-text scenario, 20 replications, as JSON and Markdown."""
     out = tmp_path_factory.mktemp("tiny")
     scenario = load_scenario(TINY)
     spec = RunSpec.of(scenario, "steady", replications=20, scenario_hash=scenario_hash(TINY))
@@ -45,14 +45,25 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         report["meta"]["scenario_file"] = str(TINY)  # as ttx sweep records it
         reports[pid] = json.loads(dumps(report))  # as saved
     comparison = compare(list(reports.values()))
-    write_run(reports["steady"], out / "steady", ["md", "html"])
-    write_run(reports["heavy"], out / "heavy", ["md"])  # HTML of one run is enough
-    write_comparison(comparison, list(reports.values()), out, ["md", "html"])
+    write_run(reports["steady"], out / "steady", ["md"])
+    write_run(reports["heavy"], out / "heavy", ["md"])
+    write_comparison(comparison, list(reports.values()), out, ["md"])
     return {"dir": out, "reports": reports, "comparison": comparison}
 
 
-def test_scenario_text_is_escaped_not_run(tiny: dict[str, Any]) -> None:
-    for page in (tiny["dir"] / "steady" / "report.html", tiny["dir"] / "comparison.html"):
+@pytest.fixture(scope="module")
+def tiny_html(tiny: dict[str, Any]) -> dict[str, Any]:
+    """The same, with the HTML pages of one run and of the comparison (the charts are slow)."""
+    out = tiny["dir"]
+    reports = list(tiny["reports"].values())
+    write_run(tiny["reports"]["steady"], out / "steady", ["md", "html"])
+    write_comparison(tiny["comparison"], reports, out, ["md", "html"])
+    return tiny
+
+
+@pytest.mark.slow
+def test_scenario_text_is_escaped_not_run(tiny_html: dict[str, Any]) -> None:
+    for page in (tiny_html["dir"] / "steady" / "report.html", tiny_html["dir"] / "comparison.html"):
         html = page.read_text()
         assert re.search(r"<script", html, re.IGNORECASE) is None
         assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
@@ -60,8 +71,9 @@ def test_scenario_text_is_escaped_not_run(tiny: dict[str, Any]) -> None:
         assert "<u>" not in html
 
 
-def test_html_is_self_contained(tiny: dict[str, Any]) -> None:
-    for page in (tiny["dir"] / "steady" / "report.html", tiny["dir"] / "comparison.html"):
+@pytest.mark.slow
+def test_html_is_self_contained(tiny_html: dict[str, Any]) -> None:
+    for page in (tiny_html["dir"] / "steady" / "report.html", tiny_html["dir"] / "comparison.html"):
         html = page.read_text()
         assert "<link" not in html and "@import" not in html and " src=" not in html
         assert set(re.findall(r'href="(.)', html)) <= {"#"}
@@ -71,10 +83,11 @@ def test_html_is_self_contained(tiny: dict[str, Any]) -> None:
         assert "@media print" in html
 
 
-def test_run_page_content(tiny: dict[str, Any]) -> None:
-    rep = tiny["reports"]["steady"]
+@pytest.mark.slow
+def test_run_page_content(tiny_html: dict[str, Any]) -> None:
+    rep = tiny_html["reports"]["steady"]
     r = rep["results"]
-    html = (tiny["dir"] / "steady" / "report.html").read_text()
+    html = (tiny_html["dir"] / "steady" / "report.html").read_text()
     stability = r["kpis"]["final_stability"]
     assert f'data-kpi="final_stability">{stability["mean"]:.3f}<' in html
     assert f"{stability['ci_low']:.3f} to {stability['ci_high']:.3f}" in html
@@ -98,15 +111,16 @@ def test_run_page_content(tiny: dict[str, Any]) -> None:
     assert "Enough replications?" in html
 
 
-def test_comparison_page_content(tiny: dict[str, Any]) -> None:
-    c = tiny["comparison"]["results"]
-    html = (tiny["dir"] / "comparison.html").read_text()
+@pytest.mark.slow
+def test_comparison_page_content(tiny_html: dict[str, Any]) -> None:
+    c = tiny_html["comparison"]["results"]
+    html = (tiny_html["dir"] / "comparison.html").read_text()
     assert "paired by seed (common random numbers)" in html
     d = c["kpis"]["final_stability"]["differences"]["heavy"]
     assert f"{d['estimate']:+.3f}" in html
-    assert html.count("<svg") == len(tiny["reports"]["steady"]["results"]["series"]) + 2
+    assert html.count("<svg") == len(tiny_html["reports"]["steady"]["results"]["series"]) + 2
     assert c["advice"]["sentence"] in html
-    for sentence in headline_sentences(tiny["comparison"]):
+    for sentence in headline_sentences(tiny_html["comparison"]):
         assert f"<li>{escape(sentence)}</li>" in html
 
 
@@ -168,12 +182,23 @@ def test_report_csv(tiny: dict[str, Any], tmp_path: Path) -> None:
     assert cap == r["objectives"]["capable"]["values"]
 
 
-def test_report_md_and_html_rerender(tiny: dict[str, Any], tmp_path: Path) -> None:
+def test_report_md_rerender(tiny: dict[str, Any], tmp_path: Path) -> None:
     src = tiny["dir"] / "steady" / "report.json"
     md = tmp_path / "r.md"
     result = cli.invoke(app, ["report", str(src), "--format", "md", "--out", str(md)])
     assert result.exit_code == 0, result.output
     assert md.read_text() == render_run(tiny["reports"]["steady"])
+    # Default output is next to the report; it exists already, so --force is needed.
+    before = src.with_suffix(".md").read_bytes()
+    again = cli.invoke(app, ["report", str(src), "--format", "md"])
+    assert again.exit_code == 1
+    assert f"{src.with_suffix('.md')} already exists; use --force" in again.output
+    assert src.with_suffix(".md").read_bytes() == before
+
+
+@pytest.mark.slow
+def test_report_html_rerender(tiny_html: dict[str, Any]) -> None:
+    src = tiny_html["dir"] / "steady" / "report.json"
     # Default output is next to the report; it exists already, so --force is needed.
     again = cli.invoke(app, ["report", str(src), "--format", "html"])
     assert again.exit_code == 1
@@ -210,6 +235,7 @@ def test_report_bad_input(tmp_path: Path) -> None:
 # --- acceptance 5: the fast commands never import matplotlib ------------------------
 
 
+@pytest.mark.slow
 def test_run_and_validate_do_not_import_plotting(tmp_path: Path) -> None:
     code = f"""
 import json, sys

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from sim.model.streams import replication_seed
 from sim.runs import reportfile as files
 from sim.runs.reportfile import RenderFailed, load_report, write_outputs
 from sim.scenario.loader import load_scenario
+from waits import Terminal
 
 ASSETS = Path(__file__).parent / "assets"
 SMALL = ASSETS / "hazards" / "valid_base.yaml"  # id hazard_base, policy base
@@ -71,8 +72,12 @@ def test_write_atomic_replaces_whole_files_only(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_run_exits_130_and_leaves_no_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    # stderr is a terminal, so ttx draws its progress bar: the bar showing is the sign
+    # that the run has started, and 5000 replications outlast the wait by far.
+    parent, child = pty.openpty()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -84,21 +89,28 @@ def test_ctrl_c_during_a_run_exits_130_and_leaves_no_files(tmp_path: Path) -> No
             "5000",
             "--out",
             str(out),
-            "--quiet",
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=child,
         text=True,
+        env={**os.environ, "TERM": "xterm", "COLUMNS": "120"},
         # A shell running the tests in the background may ignore SIGINT, and children
         # inherit that; give the child Python's normal Ctrl-C handling back.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
-    # Interpreter start-up and imports take about a second; 5000 replications take
-    # far longer than the wait, so the signal lands in the middle of the run.
-    time.sleep(2.5)
-    assert proc.poll() is None, proc.communicate()
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    os.close(child)
+    terminal = Terminal(parent)
+    try:
+        terminal.wait_for("iraq_training_mission/supportive")
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        stdout, _ = proc.communicate(timeout=60)
+        stderr = terminal.read_to_end()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(parent)
     assert proc.returncode == 130, stderr
     assert "interrupted; no partial output was written" in stderr
     assert "Traceback" not in stderr
@@ -251,6 +263,7 @@ def test_markdown_escapes_every_value_of_an_edited_report(tmp_path: Path) -> Non
     assert not page.attrs
 
 
+@pytest.mark.slow  # the HTML page draws its charts with matplotlib
 def test_hostile_text_renders_harmlessly_in_html(tmp_path: Path) -> None:
     """Skipped only while ``sim.report.html`` (another branch) cannot be imported."""
     html_module = pytest.importorskip("sim.report.html")

@@ -11,27 +11,33 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sim.scenario.loader import load_policy_file, load_scenario
+from waits import wait_for
+
+pytestmark = pytest.mark.slow  # a real terminal and a child process per test
 
 FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
 TTX = Path(sys.executable).with_name("ttx")
 
 
-def _wait(check: Callable[[], str], needle: str, timeout: float = 30.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = check()
-        if needle in screen:
-            return screen
-        time.sleep(0.1)
-    raise AssertionError(f"{needle!r} did not appear on the screen:\n{screen}")
+def _wait(screen: Callable[[], str], needle: str, count: int = 1, tries: int = 300) -> str:
+    """The screen, once ``needle`` shows on it ``count`` times (polled every 0.1 s)."""
+    shown = [""]
+
+    def enough() -> bool:
+        shown[0] = screen()
+        return shown[0].count(needle) >= count
+
+    try:
+        wait_for(enough, repr(needle), tries=tries, pause=0.1)
+    except AssertionError:
+        raise AssertionError(f"{needle!r} did not appear on the screen:\n{shown[0]}") from None
+    return shown[0]
 
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -86,10 +92,12 @@ def test_play_in_tmux(tmp_path):
         assert "Partners (change since month 4)" in second
         tmux("send-keys", "-t", "play", "back", "Enter")
         _wait(screen, "Undid the last decision; back to it.")
-        for answer in ("1", "stay", "decline"):
-            tmux("send-keys", "-t", "play", answer, "Enter")
-            time.sleep(0.2)
-        end = _wait(screen, "EXIT=0", timeout=60)
+        tmux("send-keys", "-t", "play", "1", "Enter")
+        _wait(screen, "Decision 2 · month 12", count=2)  # the second time it is put
+        tmux("send-keys", "-t", "play", "stay", "Enter")
+        _wait(screen, "Decision 3 · month 20")
+        tmux("send-keys", "-t", "play", "decline", "Enter")
+        end = _wait(screen, "EXIT=0", tries=600)
         assert "Debrief" in end
         assert "this run was at the" in end
     finally:

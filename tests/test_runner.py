@@ -60,6 +60,7 @@ def test_one_chunk_equals_folding_replications_one_by_one(scenario: Scenario) ->
     assert json.dumps(got, sort_keys=True) == json.dumps(expected, sort_keys=True)
 
 
+@pytest.mark.slow  # a process pool
 def test_forced_failure_reports_index_seed_and_keeps_the_rest(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +133,7 @@ def test_streaming_beyond_the_limit_samples_with_fixed_memory(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(aggregate, "EXACT_LIMIT", 10)
+    scenario = scenario.model_copy(update={"horizon": 12})  # what is counted, not how long
     plan = compile_plan(scenario, None)
     n = 95
     stride = sample_stride(n)
@@ -147,14 +149,15 @@ def test_streaming_beyond_the_limit_samples_with_fixed_memory(
     sample = np.stack([series[k].astype(np.float32) for k in range(0, n, stride)])
     p95 = np.percentile(sample, aggregate.BANDS, axis=0)[4][:, j]
     assert report["series"]["trust"]["p95"] == [float(x) for x in p95]
-    # The parent holds at most EXACT_LIMIT monthly series, however many replications.
-    for total in (95, 400):
-        agg = Aggregator(scenario, plan, sample_stride(total))
-        job = Job(scenario, scenario.policy(None), 4, sample_stride(total))
-        for c, r in enumerate(chunks_of(range(total), 20)):
-            agg.merge(run_chunk(ChunkTask(job, c, r)))
-        assert len(agg.sample) == 10
-        assert agg.count == total
+    # The parent holds at most EXACT_LIMIT monthly series, however many replications
+    # (95 above: the method names a sample of 10; more than twice as many here).
+    total = 200
+    agg = Aggregator(scenario, plan, sample_stride(total))
+    job = Job(scenario, scenario.policy(None), 4, sample_stride(total))
+    for c, r in enumerate(chunks_of(range(total), 20)):
+        agg.merge(run_chunk(ChunkTask(job, c, r)))
+    assert len(agg.sample) == 10
+    assert agg.count == total
 
 
 def test_kpi_values_can_be_left_out(scenario: Scenario) -> None:
@@ -179,6 +182,7 @@ def test_streamed_kpis_hold_a_bounded_sample(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(aggregate, "EXACT_LIMIT", 10)
+    scenario = scenario.model_copy(update={"horizon": 12})  # what is counted, not how long
     plan = compile_plan(scenario, None)
     stride = sample_stride(200)
     agg = Aggregator(scenario, plan, stride, keep_values=False)
@@ -190,6 +194,7 @@ def test_streamed_kpis_hold_a_bounded_sample(
     assert agg.results(seed=4, scenario_hash="")["kpis"]["cost"]["n"] == 200
 
 
+@pytest.mark.slow  # a process pool
 def test_cli_run_records_executor_in_meta_only(tmp_path: Path) -> None:
     args = ["run", str(FLAGSHIP), "--replications", "4", "--quiet", "--out", str(tmp_path)]
     serial = CliRunner().invoke(app, [*args, "--executor", "serial"])
@@ -224,3 +229,20 @@ def test_replicate_alone_equals_replication_k_of_the_run(scenario: Scenario) -> 
         alone = replicate(spec, k)
         for name in ("final_stability", "cost"):
             assert alone.kpis[name] == whole["kpis"][name]["values"][k], (k, name)
+
+
+def test_sweep_refuses_specs_that_do_not_share_seeds(scenario: Scenario) -> None:
+    from sim.runs.sweep import sweep
+
+    spec = RunSpec.of(scenario, replications=2, seed=1)
+    with pytest.raises(ValueError, match="share the scenario, seed and replication count"):
+        sweep([spec, RunSpec.of(scenario, "expanded", replications=2, seed=2)])
+    with pytest.raises(ValueError, match="each policy once"):
+        sweep([spec, spec])
+
+
+def test_cli_scheduler_needs_the_dask_executor(tmp_path: Path) -> None:
+    args = ["run", str(FLAGSHIP), "--executor", "processes", "--scheduler", "tcp://h:8786"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "--scheduler only applies to --executor dask" in result.output

@@ -206,6 +206,7 @@ def _loader_accepts(data: dict[str, Any]) -> bool:
     return True
 
 
+@pytest.mark.slow  # every single mutation of a scenario, loaded and validated
 def test_schema_accepts_whatever_the_loader_accepts(validator: Draft202012Validator) -> None:
     """Differential check over every single mutation of a shipped scenario.
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a fresh interpreter per test
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("matplotlib", "dask", "distributed", "simpy", "numpy", "scipy", "pandas")
 PROBE = """

@@ -558,6 +558,7 @@ def test_describe_difference_on_real_result() -> None:
 # --------------------------------------------------------------------------- import cost
 
 
+@pytest.mark.slow
 def test_import_does_not_pull_in_scipy_or_matplotlib() -> None:
     code = (
         "import sys, sim.stats; "

@@ -73,10 +73,12 @@ class World:
 
     # -- expr.View -------------------------------------------------------------
     def partner(self, index: int, var: str) -> float:
-        return getattr(self, var)[index]
+        value: float = getattr(self, var)[index]
+        return value
 
     def partner_values(self, var: str) -> list[float]:
-        return getattr(self, var)
+        values: list[float] = getattr(self, var)
+        return values
 
     def rivalry_tension(self, index: int) -> float:
         return self.tension[index]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -290,18 +290,23 @@ class Aggregator:
             kpis = dict(sorted(self.streamed.summaries().items()))
         for name, values in sorted(self.kpi_values.items()):
             arr = np.frombuffer(values, dtype=np.float64)
-            kpis[name] = {**kpi_summary(summarize(arr)), "values": values.tolist()}
+            entry = cast(Kpi, kpi_summary(summarize(arr)))  # a fresh dict
+            entry["values"] = values.tolist()
+            kpis[name] = entry
         objectives: dict[str, Objective] = {}
         for o in s.objectives:
             outcomes = self.objective_values[o.id]
             prop = interval(wilson_interval(self.successes[o.id], self.count))
-            objectives[o.id] = {
-                "description": o.description,
-                "condition": o.condition,
-                "check": o.check,
-                "month": o.month,
-                **prop,
-            }
+            objectives[o.id] = cast(
+                Objective,
+                {
+                    "description": o.description,
+                    "condition": o.condition,
+                    "check": o.check,
+                    "month": o.month,
+                    **prop,
+                },
+            )
             if kpi_values:
                 objectives[o.id]["values"] = outcomes.tolist()
         p5, p25, p50, p75, p95 = np.percentile(np.stack(self.sample), BANDS, axis=0)

@@ -149,12 +149,14 @@ class RunningStats:
         _, m2 = self._require_data()
         if self._n < 2:
             return np.zeros_like(m2)
-        return np.maximum(m2, 0.0) / (self._n - 1)
+        variance: np.ndarray = np.maximum(m2, 0.0) / (self._n - 1)
+        return variance
 
     @property
     def sd(self) -> np.ndarray:
         """Element-wise sample standard deviation (ddof=1)."""
-        return np.sqrt(self.variance)
+        sd: np.ndarray = np.sqrt(self.variance)
+        return sd
 
     # -- checkpointing -----------------------------------------------------
 
