@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from faults import failing_replication
 from sim.errors import TtxError
 from sim.jobs.run import run_file
 from sim.jobs.saved import compare_files, rerender_file
 from sim.jobs.sweep import sweep_file
 from sim.runs.reportfile import OutputExists
-from sim.runs.runner import FAIL_ENV, RunFailed
+from sim.runs.runner import RunFailed
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Policy, PolicyFile
 from sim.scenario.policyfile import dumps_policy_file
@@ -74,11 +75,8 @@ def test_run_file_of_a_policy_file_warns_and_names_the_team(tmp_path: Path) -> N
         run_file(TINY, policy="steady", policy_file=path)
 
 
-def test_run_file_saves_what_finished_when_a_replication_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(FAIL_ENV, "1")
-    with pytest.raises(RunFailed) as info:
+def test_run_file_saves_what_finished_when_a_replication_fails(tmp_path: Path) -> None:
+    with failing_replication(2, 1), pytest.raises(RunFailed) as info:
         run_file(TINY, replications=3, seed=2, out=tmp_path)
     exc = info.value
     assert exc.partial_file == tmp_path / "report.partial.json"

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from faults import FailingProcessExecutor, failing_replication
 from sim.cli import app
 from sim.cli.runs import run_failed
 from sim.model.engine import series_names, simulate
@@ -16,10 +17,8 @@ from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.runs import aggregate
 from sim.runs.aggregate import Aggregator, sample_stride
-from sim.runs.executors import ProcessExecutor
 from sim.runs.reportfile import results_bytes
 from sim.runs.runner import (
-    FAIL_ENV,
     ChunkTask,
     Job,
     ReplicationFailed,
@@ -61,13 +60,10 @@ def test_one_chunk_equals_folding_replications_one_by_one(scenario: Scenario) ->
 
 
 @pytest.mark.slow  # a process pool
-def test_forced_failure_reports_index_seed_and_keeps_the_rest(
-    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_forced_failure_reports_index_seed_and_keeps_the_rest(scenario: Scenario) -> None:
     spec = RunSpec.of(scenario, replications=45, seed=8)
     full = run(spec)
-    monkeypatch.setenv(FAIL_ENV, "27")
-    with pytest.raises(RunFailed) as info, ProcessExecutor(2) as pool:
+    with pytest.raises(RunFailed) as info, FailingProcessExecutor(2, 8, 27) as pool:
         run(spec, executor=pool)
     exc = info.value
     seed27 = replication_seed(8, 27)
@@ -77,7 +73,7 @@ def test_forced_failure_reports_index_seed_and_keeps_the_rest(
     text = str(exc)
     assert "1 replication(s) failed; 44 finished" in text
     assert f"replication 27 (seed {seed27})" in text
-    assert "forced failure (TTX_FAIL_REPLICATION=27" in text
+    assert "forced failure of replication 27" in text
     assert "--" not in text  # the library names no flags; the command line adds them
     worded = run_failed(exc, Path("x.yaml"), None)
     assert "ttx run x.yaml --policy supportive --seed 8 --replication 27" in worded
@@ -92,22 +88,22 @@ def test_forced_failure_reports_index_seed_and_keeps_the_rest(
     assert part["kpis"]["final_stability"]["values"] == values[:27] + values[28:]
 
 
-def test_replicate_reproduces_a_failure_alone(
-    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(FAIL_ENV, "3")
+def test_replicate_reproduces_a_failure_alone(scenario: Scenario) -> None:
     spec = RunSpec.of(scenario, replications=5, seed=8)
-    with pytest.raises(ReplicationFailed, match=r"replication 3 \(seed \d+\)") as info:
+    with (
+        failing_replication(8, 3),
+        pytest.raises(ReplicationFailed, match=r"replication 3 \(seed \d+\)") as info,
+    ):
         replicate(spec, 3)
     assert (info.value.index, info.value.run_seed) == (3, 8)
     assert replicate(spec, 2).seed == replication_seed(8, 2)
 
 
-def test_cli_failure_writes_partial_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(FAIL_ENV, "1")
+def test_cli_failure_writes_partial_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = ["run", str(FLAGSHIP), "--replications", "3", "--out", str(out), "--quiet"]
-    result = CliRunner().invoke(app, args)
+    with failing_replication(20261127, 1):  # the scenario's own seed
+        result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert "1 replication(s) failed; 2 finished" in result.output
     assert f"ttx run {FLAGSHIP} --policy supportive" in result.output

@@ -20,7 +20,6 @@ every complete chunk is stored as it arrives, and rerunning resumes.
 from __future__ import annotations
 
 import math
-import os
 import platform
 import time
 from collections.abc import Callable
@@ -41,8 +40,6 @@ from sim.scenario.models import Policy, Scenario
 from sim.version import __version__
 
 Progress = Callable[[int, int], None]
-#: Test hook: when set to K, replication K raises (to exercise failure reporting).
-FAIL_ENV = "TTX_FAIL_REPLICATION"
 MIN_CHUNK, MAX_CHUNK = 20, 100
 
 
@@ -122,17 +119,6 @@ class RunReport:
         }
 
 
-def _fail_index() -> int | None:
-    value = os.environ.get(FAIL_ENV, "").strip()
-    return int(value) if value.isdigit() else None
-
-
-def _simulate(plan: Plan, index: int, seed: int, fail_index: int | None) -> ReplicationResult:
-    if index == fail_index:
-        raise RuntimeError(f"forced failure ({FAIL_ENV}={index}, a test hook)")
-    return simulate(plan, seed)
-
-
 def replicate(spec: RunSpec, index: int = 0) -> ReplicationResult:
     """Replication ``index`` of the run ``spec``, alone: the same result as in the whole run.
 
@@ -142,7 +128,7 @@ def replicate(spec: RunSpec, index: int = 0) -> ReplicationResult:
     seed = replication_seed(spec.seed, index)
     plan = compile_plan(spec.scenario, spec.policy)
     try:
-        return _simulate(plan, index, seed, _fail_index())
+        return simulate(plan, seed)
     except Exception as exc:
         raise ReplicationFailed(
             plan.scenario_id, plan.policy_id, index, seed, spec.seed, exc
@@ -157,7 +143,6 @@ class Job:
     policy: Policy
     run_seed: int
     stride: int
-    fail_index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +166,7 @@ def run_chunk(task: ChunkTask) -> ChunkPartial:
     for k in task.indices:
         seed = replication_seed(job.run_seed, k)
         try:
-            result = _simulate(plan, k, seed, job.fail_index)
+            result = simulate(plan, seed)
         except Exception as exc:
             folder.fail(k, seed, f"{type(exc).__name__}: {exc}")
             continue
@@ -292,7 +277,7 @@ def run(
     if size < 1:
         raise TtxError(f"the chunk size must be at least 1, got {size}")
     stride = sample_stride(len(todo))
-    job = Job(scenario, pol, run_seed, stride, _fail_index())
+    job = Job(scenario, pol, run_seed, stride)
     tasks = [ChunkTask(job, c, r) for c, r in enumerate(chunks_of(todo, size))]
     store = None
     if checkpoint is not None:
