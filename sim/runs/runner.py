@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sim.errors import TtxError
 from sim.model.engine import ReplicationResult, simulate
-from sim.model.plan import Plan, compile_plan
+from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
 from sim.runs.checkpoint import Checkpoint, content_hash
