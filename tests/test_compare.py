@@ -67,7 +67,7 @@ def independent(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "report.json"
 
 
-# --- acceptance 1: sweep writes everything; compare reproduces its numbers ---------
+# --- sweep writes everything; compare reproduces its numbers ---------
 
 
 def test_sweep_writes_reports_and_comparison(swept: Path) -> None:
@@ -137,7 +137,7 @@ def test_paired_difference_is_computed_from_the_per_replication_values(swept: Pa
     assert diff["sentence"].startswith("Expanded operational scope lowers final partner trust by")
 
 
-# --- acceptance 2: common random numbers narrow the interval ----------------------
+# --- common random numbers narrow the interval ----------------------
 
 
 def test_common_random_numbers_beat_independent_seeds(
@@ -183,7 +183,7 @@ def test_pairing_needs_same_hash_seed_and_replications(swept: Path) -> None:
     )
 
 
-# --- acceptance 3: refusals with clear messages ------------------------------------
+# --- refusals with clear messages ------------------------------------
 
 
 def test_reports_of_different_scenarios_are_refused(swept: Path, tmp_path: Path) -> None:

@@ -232,7 +232,7 @@ def test_report_bad_input(tmp_path: Path) -> None:
     assert "unknown format pdf; choose from md, html, csv" in fmt.output
 
 
-# --- acceptance 5: the fast commands never import matplotlib ------------------------
+# --- the fast commands never import matplotlib ------------------------
 
 
 @pytest.mark.slow

@@ -1,7 +1,6 @@
 """``ttx play`` and ``ttx run --policy-file`` end to end (piped stdin, CliRunner).
 
-Covers the issue's acceptance criteria 1-4; the real-terminal test is in
-``test_play_terminal.py``.
+The real-terminal test is in ``test_play_terminal.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from sim.analysis.wording import interval
 from sim.cli import app
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
-from sim.play import terminal as play_ui
+from sim.play import terminal
 from sim.play.command import replay
 from sim.play.session import Game, Outcome, Session
 from sim.runs.spec import RunSpec
@@ -64,7 +63,7 @@ def run_policy_file(runner: CliRunner, record: Path, replications: int, out: Pat
     )
 
 
-# --------------------------------------------------------------------------- acceptance 1
+# --- a piped session end to end ---------------------------------------------------------------
 
 
 def test_piped_session_through_shipped_scenario(runner, tmp_path):
@@ -140,7 +139,7 @@ def test_refuses_to_overwrite_answers_without_force(runner, tmp_path):
     assert record.read_text() == "keep me\n"
 
 
-# --------------------------------------------------------------------------- acceptance 2
+# --- interrupted sessions keep their answers --------------------------------------------------
 
 
 @pytest.mark.parametrize(("stdin", "how"), [("2\n", "eof"), ("2\nquit\n", "quit")])
@@ -177,7 +176,7 @@ def test_end_of_input_before_any_answer_saves_an_empty_valid_file(runner, tmp_pa
     assert pf.policy.extends == "steady"
 
 
-# --------------------------------------------------------------------------- acceptance 3
+# --- the debrief agrees with a replay of the answers ------------------------------------------
 
 
 def test_debrief_figures_equal_run_policy_file(runner, tmp_path):
@@ -231,7 +230,7 @@ def test_debrief_figures_equal_run_policy_file(runner, tmp_path):
         assert k["default"]["mean"] == default["kpis"][k["name"]]["mean"]
 
 
-# --------------------------------------------------------------------------- acceptance 4
+# --- players never see hidden effects ---------------------------------------------------------
 
 
 def hidden_numbers(scenario: Scenario) -> set[str]:
@@ -286,7 +285,7 @@ def test_effect_numbers_never_on_screen_iraq(runner, tmp_path):
 def test_leak_check_catches_a_leaky_render(runner, tmp_path, monkeypatch):
     """The check above can fail: a render that prints effects is caught."""
     scenario = load_scenario(FIXTURE)
-    honest = play_ui.options_block
+    honest = terminal.options_block
 
     def leaky(sit):
         spec = next(j for j in scenario.injects if j.id == sit.inject_id)
@@ -296,7 +295,7 @@ def test_leak_check_catches_a_leaky_render(runner, tmp_path, monkeypatch):
             text.append(f"{o.id}: {[e.delta for e in o.effects]} levers {o.levers}\n")
         return text
 
-    monkeypatch.setattr(play_ui, "options_block", leaky)
+    monkeypatch.setattr(terminal, "options_block", leaky)
     result, _ = play(runner, tmp_path, FIXTURE, "1\n")
     found = leaked(result.output, hidden_numbers(scenario))
     assert {"0.037", "1.65", "0.0415"} <= found
@@ -407,7 +406,7 @@ def test_hash_mismatch_warns(runner, tmp_path):
 
 def test_pace_shows_the_months_passing(runner, tmp_path, monkeypatch):
     slept: list[float] = []
-    monkeypatch.setattr(play_ui.time, "sleep", slept.append)
+    monkeypatch.setattr(terminal.time, "sleep", slept.append)
     result, _ = play(runner, tmp_path, FIXTURE, "1\n1\n1\n", "--pace", "0.25")
     assert result.exit_code == 0, result.output
     months = [int(m) for m in re.findall(r"^\s+month\s+(\d+)\s+stability", result.output, re.M)]

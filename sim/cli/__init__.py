@@ -160,21 +160,23 @@ def play(
 ) -> None:
     """Play a scenario as a team: decide at each inject, then see the debrief."""
     with user_errors("--record to choose another file"):
-        from sim.play import command as play_run
-        from sim.play import terminal as play_ui
+        from sim.play import command as play_command
+        from sim.play import terminal as play_terminal
 
         console = _console()
         if answers is not None and resume is not None:
             raise TtxError("give either --answers (replay) or --resume (continue), not both")
         if answers is not None:
-            play_run.run_replay(file, answers, console, seed=seed, replications=replications)
+            play_command.run_replay(file, answers, console, seed=seed, replications=replications)
             return
-        opts = play_run.PlayOptions(
+        opts = play_command.PlayOptions(
             file, team, policy, seed, record, replications, pace, force, resume
         )
         try:
-            ended, written = play_run.run_play(opts, console, play_ui.stdin_reader(console))
-        except play_run.SeedConflict as exc:
+            ended, written = play_command.run_play(
+                opts, console, play_terminal.stdin_reader(console)
+            )
+        except play_command.SeedConflict as exc:
             raise TtxError(f"{exc} (drop --seed {exc.given})") from None
         typer.echo("wrote " + ", ".join(written))
         if ended.how == "interrupted":
