@@ -179,3 +179,11 @@ def test_shipped_scenarios_validate() -> None:
     assert files
     result = CliRunner().invoke(app, ["validate", *map(str, files)])
     assert result.exit_code == 0, result.output
+
+
+def test_schema_version_is_optional_and_checked(tmp_path: Path) -> None:
+    assert loads_scenario(GOOD).schema_version == 1
+    assert loads_scenario("schema_version: 1\n" + GOOD).schema_version == 1
+    (msg,) = problems("schema_version: 2\n" + GOOD, tmp_path)
+    assert msg.startswith(f"{tmp_path / 's.yaml'}:1:17: schema_version:")
+    assert "1" in msg.split("schema_version:", 1)[1]

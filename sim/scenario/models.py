@@ -392,6 +392,11 @@ class Objective(Frozen):
 class Scenario(Frozen):
     """A complete exercise: actors, threats, initiatives, policies, timeline, objectives."""
 
+    schema_version: Literal[1] = Field(
+        1,
+        description="Version of the scenario format (a versioned contract, see CHANGELOG.md); "
+        "1 when omitted.",
+    )
     id: Id
     title: Name
     description: Text = Field("", description="The briefing text.")
