@@ -93,6 +93,7 @@ class Plan:
 
     scenario_id: str
     policy_id: str
+    policy_title: str
     horizon: int
     partner_ids: tuple[str, ...]
     initial: tuple[tuple[float, ...], ...]  # [partner][PARTNER_VARS]
@@ -210,6 +211,7 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
     return Plan(
         scenario_id=scenario.id,
         policy_id=policy.id,
+        policy_title=policy.title or policy.id,
         horizon=horizon,
         partner_ids=tuple(pidx),
         initial=tuple(tuple(getattr(p, v) for v in PARTNER_VARS) for p in scenario.partners),

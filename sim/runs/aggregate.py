@@ -334,7 +334,7 @@ class Aggregator:
                 "partners": {p.id: p.name for p in s.partners},
                 "rivalries": [r.id for r in s.rivalries],
             },
-            "policy": {"id": plan.policy_id, "title": _policy_title(s, plan.policy_id)},
+            "policy": {"id": plan.policy_id, "title": plan.policy_title},
             "seed": seed,
             "replications": self.count,
             "kpis": kpis,
@@ -364,10 +364,3 @@ _STREAMED_NOTE = (
 
 def _pending(folder: ChunkFolder) -> int:
     return len(folder.indices)
-
-
-def _policy_title(s: Scenario, policy_id: str) -> str:
-    for p in s.policies:
-        if p.id == policy_id:
-            return p.title or p.id
-    return policy_id

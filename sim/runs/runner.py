@@ -320,8 +320,6 @@ def run(
 
     def report(partial: bool) -> RunReport:
         results = agg.results(seed=run_seed, scenario_hash=spec.scenario_hash)
-        # Name the policy that ran: a policy file's is not among the scenario's.
-        results["policy"] = {"id": pol.id, "title": pol.title or pol.id}
         if size != default_chunk_size(len(todo)):
             results["chunk_size"] = size  # it fixes the merge order, hence the last bits
         if indices is not None or partial:
