@@ -28,9 +28,11 @@ import simpy
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan
-from sim.model.plan import InjectPlan, Plan, ThreatPlan
+from sim.model.plan import EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
+from sim.model.uncertainty import Sources
 from sim.model.world import Event, World, series_names
+from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
     INTERDICTED,
@@ -107,6 +109,7 @@ class Replication:
         self.seed = seed
         self.env = simpy.Environment()
         self.world = World(plan)
+        self.sources = Sources(plan, seed)
         self.decide = decider or default_decider(plan)
         self.objectives = _Objectives(plan)
         self.rows: list[list[float]] = []
@@ -148,6 +151,7 @@ class Replication:
             world.funds += plan.budget
             if m:
                 self.drift()
+                self.sources.month(world, m)
             for rule in plan.rules:
                 if rule.when(world):
                     world.set_levers(rule.levers)
@@ -160,11 +164,11 @@ class Replication:
             self.objectives.observe(world)
 
     def drift(self) -> None:
-        plan, world, p = self.plan, self.world, self.plan.params
+        plan, world, p, traits = self.plan, self.world, self.plan.params, self.sources
         pressures = [world.pressures(i) for i in range(len(plan.partner_ids))]
         for i, f in enumerate(pressures):
             world.set_state(
-                i, dyn.drift(world.state(i), plan.baseline_trust[i], plan.sensitivity[i], f, p)
+                i, dyn.drift(world.state(i), traits.baseline_trust[i], traits.sensitivity[i], f, p)
             )
         for k, r in enumerate(plan.rivalries):
             provocation = (
@@ -176,7 +180,7 @@ class Replication:
         world = self.world
         self.fired.add(inj.id)
         world.log.append(Event(self.env.now, "inject", inj.id, detail=inj.title))
-        world.apply(inj.effects)
+        self.apply(inj.effects)
         if inj.has_decision:
             choice = self.decide(inj, world)
             option = next((o for o in inj.options if o.id == choice), None)
@@ -185,20 +189,28 @@ class Replication:
                     f"decision at inject '{inj.id}' answered '{choice}', "
                     f"which is not one of its options"
                 )
-            world.apply(option.effects)
+            self.apply(option.effects)
             world.set_levers(option.levers)
             world.decisions.append((inj.id, option.id, world.month))
             world.log.append(Event(self.env.now, "decision", inj.id, detail=option.id))
 
+    def apply(self, effects: tuple[EffectPlan, ...]) -> None:
+        """Apply inject or option effects; political risk is the uncertainty sources'."""
+        self.world.apply(tuple(e for e in effects if e.target.var != POLITICAL_RISK))
+        self.sources.apply(effects)
+
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
-        world, p = self.world, self.plan.params
+        world, p, sources = self.world, self.plan.params, self.sources
         yield self.env.timeout(ini.start + 0.5)
         running, levers, env = world.running, world.levers, self.env
         while env.now < ini.end:
             intensity = levers.get(ini.id, 0.0)
             before = running.pop(ini.id, None)
+            # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
+            varies, overrun = sources.programme(ini), sources.overrun(ini)
             if intensity > 0:
-                self.cycle(ini, intensity, dyn.effective_intensity(intensity, p.returns_exponent))
+                eff = dyn.effective_intensity(intensity, p.returns_exponent)
+                self.cycle(ini, intensity, eff, varies, overrun)
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
             if running.get(ini.id) != before or world._pressure_key is None:
                 world.refresh()
@@ -206,10 +218,18 @@ class Replication:
         world.running.pop(ini.id, None)
         world.refresh()
 
-    def cycle(self, ini: InitiativePlan, intensity: float, eff: float) -> None:
+    def cycle(
+        self,
+        ini: InitiativePlan,
+        intensity: float,
+        eff: float,
+        varies: dict[int, float] | None = None,
+        overrun: float = 1.0,
+    ) -> None:
+        """One paid cycle; ``varies`` scales its effect per partner, ``overrun`` its cost."""
         world, now = self.world, self.env.now
         members = ini.members(world, now)
-        cost = ini.cost * intensity * len(members)
+        cost = ini.cost * intensity * len(members) * overrun
         if cost > world.funds + 1e-12:
             world.log.append(Event(now, "unfunded", ini.id, detail=f"{cost:.2f}"))
             return
@@ -219,7 +239,7 @@ class Replication:
             return
         world.running[ini.id] = (intensity, eff)
         for i in members:
-            ini.act(world, i, eff, now)
+            ini.act(world, i, eff if varies is None else eff * varies[i], now)
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
         plan, world, p = self.plan, self.world, self.plan.params

@@ -18,6 +18,7 @@ from sim.scenario.models import Effect, Scenario
 from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
 from sim.scenario.policies import Policy
 from sim.scenario.references import symbols_of
+from sim.scenario.uncertainty import UncertaintySettings
 from sim.scenario.vocabulary import PARTNER_VARS, THREAT_KINDS
 
 
@@ -114,6 +115,8 @@ class Plan:
     reserve: float
     params: ModelParameters
     threat_kinds: tuple[str, ...] = field(default=())
+    rival_ids: tuple[str, ...] = field(default=())
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
 
 
 def merged_threat_coefficients(params: ModelParameters) -> dict[str, ThreatCoefficients]:
@@ -242,4 +245,6 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
         reserve=scenario.alliance.reserve,
         params=params,
         threat_kinds=tuple(sorted({t.kind for t in threats})),
+        rival_ids=tuple(ridx),
+        uncertainty=scenario.uncertainty,
     )

@@ -48,6 +48,7 @@ from sim.scenario.condition_nodes import (
     Tension,
     View,
 )
+from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALLIANCE_VARS,
     INCIDENT_VARS,
@@ -326,7 +327,8 @@ class Target:
     """A resolved effect target: what an inject or option changes.
 
     ``scope`` is one of ``partner`` (index set), ``partners`` (all),
-    ``rivalry``, ``rival`` or ``alliance``.
+    ``rivalry``, ``rival`` or ``alliance``. A partner target's ``var`` may be
+    ``political_risk``, which only effects can change (not a state variable).
     """
 
     scope: str
@@ -347,9 +349,10 @@ def parse_target(text: str, symbols: Symbols) -> Target:
     rivalries = {r: i for i, r in enumerate(symbols.rivalries)}
     rivals = {r: i for i, r in enumerate(symbols.rivals)}
     if actor in partners or actor == "partners":
-        if var not in PARTNER_VARS:
+        if var not in PARTNER_VARS and var != POLITICAL_RISK:
             raise ExprError(
-                f"'{var}' is not a partner variable; expected one of {', '.join(PARTNER_VARS)}"
+                f"'{var}' is not a partner variable; expected one of "
+                f"{', '.join((*PARTNER_VARS, POLITICAL_RISK))}"
             )
         if actor == "partners":
             return Target("partners", -1, var)

@@ -34,6 +34,7 @@ from sim.scenario.fields import (
 )
 from sim.scenario.params import ModelParameters
 from sim.scenario.policies import Policy, PolicyFile, RecordedDecision, Rule, resolve_policy
+from sim.scenario.uncertainty import UncertaintySettings
 from sim.scenario.vocabulary import PARTNER_VARS
 
 # A scenario's policies are part of it: the policy models stay importable from here.
@@ -305,7 +306,8 @@ class Effect(Frozen):
     target: Annotated[str, Field(max_length=100)] = Field(
         description=f"What changes: PARTNER.VAR ({', '.join(PARTNER_VARS)}), "
         "partners.VAR (every partner), RIVALRY.tension, RIVAL.influence "
-        "(all its influence) or nato.funds."
+        "(all its influence), nato.funds, or PARTNER.political_risk (multiplier on the "
+        "partner's political event rates, 1 normally, 0-5, fades back to 1)."
     )
     delta: float | None = Field(
         None, ge=-1e6, le=1e6, allow_inf_nan=False, description="Amount added (clipped to 0-1)."
@@ -421,6 +423,11 @@ class Scenario(Frozen):
     model: ModelParameters = Field(
         default_factory=ModelParameters,
         description="Model coefficients (documented in MODEL.md); override with care.",
+    )
+    uncertainty: UncertaintySettings = Field(
+        default_factory=UncertaintySettings,
+        description="Random sources beyond threats: political events, programme effect and "
+        "cost variation, rival drift (MODEL.md 3.3.7); 'enabled: false' turns them all off.",
     )
 
     def policy(self, policy_id: str | None = None) -> Policy:

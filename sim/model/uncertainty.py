@@ -1,0 +1,192 @@
+"""The random sources beyond threats, for one replication (MODEL.md §3.3.7).
+
+Each source draws from its own named stream, and draws the same numbers
+whatever the policy does, so two policies on one seed meet the same political
+events, the same programme and cost draws and the same rival shocks (common
+random numbers):
+
+* ``politics:<partner>`` — the partner's political events: candidates of the
+  superposed Poisson processes of every event kind at the maximum political
+  risk; each candidate draws four numbers (waiting time, kind, acceptance,
+  shape) whatever its fate. Events depend on the state only through the
+  political risk, which only injects raise.
+* ``programme:<initiative>:<partner>`` — one draw per scheduled cycle per
+  listed partner, before the engine knows whether the cycle runs, is paid for
+  or the partner takes part.
+* ``overrun:<initiative>`` — two draws per scheduled cycle.
+* ``rival:<rival>:<partner>`` — one draw per month per rival and partner it
+  has influence on.
+
+The engine calls :meth:`Sources.month` once a month, :meth:`Sources.programme`
+and :meth:`Sources.overrun` once per scheduled cycle and :meth:`Sources.apply`
+for inject effects on ``PARTNER.political_risk``; the rules themselves are
+the pure functions of :mod:`sim.model.politics`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.model import politics as pol
+from sim.model.streams import Uniforms
+from sim.scenario.uncertainty import MAX_POLITICAL_RISK, POLITICAL_EVENT_KINDS, POLITICAL_RISK
+from sim.scenario.vocabulary import PARTNER_VARS, InitiativeKind
+
+if TYPE_CHECKING:
+    from sim.model.initiatives import InitiativePlan
+    from sim.model.plan import EffectPlan, Plan
+    from sim.model.world import World
+
+POLITICAL = "political"
+"""Kind of the political events in the replication's event log."""
+
+VARYING_KINDS = frozenset(
+    k.value
+    for k in (
+        InitiativeKind.training_mission,
+        InitiativeKind.strategic_dialogue,
+        InitiativeKind.joint_exercise,
+        InitiativeKind.cyber_response,
+        InitiativeKind.strategic_communication,
+    )
+)
+"""Initiative kinds whose cycle effect varies with the partner's circumstances
+(programmes that build something in the partner); presence and shared
+intelligence act the same every cycle."""
+
+_COOPERATION = PARTNER_VARS.index("cooperation")
+
+
+class Sources:
+    """Streams and per-replication partner traits of the uncertainty sources.
+
+    ``baseline_trust`` and ``sensitivity`` start as the scenario's and are changed
+    by government changes; ``absorption`` multiplies programme effects (economic
+    crises lower it) and ``risk`` multiplies political event rates (injects raise it).
+    """
+
+    def __init__(self, plan: Plan, seed: int) -> None:
+        u = plan.uncertainty
+        self.settings = u
+        n = len(plan.partner_ids)
+        self.partner_ids = plan.partner_ids
+        self.baseline_trust = list(plan.baseline_trust)
+        self.sensitivity = list(plan.sensitivity)
+        self.absorption = [1.0] * n
+        self.risk = [1.0] * n
+        self._political: list[tuple[Uniforms, list[float]]] = []
+        self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
+        self._total = sum(self._rates)
+        if u.political_on:
+            for pid in plan.partner_ids:
+                stream = Uniforms(seed, f"politics:{pid}")
+                self._political.append((stream, [stream.exponential(self._max_rate)]))
+        self._programme: dict[str, list[tuple[int, Uniforms]]] = {}
+        self._overrun: dict[str, Uniforms] = {}
+        for ini in plan.initiatives:
+            if u.programme_on and ini.kind in VARYING_KINDS:
+                self._programme[ini.id] = [
+                    (i, Uniforms(seed, f"programme:{ini.id}:{plan.partner_ids[i]}"))
+                    for i in ini.partners
+                ]
+            if u.overrun_on:
+                self._overrun[ini.id] = Uniforms(seed, f"overrun:{ini.id}")
+        self._rival: list[tuple[int, int, float, Uniforms]] = []
+        if u.rival_on:
+            for r, row in enumerate(plan.influence):
+                for i, initial in enumerate(row):
+                    if initial > 0:
+                        name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
+                        self._rival.append((r, i, initial, Uniforms(seed, name)))
+        self._coop0 = [row[_COOPERATION] for row in plan.initial]
+        self._varies = u.political_on or u.programme_on
+
+    @property
+    def _max_rate(self) -> float:
+        return self._total * MAX_POLITICAL_RISK
+
+    # -- monthly ---------------------------------------------------------------
+    def month(self, world: World, m: int) -> None:
+        """Month ``m`` (> 0): risks and absorption recover, rivals drift, and the
+        political events of (m - 1, m] happen."""
+        u = self.settings
+        decay = u.political_events.risk_decay
+        self.risk = [pol.toward_one(r, decay) for r in self.risk]
+        self.absorption = [pol.toward_one(a, pol.ABSORPTION_RECOVERY) for a in self.absorption]
+        if self._rival:
+            d = u.rival_drift
+            rows, coop = world.influence_of, world.cooperation
+            for r, i, initial, stream in self._rival:
+                rows[r][i] = pol.rival_step(
+                    rows[r][i],
+                    initial,
+                    coop[i],
+                    self._coop0[i],
+                    pol.normal(stream()),
+                    d.volatility,
+                    d.reversion,
+                    d.reaction,
+                )
+        for i, (stream, upcoming) in enumerate(self._political):
+            while upcoming[0] <= m:
+                kind_draw, accept, shape = stream(), stream(), stream()
+                upcoming[0] += stream.exponential(self._max_rate)
+                if pol.accepts(accept, self.risk[i]):
+                    self._event(world, i, m, pol.pick(kind_draw, self._rates, self._total), shape)
+
+    def _event(self, world: World, i: int, m: int, j: int, shape: float) -> None:
+        kind = POLITICAL_EVENT_KINDS[j]
+        before = pol.Politics(
+            world.trust[i],
+            world.cooperation[i],
+            world.stability[i],
+            self.baseline_trust[i],
+            self.sensitivity[i],
+            self.absorption[i],
+        )
+        after = pol.apply_shock(
+            before, pol.shock(kind, shape, self.settings.political_events.scale)
+        )
+        (
+            world.trust[i],
+            world.cooperation[i],
+            world.stability[i],
+            self.baseline_trust[i],
+            self.sensitivity[i],
+            self.absorption[i],
+        ) = after
+        pid = self.partner_ids[i]
+        world.note(float(m), POLITICAL, kind, pid, f"{kind.replace('_', ' ')} in {pid}")
+
+    # -- per cycle ---------------------------------------------------------------
+    def programme(self, ini: InitiativePlan) -> dict[int, float] | None:
+        """This cycle's effect multiplier per listed partner (None: nominal for all).
+
+        Drawn for every scheduled cycle and listed partner, whether or not the cycle
+        then runs, so the draws never depend on the policy.
+        """
+        if not self._varies or ini.kind not in VARYING_KINDS:
+            return None
+        out = {i: self.absorption[i] for i in ini.partners}
+        sd = self.settings.programme_sd
+        for i, stream in self._programme.get(ini.id, ()):
+            out[i] *= pol.lognormal(stream(), sd)
+        return out
+
+    def overrun(self, ini: InitiativePlan) -> float:
+        """This cycle's cost multiplier (1 unless it overruns)."""
+        stream = self._overrun.get(ini.id)
+        if stream is None:
+            return 1.0
+        u = self.settings
+        return pol.overrun(stream(), stream(), u.overrun_probability, u.overrun_size)
+
+    # -- effects -----------------------------------------------------------------
+    def apply(self, effects: tuple[EffectPlan, ...]) -> None:
+        """Apply the effects on ``PARTNER.political_risk`` (others are the world's)."""
+        for e in effects:
+            t = e.target
+            if t.var != POLITICAL_RISK:
+                continue
+            for i in range(len(self.risk)) if t.scope == "partners" else (t.index,):
+                self.risk[i] = pol.set_risk(self.risk[i], e.delta, e.set_to)
