@@ -51,6 +51,9 @@ SECTIONS: list[tuple[str, str]] = [
     ("objectives[]", "Objective"),
     ("model", "ModelParameters"),
     ("model.threats.KIND", "ThreatCoefficients"),
+    ("uncertainty", "UncertaintySettings"),
+    ("uncertainty.political_events", "PoliticalEvents"),
+    ("uncertainty.rival_drift", "RivalDrift"),
 ]
 
 # Fields the models leave undescribed, because their meaning is the same everywhere.
