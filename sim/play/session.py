@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from sim.model.engine import Event, InjectPlan, Replication, ReplicationResult, World
 from sim.model.plan import Plan
+from sim.model.uncertainty import POLITICAL
 from sim.scenario.models import Inject, Scenario
 from sim.scenario.vocabulary import INTERDICTED, PARTNER_VARS, PER_PARTNER_VARS
 
@@ -99,7 +100,7 @@ class Situation:
     options: tuple[OptionView, ...]
     partners: tuple[PartnerView, ...]
     incidents: tuple[tuple[str, str, int], ...]  # kind, outcome, count
-    events: tuple[str, ...]  # other injects fired since the previous decision
+    events: tuple[str, ...]  # other injects and political events since the previous decision
     objectives: tuple[ObjectiveView, ...]
     answered: tuple[Answer, ...] = ()
     passing: tuple[MonthLine, ...] = field(default=(), compare=False)
@@ -314,7 +315,7 @@ def situation(
         events=tuple(
             f"month {int(e.time)}: {e.detail}"
             for e in since
-            if e.kind == "inject" and e.source != inj.id
+            if (e.kind == "inject" and e.source != inj.id) or e.kind == POLITICAL
         ),
         objectives=_objectives(rep, game.scenario, final=False),
         answered=answered,
