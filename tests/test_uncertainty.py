@@ -150,20 +150,19 @@ def test_programme_and_overrun_draws_are_the_same_whatever_the_policy(
 ) -> None:
     """A lever that switches a programme off (or starves the budget) leaves every draw in place."""
     seen: list[tuple[str, Any]] = []
-    programme, overrun = Sources.programme, Sources.overrun
+    cycle_draws = Sources.cycle_draws
 
-    def record_programme(self: Sources, ini: Any) -> Any:
-        out = programme(self, ini)
-        seen.append((ini.id, out))
-        return out
+    def recording(self: Sources, ini: Any) -> Any:
+        draw = cycle_draws(self, ini)
 
-    def record_overrun(self: Sources, ini: Any) -> float:
-        out = overrun(self, ini)
-        seen.append((ini.id, out))
-        return out
+        def record() -> Any:
+            out = draw()
+            seen.append((ini.id, out))
+            return out
 
-    monkeypatch.setattr(Sources, "programme", record_programme)
-    monkeypatch.setattr(Sources, "overrun", record_overrun)
+        return record
+
+    monkeypatch.setattr(Sources, "cycle_draws", recording)
     scenario = shipped("counter_proliferation")
     draws = []
     for policy in scenario.policies:
@@ -274,16 +273,19 @@ def test_bad_settings_are_clear_errors(block: str, expected: str) -> None:
 
 def test_lognormal_has_mean_one_and_the_given_sd() -> None:
     n = 20_000
-    values = [pol.lognormal((k + 0.5) / n, 0.25) for k in range(n)]
+    normal = statistics.NormalDist()
+    values = [pol.lognormal(normal.inv_cdf((k + 0.5) / n), 0.25) for k in range(n)]
     assert statistics.fmean(values) == pytest.approx(1.0, abs=1e-3)
     assert statistics.pstdev(values) == pytest.approx(0.25, abs=5e-3)
     assert pol.lognormal(0.3, 0.0) == 1.0
 
 
 def test_overrun_multiplier() -> None:
-    assert pol.overrun(0.5, 0.9, 0.1, 0.3) == 1.0
-    assert pol.overrun(0.05, 0.0, 0.1, 0.3) == pytest.approx(1.15)
-    assert pol.overrun(0.05, 1.0, 0.1, 0.3) == pytest.approx(1.45)
+    assert pol.overrun(0.5, 0.1, 0.3) == 1.0
+    assert pol.overrun(0.0, 0.1, 0.3) == pytest.approx(1.15)
+    assert pol.overrun(0.05, 0.1, 0.3) == pytest.approx(1.3)
+    assert pol.overrun(0.0999999, 0.1, 0.3) == pytest.approx(1.45)
+    assert pol.overrun(0.0, 0.0, 0.3) == 1.0
 
 
 def test_rival_step_reverts_reacts_and_clips() -> None:

@@ -200,14 +200,15 @@ class Replication:
         self.sources.apply(effects)
 
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
-        world, p, sources = self.world, self.plan.params, self.sources
+        world, p = self.world, self.plan.params
+        draws = self.sources.cycle_draws(ini)
         yield self.env.timeout(ini.start + 0.5)
         running, levers, env = world.running, world.levers, self.env
         while env.now < ini.end:
             intensity = levers.get(ini.id, 0.0)
             before = running.pop(ini.id, None)
             # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
-            varies, overrun = sources.programme(ini), sources.overrun(ini)
+            varies, overrun = draws()
             if intensity > 0:
                 eff = dyn.effective_intensity(intensity, p.returns_exponent)
                 self.cycle(ini, intensity, eff, varies, overrun)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import exp, log, sqrt
-from statistics import NormalDist
 from typing import NamedTuple
 
 from sim.model.dynamics import clip
@@ -25,9 +24,6 @@ ABSORPTION_RECOVERY = 0.1
 """Share of the absorption lost to an economic crisis regained each month."""
 
 MAX_ABSORPTION_LOSS = 0.9
-
-_NORMAL = NormalDist()
-_TINY = 1e-12
 
 
 class Shock(NamedTuple):
@@ -118,25 +114,26 @@ def set_risk(risk: float, delta: float | None, set_to: float | None) -> float:
     return min(MAX_POLITICAL_RISK, max(0.0, value))
 
 
-def normal(draw: float) -> float:
-    """A standard normal from a Uniform(0, 1) (inverse transform)."""
-    return _NORMAL.inv_cdf(min(max(draw, _TINY), 1.0 - _TINY))
-
-
-def lognormal(draw: float, sd: float) -> float:
-    """A lognormal multiplier with mean 1 and standard deviation ``sd``."""
-    if sd <= 0:
-        return 1.0
+def lognormal_params(sd: float) -> tuple[float, float]:
+    """``(mu, sigma)`` of the lognormal with mean 1 and standard deviation ``sd``."""
     s2 = log(1.0 + sd * sd)
-    return exp(-0.5 * s2 + sqrt(s2) * normal(draw))
+    return -0.5 * s2, sqrt(s2)
 
 
-def overrun(occurs: float, size_draw: float, probability: float, size: float) -> float:
-    """A cycle's cost multiplier: 1, or with ``probability`` 1 plus a share drawn
-    uniformly between ``size/2`` and ``3·size/2``."""
-    if occurs >= probability:
+def lognormal(z: float, sd: float) -> float:
+    """A lognormal multiplier with mean 1 and standard deviation ``sd``, from a
+    standard normal draw ``z``."""
+    mu, sigma = lognormal_params(sd)
+    return exp(mu + sigma * z)
+
+
+def overrun(draw: float, probability: float, size: float) -> float:
+    """A cycle's cost multiplier from one Uniform(0, 1) draw: 1, or with
+    ``probability`` 1 plus a share uniform between ``size/2`` and ``3·size/2``
+    (given ``draw < probability``, ``draw / probability`` is itself uniform)."""
+    if draw >= probability:
         return 1.0
-    return 1.0 + size * (0.5 + size_draw)
+    return 1.0 + size * (0.5 + draw / probability)
 
 
 def rival_step(

@@ -43,16 +43,17 @@ def generator(seed: int, name: str) -> np.random.Generator:
 class Uniforms:
     """Uniform(0, 1) draws of one named stream, served one at a time."""
 
-    __slots__ = ("_buf", "_gen", "_i")
+    __slots__ = ("_block", "_buf", "_gen", "_i")
 
-    def __init__(self, seed: int, name: str) -> None:
+    def __init__(self, seed: int, name: str, block: int = BLOCK) -> None:
         self._gen = generator(seed, name)
+        self._block = block  # a stream drawn a few dozen times needs no 256-draw block
         self._buf: list[float] = []
         self._i = 0
 
     def __call__(self) -> float:
         if self._i >= len(self._buf):
-            self._buf = self._gen.random(BLOCK).tolist()
+            self._buf = self._gen.random(self._block).tolist()
             self._i = 0
         value = self._buf[self._i]
         self._i += 1
@@ -82,6 +83,26 @@ class Betas:
             return self._mean
         if self._i >= len(self._buf):
             self._buf = self._gen.beta(self._a, self._b, BLOCK).tolist()
+            self._i = 0
+        value = self._buf[self._i]
+        self._i += 1
+        return value
+
+
+class Normals:
+    """Standard normal draws of one named stream, served one at a time."""
+
+    __slots__ = ("_block", "_buf", "_gen", "_i")
+
+    def __init__(self, seed: int, name: str, block: int = BLOCK) -> None:
+        self._gen = generator(seed, name)
+        self._block = block
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self._gen.standard_normal(self._block).tolist()
             self._i = 0
         value = self._buf[self._i]
         self._i += 1

@@ -11,24 +11,26 @@ random numbers):
   shape) whatever its fate. Events depend on the state only through the
   political risk, which only injects raise.
 * ``programme:<initiative>:<partner>`` — one draw per scheduled cycle per
-  listed partner, before the engine knows whether the cycle runs, is paid for
-  or the partner takes part.
-* ``overrun:<initiative>`` — two draws per scheduled cycle.
-* ``rival:<rival>:<partner>`` — one draw per month per rival and partner it
-  has influence on.
+  listed partner (a standard normal), before the engine knows whether the
+  cycle runs, is paid for or the partner takes part.
+* ``overrun:<initiative>`` — one draw per scheduled cycle.
+* ``rival:<rival>:<partner>`` — one standard normal per month per rival and
+  partner it has influence on.
 
-The engine calls :meth:`Sources.month` once a month, :meth:`Sources.programme`
-and :meth:`Sources.overrun` once per scheduled cycle and :meth:`Sources.apply`
+The engine calls :meth:`Sources.month` once a month, the function
+:meth:`Sources.cycle_draws` gives once per scheduled cycle, and :meth:`Sources.apply`
 for inject effects on ``PARTNER.political_risk``; the rules themselves are
 the pure functions of :mod:`sim.model.politics`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from math import exp
 from typing import TYPE_CHECKING
 
 from sim.model import politics as pol
-from sim.model.streams import Uniforms
+from sim.model.streams import Normals, Uniforms
 from sim.scenario.uncertainty import MAX_POLITICAL_RISK, POLITICAL_EVENT_KINDS, POLITICAL_RISK
 from sim.scenario.vocabulary import PARTNER_VARS, InitiativeKind
 
@@ -55,6 +57,8 @@ VARYING_KINDS = frozenset(
 intelligence act the same every cycle."""
 
 _COOPERATION = PARTNER_VARS.index("cooperation")
+SMALL_BLOCK = 64
+"""Draws fetched at a time by these streams: most are drawn a few dozen times a run."""
 
 
 class Sources:
@@ -74,30 +78,37 @@ class Sources:
         self.sensitivity = list(plan.sensitivity)
         self.absorption = [1.0] * n
         self.risk = [1.0] * n
+        # Speed: the monthly recovery is skipped while nothing is raised or lost.
+        self._risk_raised = self._absorption_lost = False
+        self._sd, self._overrun_p, self._overrun_size = (
+            u.programme_sd,
+            u.overrun_probability,
+            u.overrun_size,
+        )
         self._political: list[tuple[Uniforms, list[float]]] = []
         self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
         self._total = sum(self._rates)
         if u.political_on:
             for pid in plan.partner_ids:
-                stream = Uniforms(seed, f"politics:{pid}")
+                stream = Uniforms(seed, f"politics:{pid}", SMALL_BLOCK)
                 self._political.append((stream, [stream.exponential(self._max_rate)]))
-        self._programme: dict[str, list[tuple[int, Uniforms]]] = {}
+        self._programme: dict[str, list[tuple[int, Normals]]] = {}
         self._overrun: dict[str, Uniforms] = {}
         for ini in plan.initiatives:
             if u.programme_on and ini.kind in VARYING_KINDS:
                 self._programme[ini.id] = [
-                    (i, Uniforms(seed, f"programme:{ini.id}:{plan.partner_ids[i]}"))
+                    (i, Normals(seed, f"programme:{ini.id}:{plan.partner_ids[i]}", SMALL_BLOCK))
                     for i in ini.partners
                 ]
             if u.overrun_on:
-                self._overrun[ini.id] = Uniforms(seed, f"overrun:{ini.id}")
-        self._rival: list[tuple[int, int, float, Uniforms]] = []
+                self._overrun[ini.id] = Uniforms(seed, f"overrun:{ini.id}", SMALL_BLOCK)
+        self._rival: list[tuple[int, int, float, Normals]] = []
         if u.rival_on:
             for r, row in enumerate(plan.influence):
                 for i, initial in enumerate(row):
                     if initial > 0:
                         name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
-                        self._rival.append((r, i, initial, Uniforms(seed, name)))
+                        self._rival.append((r, i, initial, Normals(seed, name, SMALL_BLOCK)))
         self._coop0 = [row[_COOPERATION] for row in plan.initial]
         self._varies = u.political_on or u.programme_on
 
@@ -110,19 +121,24 @@ class Sources:
         """Month ``m`` (> 0): risks and absorption recover, rivals drift, and the
         political events of (m - 1, m] happen."""
         u = self.settings
-        decay = u.political_events.risk_decay
-        self.risk = [pol.toward_one(r, decay) for r in self.risk]
-        self.absorption = [pol.toward_one(a, pol.ABSORPTION_RECOVERY) for a in self.absorption]
+        if self._risk_raised:
+            decay = u.political_events.risk_decay
+            self.risk = [pol.toward_one(r, decay) for r in self.risk]
+            self._risk_raised = any(r != 1.0 for r in self.risk)
+        if self._absorption_lost:
+            recovery = pol.ABSORPTION_RECOVERY
+            self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
+            self._absorption_lost = any(a != 1.0 for a in self.absorption)
         if self._rival:
             d = u.rival_drift
             rows, coop = world.influence_of, world.cooperation
-            for r, i, initial, stream in self._rival:
+            for r, i, initial, normals in self._rival:
                 rows[r][i] = pol.rival_step(
                     rows[r][i],
                     initial,
                     coop[i],
                     self._coop0[i],
-                    pol.normal(stream()),
+                    normals(),
                     d.volatility,
                     d.reversion,
                     d.reaction,
@@ -155,31 +171,36 @@ class Sources:
             self.sensitivity[i],
             self.absorption[i],
         ) = after
+        self._absorption_lost = self._absorption_lost or after.absorption != 1.0
         pid = self.partner_ids[i]
         world.note(float(m), POLITICAL, kind, pid, f"{kind.replace('_', ' ')} in {pid}")
 
     # -- per cycle ---------------------------------------------------------------
-    def programme(self, ini: InitiativePlan) -> dict[int, float] | None:
-        """This cycle's effect multiplier per listed partner (None: nominal for all).
+    def cycle_draws(
+        self, ini: InitiativePlan
+    ) -> Callable[[], tuple[dict[int, float] | None, float]]:
+        """What each scheduled cycle of ``ini`` draws: its effect multiplier per listed
+        partner (None: nominal for all) and its cost multiplier (1 unless it overruns).
 
-        Drawn for every scheduled cycle and listed partner, whether or not the cycle
-        then runs, so the draws never depend on the policy.
+        The engine calls the result once per scheduled cycle, before it looks at the
+        lever, the funds or who takes part, so the draws never depend on the policy.
         """
-        if not self._varies or ini.kind not in VARYING_KINDS:
-            return None
-        out = {i: self.absorption[i] for i in ini.partners}
-        sd = self.settings.programme_sd
-        for i, stream in self._programme.get(ini.id, ()):
-            out[i] *= pol.lognormal(stream(), sd)
-        return out
+        varies = self._varies and ini.kind in VARYING_KINDS
+        normals = self._programme.get(ini.id, [])
+        overruns = self._overrun.get(ini.id)
+        mu, sigma = pol.lognormal_params(self._sd)
+        p, size, partners = self._overrun_p, self._overrun_size, ini.partners
 
-    def overrun(self, ini: InitiativePlan) -> float:
-        """This cycle's cost multiplier (1 unless it overruns)."""
-        stream = self._overrun.get(ini.id)
-        if stream is None:
-            return 1.0
-        u = self.settings
-        return pol.overrun(stream(), stream(), u.overrun_probability, u.overrun_size)
+        def draw() -> tuple[dict[int, float] | None, float]:
+            out = None
+            if varies:
+                absorption = self.absorption
+                out = {i: absorption[i] for i in partners}
+                for i, z in normals:
+                    out[i] *= exp(mu + sigma * z())
+            return out, 1.0 if overruns is None else pol.overrun(overruns(), p, size)
+
+        return draw
 
     # -- effects -----------------------------------------------------------------
     def apply(self, effects: tuple[EffectPlan, ...]) -> None:
@@ -190,3 +211,4 @@ class Sources:
                 continue
             for i in range(len(self.risk)) if t.scope == "partners" else (t.index,):
                 self.risk[i] = pol.set_risk(self.risk[i], e.delta, e.set_to)
+                self._risk_raised = True
