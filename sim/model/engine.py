@@ -5,8 +5,9 @@ functions of :mod:`sim.model.dynamics` for *what* happens, on the state of
 :mod:`sim.model.world`; what an initiative does is its own plan class's
 business (:mod:`sim.model.initiatives`).
 
-* the monthly process (integer months): budget, drift, policy rules,
-  injects and decisions, observation, objectives;
+* the monthly process (integer months): budget, drift, the month's
+  political events and rival drift (:mod:`sim.model.uncertainty`), policy
+  rules, injects and decisions, observation, objectives;
 * one process per initiative: a cycle every ``cycle`` months, at mid-month
   (t = m + 0.5) so a cycle never races the monthly tick;
 * one process per (threat, target): Poisson candidate arrivals at the
@@ -14,7 +15,8 @@ business (:mod:`sim.model.initiatives`).
 
 Every candidate arrival draws the same four numbers from its own stream
 whatever happens to it, so two policies on one seed see the same candidates
-(common random numbers).
+(common random numbers); the uncertainty sources keep the same discipline
+(each scheduled cycle draws its programme and overrun numbers first).
 """
 
 from __future__ import annotations

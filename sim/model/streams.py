@@ -3,7 +3,8 @@
 A run has one root seed. Replication ``k`` gets a child seed derived from the
 root seed and ``k`` alone, so results do not depend on how replications are
 spread over workers. Inside a replication each random source (each threat
-against each target) draws from its own stream, named by the source's id,
+against each target; each source of :mod:`sim.model.uncertainty`) draws from
+its own stream, named by the source's id,
 so adding an initiative or changing a policy does not shift anyone else's
 draws: two policies run on the same seed face the same threat candidates.
 
