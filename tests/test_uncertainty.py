@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from factories import base_data
 from sim.errors import InputError
 from sim.model import politics as pol
-from sim.model.engine import ReplicationResult, simulate
+from sim.model.engine import Replication, ReplicationResult, simulate
 from sim.model.plan import Plan, compile_plan
 from sim.model.streams import replication_seed
 from sim.model.uncertainty import POLITICAL, Sources
@@ -317,3 +319,46 @@ def test_thinning_and_pick() -> None:
     assert pol.set_risk(4.0, 3.0, None) == MAX_POLITICAL_RISK
     assert pol.set_risk(1.0, None, -1.0) == 0.0
     assert pol.toward_one(3.0, 0.25) == pytest.approx(2.5)
+
+
+@settings(max_examples=25)
+@given(
+    scale=st.floats(0, 3),
+    rate=st.floats(0, 1),
+    sd=st.floats(0, 1),
+    overrun_p=st.floats(0, 1),
+    overrun_size=st.floats(0, 5),
+    volatility=st.floats(0, 0.5),
+    reaction=st.floats(0, 2),
+    seed=st.integers(0, 2**32),
+)
+def test_state_stays_in_unit_interval_whatever_the_settings(
+    scale: float,
+    rate: float,
+    sd: float,
+    overrun_p: float,
+    overrun_size: float,
+    volatility: float,
+    reaction: float,
+    seed: int,
+) -> None:
+    data = base_data(
+        rivals=[{"id": "rival", "name": "Rival", "influence": {"alpha": 0.3}}],
+        uncertainty={
+            "political_events": {"scale": scale, "rates": {"protest_wave": rate}},
+            "programme_sd": sd,
+            "overrun_probability": overrun_p,
+            "overrun_size": overrun_size,
+            "rival_drift": {"volatility": volatility, "reaction": reaction},
+        },
+    )
+    plan = compile_plan(Scenario.model_validate(data), "full")
+    replication = Replication(plan, seed)
+    result = replication.run()
+    partner_columns = result.series[:, :-2]  # all but funds and spending
+    assert ((partner_columns >= 0) & (partner_columns <= 1)).all()
+    assert (result.series[:, -2] >= 0).all()
+    assert all(0 <= v <= 1 for row in replication.world.influence_of for v in row)
+    sources = replication.sources
+    assert all(0 <= v <= 1 for v in (*sources.baseline_trust, *sources.sensitivity))
+    assert all(0 < a <= 1 for a in sources.absorption)
