@@ -258,6 +258,33 @@ def brief(
             _write_text(out, text)
 
 
+@app.command("msel")
+def msel(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    format_: Annotated[
+        str, typer.Option("--format", help="Output format: md, html or csv.")
+    ] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
+) -> None:
+    """Write the controllers' master scenario events list: every inject, trigger and effect."""
+    with user_errors("--out to choose another file"):
+        from sim.authoring.msel import FORMATS, render
+        from sim.scenario.loader import load_scenario
+
+        if format_ not in FORMATS:
+            raise TtxError(f"unknown format '{format_}'; expected {', '.join(FORMATS)}")
+        if out is not None:
+            from sim.runs.reportfile import check_writable
+
+            check_writable([out], force)
+        text = render(load_scenario(file), format_)
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_text(out, text)
+
+
 app.command("sweep")(runs.sweep_)
 app.command("compare")(runs.compare_)
 app.command("report")(runs.report_)

@@ -355,6 +355,11 @@ class Inject(Frozen):
     )
     effects: list[Effect] = Field(default_factory=list, description="Immediate effects.")
     decision: Decision | None = None
+    expected_actions: Text = Field(
+        "",
+        description="What the controllers expect the players to do (ttx msel only; "
+        "never shown to players).",
+    )
 
     @model_validator(mode="after")
     def _timing(self) -> Inject:
