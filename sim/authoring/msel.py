@@ -265,7 +265,8 @@ def _markdown_entry(e: Entry) -> list[str]:
         out.append("")
     out += ["**Bears on objectives:** " + (md_escape("; ".join(e.objectives)) or "none"), ""]
     out += ["**Expected player actions:**", ""]
-    out += [md_escape(p) for p in e.expected] + [""]
+    for para in e.expected:
+        out += [md_escape(para), ""]
     return out
 
 
