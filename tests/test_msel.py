@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 from factories import make_scenario
 from sim.authoring.msel import CSV_HEADER, msel_data, objectives_for, ordered, render
 from sim.authoring.scaffold import template_text
+from sim.authoring.words import paragraphs
 from sim.cli import app
+from sim.scenario.cells import get_cell
 from sim.scenario.loader import load_scenario, loads_scenario
 from sim.scenario.models import Scenario
 
@@ -50,7 +52,9 @@ def test_iraq_events_list_in_plain_words() -> None:
     assert "  - Expanded force presence: intensity 0 (switched off)" in out
     assert "  - Expanded force presence: intensity 0.6 (reduced)" in out
     assert "- Tension in the Iran-Iraq rivalry rises by 0.05" in out
-    assert "**Bears on objectives:** Iraqi trust in the alliance never falls below 0.3." in out
+    assert (
+        "**Bears on objectives:**\n\n- Iraqi trust in the alliance never falls below 0.3.\n" in out
+    )
     assert "Choose one option: How does the alliance answer Baghdad's request?" in out
     assert "Take note; no decision is asked for." in out
 
@@ -251,3 +255,70 @@ def test_html_fits_the_screen_and_an_a4_page(browser: Any, tmp_path: Path) -> No
         assert page.evaluate(overflow) <= 0, path.stem
         assert page.locator("section.inject").count() == len(load_scenario(path).injects)
         page.close()
+
+
+def test_cells_each_inject_goes_to_its_deciding_cell() -> None:
+    s = load_scenario(ROOT / "scenarios" / "iran_saudi_rivalry.yaml")
+    red, blue = get_cell(s, "red"), get_cell(s, "blue")
+    out = render(s).replace("\\", "")
+    # The controllers see every cell's briefing and the levers it sets.
+    assert "## Cells" in out
+    for c in (red, blue):
+        assert f"### {c.name} (`{c.id}`)" in out
+        assert paragraphs(c.briefing)[0] in out
+    assert "Sets: Proxy drone and missile strikes on oil infrastructure;" in out
+    entries = {e.id: e for e in msel_data(s)["entries"]}
+    for inj in s.injects:
+        e = entries[inj.id]
+        if inj.decision is None:
+            assert (e.cell_id, e.cell) == ("", "every cell")
+        else:
+            assert (e.cell_id, e.cell) == (inj.decision.cell, get_cell(s, inj.decision.cell).name)
+    assert {e.cell_id for e in entries.values()} == {"", "red", "blue"}
+    # A red lever change reads as what it scales, and bears on what that changes.
+    assert "  - Iran's influence pressure: intensity 1.3 (stepped up)" in out
+    rows = _rows(render(s, "csv"))
+    assert {r["cell"] for r in rows} == {"", "red", "blue"}
+    assert red.name in visible_text(render(s, "html"))
+
+
+def test_a_rival_lever_bears_on_influence_and_trust() -> None:
+    s = make_scenario(
+        rivals=[{"id": "rival", "name": "Rival", "influence": {"alpha": 0.2}, "lever": "push"}],
+        threats=[
+            {
+                "id": "cells",
+                "kind": "insurgency",
+                "targets": ["alpha"],
+                "rate": 0.2,
+                "lever": "raids",
+            }
+        ],
+        cells=[{"id": "red", "name": "Red", "controls": ["push", "raids"]}],
+        policies=[{"id": "none"}],
+        objectives=[
+            {"id": "t", "description": "Trust", "condition": "alpha.trust > 0.5"},
+            {"id": "i", "description": "Influence", "condition": "rival.influence < 0.5"},
+            {"id": "n", "description": "Few incidents", "condition": "incidents.total < 5"},
+            {"id": "c", "description": "Capacity", "condition": "alpha.capacity > 0.5"},
+        ],
+        injects=[
+            {
+                "id": "choice",
+                "title": "Choice",
+                "at": 3,
+                "decision": {
+                    "prompt": "Push?",
+                    "cell": "red",
+                    "default": "no",
+                    "options": [
+                        {"id": "yes", "label": "Yes", "levers": {"push": 2.0}},
+                        {"id": "raid", "label": "Raid", "levers": {"raids": 2.0}},
+                        {"id": "no", "label": "No"},
+                    ],
+                },
+            }
+        ],
+    )
+    assert objectives_for(s, s.injects[0]) == ["Trust", "Influence", "Few incidents"]
+    assert "  - Insurgency: intensity 2 (stepped up)" in render(s)

@@ -33,6 +33,7 @@ from sim.authoring.words import (
     rated,
 )
 from sim.report.markdown import md_escape
+from sim.scenario.cells import all_cells, get_cell, is_multi_cell
 from sim.scenario.models import Inject, Scenario
 from sim.scenario.vocabulary import PARTNER_VARS
 
@@ -71,20 +72,23 @@ def year_of(month: int) -> int:
     return max(1, (month + 11) // 12)
 
 
-def _schedule(s: Scenario) -> list[str]:
-    """When decisions are scheduled, by year, with no word of their content."""
+def _schedule(s: Scenario, cell: str | None) -> list[str]:
+    """When decisions are scheduled (``cell``'s only, if given), by year, without their content."""
     years: dict[int, int] = {}
     for j in s.injects:
-        if j.at is not None and j.decision is not None and j.at <= s.horizon:
+        if j.at is None or j.decision is None or j.at > s.horizon:
+            continue
+        if cell is None or j.decision.cell == cell:
             years[year_of(j.at)] = years.get(year_of(j.at), 0) + 1
     total = sum(years.values())
+    yours = " for your cell" if cell is not None and is_multi_cell(s) else ""
     if total == 1:
-        planned = f"One decision point is scheduled, in year {next(iter(years))}."
+        planned = f"One decision point is scheduled{yours}, in year {next(iter(years))}."
     elif total:
         when = ", ".join(f"{n} in year {y}" for y, n in sorted(years.items()))
-        planned = f"{total} decision points are scheduled: {when}."
+        planned = f"{total} decision points are scheduled{yours}: {when}."
     else:
-        planned = "No decision is scheduled in advance."
+        planned = f"No decision is scheduled{yours} in advance."
     span = f"{s.horizon // 12} years" if s.horizon % 12 == 0 else f"{s.horizon} months"
     return [
         f"The exercise covers {s.horizon} months ({span}); one step of the model is one month.",
@@ -104,20 +108,39 @@ GROUND_RULES = [
 ]
 
 
-def _roles(s: Scenario) -> list[Section]:
-    return [
+def _roles(s: Scenario, cell: str | None) -> list[Section]:
+    """The cells by name; a cell's own briefing only in that cell's brief."""
+    if not is_multi_cell(s):
+        return [
+            Section(
+                s.alliance.name,
+                text=[
+                    f"The players are the {s.alliance.name} team: they take the alliance's "
+                    "decisions. The facilitator plays everyone else and runs the model."
+                ],
+            )
+        ]
+    roles = [
         Section(
-            s.alliance.name,
-            text=[
-                f"The players are the {s.alliance.name} team: they take the alliance's "
-                "decisions. The facilitator plays everyone else and runs the model."
-            ],
+            c.name,
+            text=paragraphs(c.briefing) if c.id == cell else [],
         )
+        for c in all_cells(s)
     ]
+    note = (
+        "Each cell is a team that decides for its own side; the facilitator plays everyone "
+        "else and runs the model. Each cell's briefing is given to that cell only."
+    )
+    return [Section("Cells", text=[note]), *roles]
 
 
-def brief_data(s: Scenario) -> dict[str, Any]:
-    """The brief as plain-word sections; shared by the Markdown and HTML renderers."""
+def brief_data(s: Scenario, cell: str | None = None) -> dict[str, Any]:
+    """The brief (for one ``cell``, if given) as plain-word sections, for every renderer.
+
+    Raises:
+        KeyError: ``cell`` is not one of the scenario's cells (the message lists them).
+    """
+    audience = get_cell(s, cell).name if cell is not None else ""
     words = ConditionWords(s)
     names = words.names
     actors = [
@@ -193,7 +216,10 @@ def brief_data(s: Scenario) -> dict[str, Any]:
         )
         for o in s.objectives
     ]
-    rules = [Section("Schedule", text=_schedule(s)), Section("Ground rules", text=GROUND_RULES)]
+    rules = [
+        Section("Schedule", text=_schedule(s, cell)),
+        Section("Ground rules", text=GROUND_RULES),
+    ]
     return {
         "title": s.title,
         "description": paragraphs(s.description),
@@ -201,6 +227,7 @@ def brief_data(s: Scenario) -> dict[str, Any]:
         "horizon": s.horizon,
         "disclaimer": DISCLAIMER,
         "alliance": s.alliance.name,
+        "audience": audience,
         "parts": [
             ("Partners", actors),
             ("Rival powers", rivals),
@@ -209,7 +236,7 @@ def brief_data(s: Scenario) -> dict[str, Any]:
             ("The alliance's instruments", initiatives),
             ("The opening situation", scene),
             ("Objectives", objectives),
-            ("Roles", _roles(s)),
+            ("Roles", _roles(s, cell)),
             ("Schedule and ground rules", rules),
         ],
     }
@@ -223,10 +250,11 @@ def _check(check: str, month: int | None, horizon: int) -> str:
     return "every month" + (f" up to month {month}" if month is not None else "")
 
 
-def render_markdown(s: Scenario) -> str:
+def render_markdown(s: Scenario, cell: str | None = None) -> str:
     """The brief as Markdown; scenario text is escaped."""
-    d = brief_data(s)
-    out = [f"# {md_escape(d['title'])}", "", "*Participant's situation manual.*", ""]
+    d = brief_data(s, cell)
+    kicker = "Participant's situation manual" + (f" for {d['audience']}" if cell else "")
+    out = [f"# {md_escape(d['title'])}", "", f"*{md_escape(kicker)}.*", ""]
     out += ["## Purpose and scope", ""]
     for para in d["description"]:
         out += [md_escape(para), ""]
@@ -252,17 +280,17 @@ def render_markdown(s: Scenario) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_html(s: Scenario) -> str:
+def render_html(s: Scenario, cell: str | None = None) -> str:
     """The brief as one self-contained, print-friendly HTML page (autoescaped)."""
     from sim.report.templating import render
 
-    return render("brief.html.j2", **brief_data(s))
+    return render("brief.html.j2", **brief_data(s, cell))
 
 
-def render(s: Scenario, fmt: str = "md") -> str:
-    """The brief in ``md`` or ``html``."""
+def render(s: Scenario, fmt: str = "md", cell: str | None = None) -> str:
+    """The brief in ``md`` or ``html``, for every participant or for one ``cell``."""
     if fmt == "md":
-        return render_markdown(s)
+        return render_markdown(s, cell)
     if fmt == "html":
-        return render_html(s)
+        return render_html(s, cell)
     raise ValueError(f"unknown brief format '{fmt}'; expected md or html")

@@ -24,11 +24,13 @@ from sim.authoring.words import (
     ConditionWords,
     capital,
     effect_words,
+    lever_names,
     lever_words,
     one_line,
     paragraphs,
 )
 from sim.report.markdown import md_code, md_escape, table
+from sim.scenario.cells import all_cells, get_cell, is_multi_cell
 from sim.scenario.conditions import compile_condition, parse_target
 from sim.scenario.models import Effect, Inject, Scenario
 from sim.scenario.references import symbols_of
@@ -71,6 +73,7 @@ class Entry:
     month: int | None
     trigger: str
     condition: str
+    cell_id: str
     cell: str
     narrative: list[str]
     effects: list[str]
@@ -86,9 +89,14 @@ def ordered(s: Scenario) -> list[Inject]:
     return [*timed, *(j for j in s.injects if j.when is not None)]
 
 
-def recipient(s: Scenario, inj: Inject) -> str:
-    """Who an inject goes to: the deciding side, or everyone when nothing is to be decided."""
-    return s.alliance.name if inj.decision is not None else "everyone"
+def recipient(s: Scenario, inj: Inject) -> tuple[str, str]:
+    """Who an inject goes to, as (cell id, words): the deciding cell, or every cell.
+
+    An inject without a decision is news for the whole room, so every cell hears it.
+    """
+    if inj.decision is None:
+        return "", "every cell" if is_multi_cell(s) else "everyone"
+    return inj.decision.cell, get_cell(s, inj.decision.cell).name
 
 
 def _touched(s: Scenario, inj: Inject) -> set[tuple[object, ...]]:
@@ -114,6 +122,12 @@ def _touched(s: Scenario, inj: Inject) -> set[tuple[object, ...]]:
         else:
             keys.add(("alliance", "funds"))
     partners = {p.id: i for i, p in enumerate(s.partners)}
+    if any(t.lever in levers for t in s.threats):
+        keys.add(("incidents",))
+    for k, rival in enumerate(s.rivals):
+        if rival.lever in levers:
+            keys.add(("influence", k))
+            keys |= {("partner", partners[p], "trust") for p in rival.influence if p in partners}
     for ini in (i for i in s.initiatives if i.id in levers):
         keys |= {("alliance", "funds"), ("alliance", "spent")}
         for var in _LEVER_VARS[ini.kind]:
@@ -184,7 +198,8 @@ def _entry(s: Scenario, number: int, inj: Inject, words: ConditionWords) -> Entr
         month=inj.at,
         trigger=trigger,
         condition=condition,
-        cell=recipient(s, inj),
+        cell_id=recipient(s, inj)[0],
+        cell=recipient(s, inj)[1],
         narrative=paragraphs(inj.narrative),
         effects=[capital(effect_words(s, e)) for e in inj.effects],
         prompt=prompt,
@@ -207,7 +222,29 @@ def msel_data(s: Scenario) -> dict[str, Any]:
         "timed": sum(1 for e in entries if e.month is not None),
         "conditional": sum(1 for e in entries if e.month is None),
         "decisions": sum(1 for e in entries if e.prompt),
+        "cells": cells_data(s),
     }
+
+
+@dataclass
+class CellEntry:
+    """A cell as the controllers see it: every cell's briefing and the levers it sets."""
+
+    id: str
+    name: str
+    briefing: list[str]
+    controls: list[str]
+
+
+def cells_data(s: Scenario) -> list[CellEntry]:
+    """The cells, blue first; empty for a one-sided scenario (the alliance is the only player)."""
+    if not is_multi_cell(s):
+        return []
+    names = lever_names(s)
+    return [
+        CellEntry(c.id, c.name, paragraphs(c.briefing), [names.get(x, x) for x in c.controls])
+        for c in all_cells(s)
+    ]
 
 
 CONTROLLERS_ONLY = (
@@ -235,6 +272,15 @@ def render_markdown(s: Scenario) -> str:
     ]
     if rows:
         out += [table(["#", "when", "goes to", "inject", "decision"], rows), ""]
+    if d["cells"]:
+        out += ["## Cells", ""]
+    for c in d["cells"]:
+        out += [f"### {md_escape(c.name)} ({md_code(c.id)})", ""]
+        if c.controls:
+            out += [f"Sets: {md_escape('; '.join(c.controls))}", ""]
+        for para in c.briefing:
+            out += [f"> {md_escape(para)}", ">"]
+        out[-1] = ""
     for e in d["entries"]:
         out += _markdown_entry(e)
     return "\n".join(out).rstrip() + "\n"
@@ -263,7 +309,11 @@ def _markdown_entry(e: Entry) -> list[str]:
             hidden = o.effects + o.levers
             out += [f"  - {md_escape(x)}" for x in hidden] or ["  - no hidden effect"]
         out.append("")
-    out += ["**Bears on objectives:** " + (md_escape("; ".join(e.objectives)) or "none"), ""]
+    if e.objectives:
+        out += ["**Bears on objectives:**", ""]
+        out += [f"- {md_escape(x)}" for x in e.objectives] + [""]
+    else:
+        out += ["**Bears on objectives:** none", ""]
     out += ["**Expected player actions:**", ""]
     for para in e.expected:
         out += [md_escape(para), ""]
@@ -286,6 +336,7 @@ CSV_HEADER = [
     "trigger",
     "condition",
     "goes_to",
+    "cell",
     "narrative",
     "inject_effects",
     "prompt",
@@ -314,9 +365,9 @@ def _joined(o: OptionEntry) -> list[str]:
 def render_csv(s: Scenario) -> str:
     """The events list as CSV: one row per option, or one row for an inject without a decision.
 
-    Lists within a cell (effects, objectives) are joined with ``; ``; paragraphs
-    with a blank line. Text cells that a spreadsheet would read as a formula
-    are prefixed with ``'``.
+    Effects and lever changes within a cell are joined with ``; ``, objectives
+    (sentences) one a line, paragraphs with a blank line. Text cells that a
+    spreadsheet would read as a formula are prefixed with ``'``.
     """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -330,11 +381,12 @@ def render_csv(s: Scenario) -> str:
             e.trigger,
             e.condition,
             e.cell,
+            e.cell_id,
             "\n\n".join(e.narrative),
             "; ".join(e.effects),
             e.prompt,
         ]
-        tail = ["; ".join(e.objectives), "\n\n".join(e.expected)]
+        tail = ["\n".join(e.objectives), "\n\n".join(e.expected)]
         options = [
             [o.id, o.label, o.description, "yes" if o.default else "no", *_joined(o)]
             for o in e.options

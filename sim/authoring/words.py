@@ -106,11 +106,17 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def display_names(s: Scenario) -> dict[str, str]:
-    """Display names of the scenario's actors and initiatives by id."""
-    names = {p.id: p.name for p in s.partners} | {r.id: r.name for r in s.rivals}
-    names |= {i.id: i.name or INITIATIVE_WORDS[i.kind].capitalize() for i in s.initiatives}
-    return names | {s.alliance.id: s.alliance.name}
+def lever_names(s: Scenario) -> dict[str, str]:
+    """Every lever by id in words: an initiative's name, or what a threat or rival lever scales."""
+    names = {i.id: i.name or INITIATIVE_WORDS[i.kind].capitalize() for i in s.initiatives}
+    scaled: dict[str, list[str]] = {}
+    for t in s.threats:
+        if t.lever is not None:
+            scaled.setdefault(t.lever, []).append(t.name or THREAT_WORDS[t.kind].capitalize())
+    for r in s.rivals:
+        if r.lever is not None:
+            scaled.setdefault(r.lever, []).append(f"{r.name}'s influence pressure")
+    return names | {lever: " and ".join(what) for lever, what in scaled.items()}
 
 
 class ConditionWords(cn.Visitor[str]):
@@ -176,7 +182,10 @@ class ConditionWords(cn.Visitor[str]):
         return f"minus {self(node.arg)}"
 
     def abs(self, node: cn.Abs) -> str:
-        return f"the size of ({self(node.arg)})"
+        inner = self(node.arg)  # arithmetic comes in brackets already
+        return (
+            f"the size of {inner}" if isinstance(node.arg, cn.BinOp) else f"the size of ({inner})"
+        )
 
     def binop(self, node: cn.BinOp) -> str:
         return f"({self(node.left)} {_OP_SIGNS[node.op]} {self(node.right)})"
@@ -216,6 +225,6 @@ def intensity_words(x: float) -> str:
     return f"{x:g} ({word})"
 
 
-def lever_words(s: Scenario, initiative: str, value: float) -> str:
+def lever_words(s: Scenario, lever: str, value: float) -> str:
     """One lever change in words: ``Force protection: intensity 0 (switched off)``."""
-    return f"{display_names(s).get(initiative, initiative)}: intensity {intensity_words(value)}"
+    return f"{lever_names(s).get(lever, lever)}: intensity {intensity_words(value)}"

@@ -243,15 +243,21 @@ def brief(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    cell: Annotated[
+        str | None, typer.Option(help="Brief this cell: add its own briefing and decisions.")
+    ] = None,
 ) -> None:
-    """Write the participants' situation manual: the scenario without its hidden effects."""
+    """Write the participants' situation manual: no events to come, no options, no effects."""
     with user_errors():
         from sim.authoring.brief import render
         from sim.scenario.loader import load_scenario
 
         if format_ not in ("md", "html"):
             raise TtxError(f"unknown format '{format_}'; expected md or html")
-        text = render(load_scenario(file), format_)
+        try:
+            text = render(load_scenario(file), format_, cell)
+        except KeyError as exc:  # an unknown --cell; the message lists the cells
+            raise TtxError(f"{exc.args[0]}; check --cell") from None
         if out is None:
             typer.echo(text, nl=False)
         else:
