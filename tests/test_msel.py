@@ -81,6 +81,7 @@ def _scenario(**inject: Any) -> Scenario:
             {"id": "calm", "description": "Calm", "condition": "feud.tension < 0.3"},
             {"id": "a_cap", "description": "A capacity", "condition": "alpha.capacity > 0.5"},
             {"id": "money", "description": "Money", "condition": "nato.spent < 30"},
+            {"id": "cash", "description": "Cash", "condition": "nato.funds > 1"},
             {"id": "late", "description": "Late", "condition": "month > 30"},
         ],
         injects=[{"id": "event", "title": "Event", "at": 5} | inject],
@@ -107,8 +108,9 @@ def _scenario(**inject: Any) -> Scenario:
                     ],
                 }
             },
-            ["A trust", "A capacity", "Money"],
+            ["A trust", "A capacity", "Money", "Cash"],
         ),
+        ({"effects": [{"target": "nato.funds", "delta": -5.0}]}, ["Cash"]),
         ({}, []),
     ],
 )
