@@ -48,8 +48,8 @@ def resolve_policies(scenario: Scenario, spec: str | None) -> list[str]:
         other = [p for p in scenario.policies if p.id in unknown]
         if other:
             raise TtxError(
-                f"policy '{other[0].id}' belongs to cell '{other[0].cell}'; a sweep varies the blue "
-                "policies (every other cell plays its default)"
+                f"policy '{other[0].id}' belongs to cell '{other[0].cell}'; a sweep varies "
+                "the blue policies (every other cell plays its default)"
             )
         if unknown:
             raise TtxError(
