@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +10,11 @@ import yaml
 
 from factories import base_data
 from sim.errors import InputError
+from sim.jobs.run import run_file
+from sim.model.engine import simulate
+from sim.model.plan import compile_plan
+from sim.model.streams import replication_seed
+from sim.runs.spec import CellConflict, RunSpec
 from sim.scenario.cells import all_cells, decision_cells, lever_cells
 from sim.scenario.loader import load_scenario, loads_scenario
 from sim.scenario.models import BLUE, CombinedPolicy, Scenario
@@ -194,7 +200,7 @@ def test_shipped_rivalry_is_two_sided() -> None:
         ),
         (
             lambda d: d["policies"][3].update(extends="full"),
-            "policy 'full' is cell 'blue''s, not 'red''s",
+            "policy 'full' belongs to cell 'blue', not 'red'",
         ),
         (
             lambda d: d["cells"].append({"id": "red2", "name": "R2", "controls": ["tempo"]}),
@@ -216,3 +222,73 @@ def test_reference_errors_name_the_field(change: Any, expected: str) -> None:
     found = problems(data)
     assert any(expected in p for p in found), found
     assert all(p.startswith("s.yaml:") for p in found)
+
+
+# --------------------------------------------------------------------------- engine
+
+
+def incidents(scenario: Scenario, policy: str, seeds: range = range(5)) -> float:
+    plan = compile_plan(scenario, policy)
+    return sum(simulate(plan, replication_seed(1, k)).kpis["incidents.total"] for k in seeds)
+
+
+def test_red_threat_lever_scales_the_threat_rate() -> None:
+    data = two_cells()
+    data["policies"].append({"id": "quiet", "cell": "red", "levers": {"tempo": 0.0}})
+    s = Scenario.model_validate(data)
+    quiet, measured, surge = (incidents(s, p) for p in ("quiet", "measured", "surge"))
+    assert quiet == 0
+    assert measured > 0
+    assert surge > 1.5 * measured
+
+
+def test_red_rival_lever_scales_influence_pressure_only() -> None:
+    data = two_cells(horizon=24)
+    data["policies"] += [
+        {"id": "mute", "cell": "red", "levers": {"tempo": 0.0, "sway": 0.0}},
+        {"id": "loud", "cell": "red", "levers": {"tempo": 0.0, "sway": 2.0}},
+    ]
+    s = Scenario.model_validate(data)
+    trust = {p: simulate(compile_plan(s, p), 1).kpis["alpha.final_trust"] for p in ("mute", "loud")}
+    assert trust["loud"] < trust["mute"]
+
+
+def test_decisions_carry_their_cell_into_the_plan() -> None:
+    plan = compile_plan(Scenario.model_validate(two_cells()))
+    assert {j.id: j.cell for j in plan.injects} == {"blue_call": BLUE, "red_call": "red"}
+    assert plan.cells == ((BLUE, "none"), ("red", "measured"))
+    assert plan.levers["tempo"] == 1.0 and plan.levers["sway"] == 1.0
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def test_run_spec_combines_one_policy_per_cell() -> None:
+    s = Scenario.model_validate(two_cells())
+    spec = RunSpec.of_cells(s, ["surge", "full"])
+    assert spec.policy.id == "full"
+    assert isinstance(spec.policy, CombinedPolicy)
+    assert spec.policy.cells == {BLUE: "full", "red": "surge"}
+    assert spec.label == "full-surge"
+    with pytest.raises(CellConflict, match="two policies for cell 'red'"):
+        RunSpec.of_cells(s, ["surge", "measured"])
+
+
+def test_report_names_every_cells_policy(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(yaml.safe_dump(two_cells()), encoding="utf-8")
+    done = run_file(path, policy=["full", "surge"], replications=3, out=tmp_path / "o")
+    policy = done.report["results"]["policy"]
+    assert policy == {
+        "id": "full",
+        "title": "full (blue) vs Surge (red)",
+        "cells": {"blue": "full", "red": "surge"},
+    }
+    assert "full (blue) vs Surge (red)" in (tmp_path / "o" / "report.md").read_text("utf-8")
+
+
+def test_one_sided_reports_have_no_cells(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(yaml.safe_dump(base_data()), encoding="utf-8")
+    done = run_file(path, replications=2, out=tmp_path / "o")
+    assert "cells" not in done.report["results"]["policy"]

@@ -119,8 +119,8 @@ def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found
     elif policy.extends is not None and policies[policy.extends] != cell:
         yield (
             (*loc, "extends"),
-            f"policy '{policy.extends}' is cell '{policies[policy.extends]}''s, not "
-            f"'{cell}''s; a policy extends only a policy of its own cell",
+            f"policy '{policy.extends}' belongs to cell '{policies[policy.extends]}', not "
+            f"'{cell}'; a policy extends only a policy of its own cell",
             0,
         )
     yield from _levers(policy.levers, owners, cell, (*loc, "levers"))
