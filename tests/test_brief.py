@@ -9,11 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sim.authoring.brief import frequency, level, render
+from factories import make_scenario
+from sim.authoring.brief import OPENING_MONTHS, frequency, level, opening, render, year_of
 from sim.authoring.scaffold import template_text
+from sim.authoring.words import ConditionWords, effect_words, paragraphs
 from sim.cli import app
+from sim.scenario.cells import all_cells, cell_ids, get_cell, is_multi_cell
 from sim.scenario.loader import load_scenario, loads_scenario
-from sim.scenario.models import Scenario
+from sim.scenario.models import Effect, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -103,15 +106,8 @@ def test_brief_shows_the_situation_not_the_hidden_numbers(path: Path, fmt: str) 
         assert partner.name in text
     for rival in s.rivals:
         assert rival.name in text
-    for inj in s.injects:
-        assert inj.title in text
-        if inj.decision is not None:
-            for option in inj.decision.options:
-                assert option.label in text
     for obj in s.objectives:
         assert " ".join(obj.description.split()) in " ".join(text.split())
-    for pol in s.policies:
-        assert (pol.title or pol.id) in text
     assert "illustrative training parameters, not forecasts" in text
     assert leaks(text, s) == set()
 
@@ -130,21 +126,20 @@ def test_iraq_brief_in_plain_words() -> None:
     assert "- sovereignty concern: very high (0.80)" in out
     assert "- security priorities: insurgency, terrorism, hybrid warfare" in out
     assert "- how often: frequent (about 4 a year) against each" in out
-    assert "- when: Month 36" in out
-    assert "- when: as soon as Iraq's internal stability is below 0.3" in out
-    assert "**Decision:** How does the alliance answer Baghdad's request?" in out
-    assert "- **Reduce the footprint**: Draw the presence down" in out
     assert "- checked: met at any point up to month 60" in out
     assert "### Iran and Iraq" in out
-    # Timeline in order: timed injects by month, then triggered ones.
-    assert (
-        out.index("Mission launched")
-        < out.index("Parliament debates")
-        < out.index("Insurgent offensive")
-    )
-    # Hidden: effects, lever values, rule conditions.
+    # The opening inject (month 1) sets the scene; the month-36 decision is
+    # announced by year only, the conditional inject not at all.
+    assert "## The opening situation\n\n### Mission launched\n\n- when: Month 1" in out
+    assert "One decision point is scheduled, in year 3." in out
+    assert "The exercise covers 120 months (10 years)" in out
+    assert "The players are the NATO team" in out
+    for hidden in ("Parliament debates", "Baghdad's request", "Insurgent offensive", "as soon as"):
+        assert hidden not in out
+    # Hidden: effects, lever values, rule conditions, policies.
     assert "force_protection" not in out
     assert "iraq.trust < 0.25" not in out
+    assert "Policies on the table" not in out
 
 
 def test_scenario_text_is_escaped() -> None:
@@ -210,6 +205,177 @@ def test_cli_brief(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["brief", str(path), "--format", "pdf"])
     assert bad.exit_code == 1
     assert "error: unknown format 'pdf'; expected md or html" in bad.stderr
+    rivalry = ROOT / "scenarios" / "iran_saudi_rivalry.yaml"
+    red = runner.invoke(app, ["brief", str(rivalry), "--cell", "red"])
+    assert red.exit_code == 0, red.output
+    assert "situation manual for Tehran" in red.stdout
+    green = runner.invoke(app, ["brief", str(rivalry), "--cell", "green"])
+    assert green.exit_code == 1
+    assert green.stderr == (
+        "error: no cell 'green' in scenario 'iran_saudi_rivalry' (have: blue, red); check --cell\n"
+    )
     missing = runner.invoke(app, ["brief", str(tmp_path / "none.yaml")])
     assert missing.exit_code == 1
     assert "none.yaml:1:1: no such file" in missing.stderr
+
+
+# ------------------------------------------------------------------ nothing still to come
+
+
+def _future(s: Scenario) -> list[str]:
+    """Texts the players must not read before the session: every decision and later event."""
+    found: list[str] = []
+    for inj in s.injects:
+        if inj.when is not None or (inj.at or 0) > OPENING_MONTHS:
+            found += [inj.title, inj.narrative]
+        if inj.decision is not None:
+            found.append(inj.decision.prompt)
+            for o in inj.decision.options:
+                found += [o.label, o.description]
+        found.append(inj.expected_actions)
+    return [" ".join(t.split()) for t in found if t.strip()]
+
+
+def _option_ids(s: Scenario) -> set[str]:
+    return {o.id for j in s.injects if j.decision is not None for o in j.decision.options}
+
+
+def _brief_texts(s: Scenario, cell: str | None = None) -> list[tuple[str, str]]:
+    """(format, visible text) of the brief in both formats, with whitespace folded."""
+    md = render(s, "md", cell).replace("\\", "")
+    return [
+        ("md", " ".join(md.split())),
+        ("html", " ".join(visible_text(render(s, "html", cell)).split())),
+    ]
+
+
+def _audiences(path: Path) -> list[str | None]:
+    """Every brief of a scenario: the common one and one per cell."""
+    return [None, *cell_ids(load_scenario(path))]
+
+
+@pytest.mark.parametrize(
+    ("path", "cell"),
+    [(p, c) for p in SCENARIOS for c in _audiences(p)],
+    ids=[f"{p.stem}-{c or 'all'}" for p in SCENARIOS for c in _audiences(p)],
+)
+def test_brief_reveals_no_decision_and_no_later_event(path: Path, cell: str | None) -> None:
+    s = load_scenario(path)
+    others = [c for c in all_cells(s) if c.id != cell and is_multi_cell(s)]
+    for fmt, text in _brief_texts(s, cell):
+        for hidden in _future(s):
+            assert hidden not in text, (fmt, hidden)
+        for option_id in _option_ids(s):
+            assert not re.search(rf"\b{re.escape(option_id)}\b", text), (fmt, option_id)
+        for other in others:  # another cell's briefing is that cell's alone
+            for para in paragraphs(other.briefing):
+                assert para not in text, (fmt, other.id)
+        for c in all_cells(s):
+            assert c.name in text
+
+
+def test_a_cell_reads_its_own_briefing_and_its_own_decisions() -> None:
+    s = load_scenario(ROOT / "scenarios" / "iran_saudi_rivalry.yaml")
+    red, blue = get_cell(s, "red"), get_cell(s, "blue")
+    red_brief = render(s, "md", "red").replace("\\", "")
+    assert red_brief.startswith(f"# {s.title}\n\n*Participant's situation manual for {red.name}.*")
+    assert paragraphs(red.briefing)[0] in red_brief
+    assert paragraphs(blue.briefing)[0] not in red_brief
+    shared = render(s).replace("\\", "")
+    assert paragraphs(red.briefing)[0] not in shared
+    assert paragraphs(blue.briefing)[0] not in shared
+    counts = {
+        c: sum(1 for j in s.injects if j.decision and j.decision.cell == c) for c in ("red", "blue")
+    }
+    assert counts["red"] >= 2 and counts["blue"] >= 1
+    assert f"{counts['red']} decision points are scheduled for your cell" in red_brief
+    blue_brief = render(s, "md", "blue")
+    assert "One decision point is scheduled for your cell, in year 3." in blue_brief
+    total = sum(counts.values())
+    assert f"{total} decision points are scheduled:" in shared
+    with pytest.raises(KeyError, match=r"no cell 'green'.*have: blue, red"):
+        render(s, "md", "green")
+
+
+def test_the_leak_check_can_fail() -> None:
+    s = load_scenario(ROOT / "scenarios" / "iraq_training_mission.yaml")
+    future = _future(s)
+    assert "Insurgent offensive" in future  # conditional
+    assert "Parliament debates the foreign presence" in future  # timed, month 36
+    assert "Reduce the footprint" in future and "hold" in _option_ids(s)
+    assert "Mission launched" not in future  # the opening scene is told
+    text = _brief_texts(s)[0][1]
+    assert "Mission launched" in text
+
+
+def _decision(prompt: str) -> dict[str, object]:
+    options = [{"id": "yes", "label": "Say yes"}, {"id": "no", "label": "Say no"}]
+    return {"prompt": prompt, "default": "yes", "options": options}
+
+
+def test_opening_injects_are_told_in_order_and_decisions_counted_by_year() -> None:
+    s = make_scenario(
+        horizon=48,
+        injects=[
+            {"id": "later", "at": 2, "title": "Later news", "decision": _decision("Q1?")},
+            {"id": "second", "at": 1, "title": "Second news", "narrative": "Told second."},
+            {"id": "first", "at": 0, "title": "First news", "decision": _decision("Q0?")},
+            {"id": "third", "at": 30, "title": "Third news", "decision": _decision("Q2?")},
+            {
+                "id": "cond",
+                "when": "alpha.trust < 0.2",
+                "title": "Sudden news",
+                "decision": _decision("Q"),
+            },
+        ],
+    )
+    assert [j.id for j in opening(s)] == ["first", "second"]
+    out = render(s)
+    assert out.index("### First news") < out.index("### Second news")
+    assert "Told second." in out
+    # The conditional decision is not counted: even its existence is not told.
+    assert "3 decision points are scheduled: 2 in year 1, 1 in year 3." in out
+    for hidden in ("Later news", "Third news", "Sudden news", "Q0?", "Say yes"):
+        assert hidden not in out
+    assert "No decision is scheduled in advance." in render(make_scenario())
+
+
+@pytest.mark.parametrize(
+    ("month", "year"), [(0, 1), (1, 1), (12, 1), (13, 2), (36, 3), (37, 4), (120, 10)]
+)
+def test_year_of(month: int, year: int) -> None:
+    assert year_of(month) == year
+
+
+def test_conditions_and_effects_in_words() -> None:
+    s = make_scenario(
+        rivals=[{"id": "rival", "name": "Rival", "influence": {"alpha": 0.2}}],
+        rivalries=[{"id": "feud", "between": ["rival", "alpha"], "tension": 0.3}],
+    )
+    words = ConditionWords(s)
+    assert words.condition("not alpha.trust < 0.3 or abs(alpha.trust - feud.tension) > 0.1") == (
+        "either it is not the case that Alpha's trust in the alliance is below 0.3 or the size "
+        "of (Alpha's trust in the alliance - tension in the Rival-Alpha rivalry) is above 0.1"
+    )
+    assert words.condition("-alpha.trust < 0 and rival.influence * 2 > nato.funds / 3") == (
+        "minus Alpha's trust in the alliance is below 0 and (Rival's influence × 2) is above "
+        "(NATO's available funds / 3)"
+    )
+    assert words.condition("abs(alpha.trust) > 0.1") == (
+        "the size of (Alpha's trust in the alliance) is above 0.1"
+    )
+    said = [
+        effect_words(s, Effect(target=t, delta=d, set=v))
+        for t, d, v in [
+            ("rival.influence", 0.1, None),
+            ("nato.funds", None, 5.0),
+            ("partners.trust", -0.1, None),
+            ("feud.tension", 0.05, None),
+        ]
+    ]
+    assert said == [
+        "Rival's influence on every partner rises by 0.1",
+        "NATO's available funds is set to 5",
+        "every partner's trust in the alliance falls by 0.1",
+        "tension in the Rival-Alpha rivalry rises by 0.05",
+    ]

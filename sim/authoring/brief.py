@@ -1,10 +1,15 @@
 """``ttx brief``: the participants' situation manual for a scenario.
 
 A facilitator hands this out before a session. It says what the players may
-know (the situation, the actors, the threats, the instruments, the events as
-they will be told, the objectives, the policies on the table) in plain
-words, and nothing of what they must not: the hidden effects of injects and
-options, lever settings and model coefficients never appear.
+know before the first month: the situation, the actors, the threats, the
+alliance's instruments, the objectives, the roles and the ground rules, and
+when decisions are scheduled (roughly, and without their content).
+
+It leaves out everything that is still to come or hidden: no inject after
+the opening one (months 0-1), no condition that triggers an event, no
+decision prompt or option, no effect or lever setting, no policy (a policy
+answers the decisions in advance). Exercise practice keeps those in the
+controllers' events list, ``ttx msel`` (:mod:`sim.authoring.msel`).
 
 :func:`brief_data` turns a scenario into plain-word sections;
 :func:`render_markdown` and :func:`render_html` only lay those out, so the two
@@ -13,166 +18,29 @@ formats cannot disagree about what is shown.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.report.markdown import md_escape
-from sim.scenario import condition_nodes as cn
-from sim.scenario.conditions import compile_condition
-from sim.scenario.models import Inject, Scenario
-from sim.scenario.references import symbols_of
-from sim.scenario.vocabulary import ALL_INCIDENTS, PARTNER_VARS
-
-DISCLAIMER = (
-    "All numbers in this exercise are illustrative training parameters, not "
-    "forecasts or assessments of any real state or organisation."
+from sim.authoring.words import (
+    DISCLAIMER,
+    INITIATIVE_WORDS,
+    STATE_WORDS,
+    THREAT_WORDS,
+    ConditionWords,
+    frequency,
+    level,
+    paragraphs,
+    rated,
 )
+from sim.report.markdown import md_escape
+from sim.scenario.cells import all_cells, get_cell, is_multi_cell
+from sim.scenario.models import Inject, Scenario
+from sim.scenario.vocabulary import PARTNER_VARS
 
-STATE_WORDS = {
-    "capacity": "security-force capacity",
-    "trust": "trust in the alliance",
-    "cooperation": "depth of practical cooperation",
-    "stability": "internal stability",
-    "resilience": "resilience to cyber and hybrid attack",
-}
+__all__ = ["OPENING_MONTHS", "brief_data", "frequency", "level", "render"]
 
-THREAT_WORDS = {
-    "terrorism": "terrorism",
-    "insurgency": "insurgency",
-    "cyber": "cyber attacks",
-    "hybrid": "hybrid warfare",
-    "disinformation": "disinformation",
-    "proliferation": "proliferation of weapons of mass destruction",
-}
-
-INITIATIVE_WORDS = {
-    "training_mission": "training and advisory mission",
-    "strategic_dialogue": "political dialogue",
-    "joint_exercise": "joint exercises",
-    "intelligence_sharing": "intelligence sharing",
-    "cyber_response": "cyber rapid-response teams",
-    "strategic_communication": "strategic communication",
-    "military_presence": "military presence",
-}
-
-_CMP_WORDS = {
-    "lt": "is below",
-    "le": "is at most",
-    "gt": "is above",
-    "ge": "is at least",
-    "eq": "equals",
-    "ne": "is not",
-}
-_OP_SIGNS = {"add": "+", "sub": "-", "mul": "×", "div": "/"}
-_AGG_WORDS = {"mean": "average", "min": "lowest", "max": "highest"}
-
-
-def level(x: float) -> str:
-    """A 0-1 value in words: very low, low, moderate, high, very high."""
-    for limit, word in ((0.2, "very low"), (0.4, "low"), (0.6, "moderate"), (0.8, "high")):
-        if x < limit:
-            return word
-    return "very high"
-
-
-def rated(x: float) -> str:
-    """A 0-1 value in words with the number: ``moderate (0.55)``."""
-    return f"{level(x)} ({x:.2f})"
-
-
-def frequency(rate: float) -> str:
-    """Incidents per month in words (per target)."""
-    per_year = rate * 12
-    if rate == 0:
-        return "dormant"
-    if per_year < 0.75:
-        years = round(1 / per_year)
-        return (
-            "rare (about once every year)" if years <= 1 else f"rare (about once in {years} years)"
-        )
-    if per_year < 3:
-        return f"occasional (about {round(per_year)} a year)"
-    if rate < 1:
-        return f"frequent (about {round(per_year)} a year)"
-    return f"constant (about {round(rate)} a month)"
-
-
-def paragraphs(text: str) -> list[str]:
-    """Split text into paragraphs on blank lines, joining wrapped lines."""
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-
-
-class _Words(cn.Visitor[str]):
-    """Conditions in words, with the scenario's display names."""
-
-    def __init__(self, s: Scenario) -> None:
-        self.s = s
-        self.names = {p.id: p.name for p in s.partners} | {r.id: r.name for r in s.rivals}
-
-    def rivalry(self, index: int) -> str:
-        a, b = (self.names.get(x, x) for x in self.s.rivalries[index].between)
-        return f"the {a}-{b} rivalry"
-
-    def __call__(self, node: cn.Node) -> str:
-        return node.accept(self)
-
-    def other(self, node: cn.Node) -> str:
-        return "?"
-
-    def const(self, node: cn.Const) -> str:
-        v = node.value
-        return f"{float(v):g}" if not isinstance(v, bool) else str(v).lower()
-
-    def month(self, node: cn.Month) -> str:
-        return "the month"
-
-    def partner_var(self, node: cn.PartnerVar) -> str:
-        return f"{self.s.partners[node.index].name}'s {STATE_WORDS[node.var]}"
-
-    def tension(self, node: cn.Tension) -> str:
-        return f"tension in {self.rivalry(node.index)}"
-
-    def influence(self, node: cn.Influence) -> str:
-        return f"{self.s.rivals[node.index].name}'s influence"
-
-    def alliance_var(self, node: cn.AllianceVar) -> str:
-        what = "available funds" if node.var == "funds" else "spending so far"
-        return f"{self.s.alliance.name}'s {what}"
-
-    def incidents(self, node: cn.Incidents) -> str:
-        what = "" if node.kind == ALL_INCIDENTS else f"{THREAT_WORDS[node.kind]} "
-        return f"the number of harmful {what}incidents so far"
-
-    def aggregate(self, node: cn.Aggregate) -> str:
-        return f"the {_AGG_WORDS[node.fn]} {STATE_WORDS[node.var]} across partners"
-
-    def compare(self, node: cn.Compare) -> str:
-        parts = [self(node.operands[0])]
-        for cmp, operand in zip(node.ops, node.operands[1:], strict=True):
-            parts.append(f"{_CMP_WORDS[cmp]} {self(operand)}")
-        return " ".join(parts)
-
-    def and_(self, node: cn.And) -> str:
-        return " and ".join(self(a) for a in node.args)
-
-    def or_(self, node: cn.Or) -> str:
-        return "either " + " or ".join(self(a) for a in node.args)
-
-    def not_(self, node: cn.Not) -> str:
-        return f"it is not the case that {self(node.arg)}"
-
-    def neg(self, node: cn.Neg) -> str:
-        return f"minus {self(node.arg)}"
-
-    def abs(self, node: cn.Abs) -> str:
-        return f"the size of ({self(node.arg)})"
-
-    def binop(self, node: cn.BinOp) -> str:
-        return f"({self(node.left)} {_OP_SIGNS[node.op]} {self(node.right)})"
-
-    def condition(self, text: str) -> str:
-        return self(compile_condition(text, symbols_of(self.s)).root)
+OPENING_MONTHS = 1
+"""Timed injects up to this month set the scene and are told in the brief; later ones are not."""
 
 
 @dataclass
@@ -182,15 +50,6 @@ class Section:
     title: str
     facts: list[tuple[str, str]] = field(default_factory=list)
     text: list[str] = field(default_factory=list)
-    choices: list[tuple[str, str]] = field(default_factory=list)
-    prompt: str = ""
-
-
-def _when(inj: Inject, words: _Words) -> str:
-    if inj.at is not None:
-        return f"Month {inj.at}"
-    assert inj.when is not None
-    return f"as soon as {words.condition(inj.when)}"
 
 
 def _names(ids: list[str], names: dict[str, str]) -> str:
@@ -202,9 +61,87 @@ def _window(start: int, end: int | None, horizon: int) -> str:
     return "throughout" if start == 0 and last >= horizon else f"months {start} to {last}"
 
 
-def brief_data(s: Scenario) -> dict[str, Any]:
-    """The brief as plain-word sections; shared by the Markdown and HTML renderers."""
-    words = _Words(s)
+def opening(s: Scenario) -> list[Inject]:
+    """The timed injects that set the scene (months 0-1): the only events the brief tells."""
+    timed = [j for j in s.injects if j.at is not None and j.at <= OPENING_MONTHS]
+    return sorted(timed, key=lambda j: j.at or 0)
+
+
+def year_of(month: int) -> int:
+    """The exercise year a month falls in: months 0-12 are year 1, 13-24 year 2."""
+    return max(1, (month + 11) // 12)
+
+
+def _schedule(s: Scenario, cell: str | None) -> list[str]:
+    """When decisions are scheduled (``cell``'s only, if given), by year, without their content."""
+    years: dict[int, int] = {}
+    for j in s.injects:
+        if j.at is None or j.decision is None or j.at > s.horizon:
+            continue
+        if cell is None or j.decision.cell == cell:
+            years[year_of(j.at)] = years.get(year_of(j.at), 0) + 1
+    total = sum(years.values())
+    yours = " for your cell" if cell is not None and is_multi_cell(s) else ""
+    if total == 1:
+        planned = f"One decision point is scheduled{yours}, in year {next(iter(years))}."
+    elif total:
+        when = ", ".join(f"{n} in year {y}" for y, n in sorted(years.items()))
+        planned = f"{total} decision points are scheduled{yours}: {when}."
+    else:
+        planned = f"No decision is scheduled{yours} in advance."
+    span = f"{s.horizon // 12} years" if s.horizon % 12 == 0 else f"{s.horizon} months"
+    return [
+        f"The exercise covers {s.horizon} months ({span}); one step of the model is one month.",
+        planned,
+        "Further events, some calling for a decision, may arise as the situation develops.",
+    ]
+
+
+GROUND_RULES = [
+    "You learn of events when they happen: the facilitator tells each one and, when it "
+    "calls for a decision, puts the question and the choices to you then.",
+    "A decision is taken when it is put to you and takes effect from that month; you see "
+    "how the situation develops as the months pass, and the debrief shows what it led to.",
+    "Objectives are judged over many simulated runs of the same exercise, so success is a "
+    "probability, not a certainty.",
+    DISCLAIMER,
+]
+
+
+def _roles(s: Scenario, cell: str | None) -> list[Section]:
+    """The cells by name; a cell's own briefing only in that cell's brief."""
+    if not is_multi_cell(s):
+        return [
+            Section(
+                s.alliance.name,
+                text=[
+                    f"The players are the {s.alliance.name} team: they take the alliance's "
+                    "decisions. The facilitator plays everyone else and runs the model."
+                ],
+            )
+        ]
+    roles = [
+        Section(
+            c.name,
+            text=paragraphs(c.briefing) if c.id == cell else [],
+        )
+        for c in all_cells(s)
+    ]
+    note = (
+        "Each cell is a team that decides for its own side; the facilitator plays everyone "
+        "else and runs the model. Each cell's briefing is given to that cell only."
+    )
+    return [Section("Cells", text=[note]), *roles]
+
+
+def brief_data(s: Scenario, cell: str | None = None) -> dict[str, Any]:
+    """The brief (for one ``cell``, if given) as plain-word sections, for every renderer.
+
+    Raises:
+        KeyError: ``cell`` is not one of the scenario's cells (the message lists them).
+    """
+    audience = get_cell(s, cell).name if cell is not None else ""
+    words = ConditionWords(s)
     names = words.names
     actors = [
         Section(
@@ -265,15 +202,10 @@ def brief_data(s: Scenario) -> dict[str, Any]:
         )
         for i in s.initiatives
     ]
-    timed = sorted((j for j in s.injects if j.at is not None), key=lambda j: j.at or 0)
-    triggered = [j for j in s.injects if j.when is not None]
-    timeline = []
-    for j in [*timed, *triggered]:
-        entry = Section(j.title, facts=[("when", _when(j, words))], text=paragraphs(j.narrative))
-        if j.decision is not None:
-            entry.prompt = " ".join(j.decision.prompt.split())
-            entry.choices = [(o.label, " ".join(o.description.split())) for o in j.decision.options]
-        timeline.append(entry)
+    scene = [
+        Section(j.title, facts=[("when", f"Month {j.at}")], text=paragraphs(j.narrative))
+        for j in opening(s)
+    ]
     objectives = [
         Section(
             o.description.strip() or o.id,
@@ -284,9 +216,9 @@ def brief_data(s: Scenario) -> dict[str, Any]:
         )
         for o in s.objectives
     ]
-    policies = [
-        Section(p.title or p.id, text=paragraphs(p.description) if p.description else [])
-        for p in s.policies
+    rules = [
+        Section("Schedule", text=_schedule(s, cell)),
+        Section("Ground rules", text=GROUND_RULES),
     ]
     return {
         "title": s.title,
@@ -295,15 +227,17 @@ def brief_data(s: Scenario) -> dict[str, Any]:
         "horizon": s.horizon,
         "disclaimer": DISCLAIMER,
         "alliance": s.alliance.name,
+        "audience": audience,
         "parts": [
             ("Partners", actors),
             ("Rival powers", rivals),
             ("Rivalries", rivalries),
             ("Threats", threats),
             ("The alliance's instruments", initiatives),
-            ("Timeline of events", timeline),
+            ("The opening situation", scene),
             ("Objectives", objectives),
-            ("Policies on the table", policies),
+            ("Roles", _roles(s, cell)),
+            ("Schedule and ground rules", rules),
         ],
     }
 
@@ -316,10 +250,11 @@ def _check(check: str, month: int | None, horizon: int) -> str:
     return "every month" + (f" up to month {month}" if month is not None else "")
 
 
-def render_markdown(s: Scenario) -> str:
+def render_markdown(s: Scenario, cell: str | None = None) -> str:
     """The brief as Markdown; scenario text is escaped."""
-    d = brief_data(s)
-    out = [f"# {md_escape(d['title'])}", "", "*Participant's situation manual.*", ""]
+    d = brief_data(s, cell)
+    kicker = "Participant's situation manual" + (f" for {d['audience']}" if cell else "")
+    out = [f"# {md_escape(d['title'])}", "", f"*{md_escape(kicker)}.*", ""]
     out += ["## Purpose and scope", ""]
     for para in d["description"]:
         out += [md_escape(para), ""]
@@ -342,27 +277,20 @@ def render_markdown(s: Scenario) -> str:
                 out.append("")
             for para in sec.text:
                 out += [md_escape(para), ""]
-            if sec.prompt:
-                out += [f"**Decision:** {md_escape(sec.prompt)}", ""]
-                out += [
-                    f"- **{md_escape(label)}**" + (f": {md_escape(desc)}" if desc else "")
-                    for label, desc in sec.choices
-                ]
-                out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_html(s: Scenario) -> str:
+def render_html(s: Scenario, cell: str | None = None) -> str:
     """The brief as one self-contained, print-friendly HTML page (autoescaped)."""
     from sim.report.templating import render
 
-    return render("brief.html.j2", **brief_data(s))
+    return render("brief.html.j2", **brief_data(s, cell))
 
 
-def render(s: Scenario, fmt: str = "md") -> str:
-    """The brief in ``md`` or ``html``."""
+def render(s: Scenario, fmt: str = "md", cell: str | None = None) -> str:
+    """The brief in ``md`` or ``html``, for every participant or for one ``cell``."""
     if fmt == "md":
-        return render_markdown(s)
+        return render_markdown(s, cell)
     if fmt == "html":
-        return render_html(s)
+        return render_html(s, cell)
     raise ValueError(f"unknown brief format '{fmt}'; expected md or html")

@@ -243,14 +243,47 @@ def brief(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    cell: Annotated[
+        str | None, typer.Option(help="Brief this cell: add its own briefing and decisions.")
+    ] = None,
 ) -> None:
-    """Write the participants' situation manual: the scenario without its hidden effects."""
+    """Write the participants' situation manual: no events to come, no options, no effects."""
     with user_errors():
         from sim.authoring.brief import render
         from sim.scenario.loader import load_scenario
 
         if format_ not in ("md", "html"):
             raise TtxError(f"unknown format '{format_}'; expected md or html")
+        try:
+            text = render(load_scenario(file), format_, cell)
+        except KeyError as exc:  # an unknown --cell; the message lists the cells
+            raise TtxError(f"{exc.args[0]}; check --cell") from None
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_text(out, text)
+
+
+@app.command("msel")
+def msel(
+    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    format_: Annotated[
+        str, typer.Option("--format", help="Output format: md, html or csv.")
+    ] = "md",
+    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
+) -> None:
+    """Write the controllers' master scenario events list: every inject, trigger and effect."""
+    with user_errors("--out to choose another file"):
+        from sim.authoring.msel import FORMATS, render
+        from sim.scenario.loader import load_scenario
+
+        if format_ not in FORMATS:
+            raise TtxError(f"unknown format '{format_}'; expected {', '.join(FORMATS)}")
+        if out is not None:
+            from sim.runs.reportfile import check_writable
+
+            check_writable([out], force)
         text = render(load_scenario(file), format_)
         if out is None:
             typer.echo(text, nl=False)
