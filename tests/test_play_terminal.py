@@ -25,6 +25,11 @@ FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
 TTX = Path(sys.executable).with_name("ttx")
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without LINES/COLUMNS: they describe the test's terminal, not tmux's."""
+    return {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
+
+
 def _wait(screen: Callable[[], str], needle: str, count: int = 1, tries: int = 300) -> str:
     """The screen, once ``needle`` shows on it ``count`` times (polled every 0.1 s)."""
     shown = [""]
@@ -57,7 +62,7 @@ def test_play_in_tmux(tmp_path):
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "play", "-S", "-200")
 
-    env = {**os.environ, "TERM": "xterm-256color"}
+    env = {**clean_env(), "TERM": "xterm-256color"}
     subprocess.run(
         [
             "tmux",
@@ -80,7 +85,7 @@ def test_play_in_tmux(tmp_path):
     )
     try:
         first = _wait(screen, "Your decision (1-2, id, or help):")
-        assert "Decision 1 · month 4" in first
+        assert "Decision 1 of up to 3 · month 4" in first
         assert "Jordan asks for more courses" in first
         assert "┃ partner" in first  # the rich table is drawn with box characters
         assert "Jordan" in first
@@ -88,14 +93,14 @@ def test_play_in_tmux(tmp_path):
         tmux("send-keys", "-t", "play", "oops", "Enter")
         _wait(screen, "'oops' is not an option or a command")
         tmux("send-keys", "-t", "play", "2", "Enter")
-        second = _wait(screen, "Decision 2 · month 12")
+        second = _wait(screen, "Decision 2 of up to 3 · month 12")
         assert "Partners (change since month 4)" in second
         tmux("send-keys", "-t", "play", "back", "Enter")
         _wait(screen, "Undid the last decision; back to it.")
         tmux("send-keys", "-t", "play", "1", "Enter")
-        _wait(screen, "Decision 2 · month 12", count=2)  # the second time it is put
+        _wait(screen, "Decision 2 of up to 3 · month 12", count=2)  # the second time it is put
         tmux("send-keys", "-t", "play", "stay", "Enter")
-        _wait(screen, "Decision 3 · month 20")
+        _wait(screen, "Decision 3 of up to 3 · month 20")
         tmux("send-keys", "-t", "play", "decline", "Enter")
         end = _wait(screen, "EXIT=0", tries=600)
         assert "Debrief" in end
