@@ -142,3 +142,67 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
     assert "Traceback" not in (child.before or "")
     pf = load_policy_file(record, load_scenario(FIXTURE))
     assert [(r.inject, r.option, r.month) for r in pf.recorded] == [("first_call", "hold_back", 4)]
+
+
+RIVALRY = Path(__file__).parent.parent / "scenarios" / "iran_saudi_rivalry.yaml"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_hot_seat_at_80x24_keeps_header_and_prompt_on_screen(tmp_path):
+    """At every decision of a two-cell session the visible 80x24 screen shows the header
+    ("Decision k of N · month M"), the inject, the options and the prompt together."""
+    socket = f"ttx-cells-test-{os.getpid()}"
+    command = (
+        f"cd {tmp_path} && {TTX} play {RIVALRY} --cells blue,red --save {tmp_path} "
+        "--replications 4; echo EXIT=$?; sleep 60"
+    )
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    def visible() -> str:  # the 24 lines on screen, no scrollback
+        return tmux("capture-pane", "-p", "-t", "play")
+
+    env = {**clean_env(), "TERM": "xterm-256color"}
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "play",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            command,
+        ],
+        check=True,
+        env=env,
+    )
+    turns = [
+        ("RED", "Decision 1 of 2 · month 4 · RED", "Riyadh's request reaches Tehran", "1-2", "2"),
+        ("BLUE", "Decision 1 of 1 · month 30 · BLUE", "Strike on a major oil", "1-3", "1"),
+        ("RED", "Decision 2 of 2 · month 31 · RED", "Tehran weighs the alliance", "1-3", "3"),
+    ]
+    try:
+        for cell, head, title, numbers, answer in turns:
+            _wait(visible, f"{cell}: press Enter when you are at the keyboard.")
+            tmux("send-keys", "-t", "play", "Enter")
+            prompt = f"{cell}'s decision ({numbers}, id, or help):"
+            screen = _wait(visible, head)
+            screen = _wait(visible, prompt)
+            assert head in screen and title in screen, screen
+            assert "1. " in screen and f"{numbers[-1]}. " in screen, screen
+            tmux("send-keys", "-t", "play", answer, "Enter")
+        _wait(visible, "EXIT=0", tries=600)
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
+    assert (tmp_path / "iran_saudi_rivalry.red.answers.yaml").exists()
+    assert (tmp_path / "iran_saudi_rivalry.blue.answers.yaml").exists()

@@ -191,6 +191,11 @@ def play(
             raise TtxError("give either --answers (replay) or --resume (continue), not both")
         if cell is not None and cells is not None:
             raise TtxError("give either --cell or --cells, not both")
+        several = cells is not None and len([c for c in cells.split(",") if c.strip()]) > 1
+        if several and record is not None:
+            raise TtxError("several cells write one answers file each: give a folder with --save")
+        if several and resume is not None:
+            raise TtxError("a session of several cells cannot be resumed; replay it with --answers")
         if answers:
             play_command.run_replay(file, answers, console, seed=seed, replications=replications)
             return

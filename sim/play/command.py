@@ -142,7 +142,7 @@ def _others(scenario: Scenario, opts: PlayOptions, played: tuple[str, ...]) -> l
         if pf.policy.cell in played:
             raise TtxError(
                 f"{path} is a policy of cell '{pf.policy.cell}', which is played here; "
-                "a played cell starts from its default or a --policy"
+                "a played cell starts from its default or a starting policy"
             )
         files.append(pf)
     return files
@@ -156,7 +156,9 @@ def _records(
         default = Path(f"{scenario.id}-{team_slug(team)}.answers.yaml")
         return {played[0]: opts.record or opts.resume or default}
     if opts.record is not None:
-        raise TtxError("several cells write one answers file each: give a folder with --save")
+        raise TtxError(
+            "several cells write one answers file each: name a folder for them, not one file"
+        )
     folder = opts.save or Path()
     return {c: folder / f"{scenario.id}.{c}.answers.yaml" for c in played}
 
@@ -183,7 +185,9 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
     answers: list[tuple[str, str]] = []
     if opts.resume is not None:
         if len(played) > 1:
-            raise TtxError("a session of several cells cannot be resumed; replay it with --answers")
+            raise TtxError(
+                "a session of several cells cannot be resumed; replay its answers files instead"
+            )
         resumed = load_policy_file(opts.resume, scenario)
         warning = hash_warning(resumed, digest)
         if warning:

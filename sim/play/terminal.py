@@ -105,6 +105,10 @@ def _since(sit: Situation) -> str:
     return "the start" if sit.since == 0 and sit.number == 1 else f"month {sit.since}"
 
 
+def _at_risk(standing: str) -> bool:
+    return "at risk" in standing or "does not hold" in standing
+
+
 def compact_line(sit: Situation) -> Text:
     """Incidents, budget (blue only), tensions and objectives at risk, in one line."""
     harmful = sum(n for _, o, n in sit.incidents if o != INTERDICTED)
@@ -113,7 +117,7 @@ def compact_line(sit: Situation) -> Text:
     if sit.funds is not None:
         parts.append(f"budget {sit.funds:.2f}")
     parts += [f"{rid} tension {value:.2f}" for rid, value in sit.tensions]
-    risk = sum(o.ok is False or (o.ok is None and "at risk" in o.standing) for o in sit.objectives)
+    risk = sum(o.ok is False or (o.ok is None and _at_risk(o.standing)) for o in sit.objectives)
     if sit.objectives:
         parts.append(f"objectives at risk: {risk} of {len(sit.objectives)}")
     return Text(" · ".join(parts) + " · 'status' for the full picture", style="dim")
