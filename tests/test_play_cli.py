@@ -72,7 +72,7 @@ def test_piped_session_through_shipped_scenario(runner, tmp_path):
     assert result.exit_code == 0, out
     assert "'xx' is not an option or a command: answer 1-3" in out
     assert "Nothing to undo: this is the first decision." in out
-    assert out.count("Decision 1 · month 36") == 2  # first screen, then status
+    assert out.count("Decision 1 of 1 · month 36") == 2  # first screen, then status
     assert "Decided: Negotiate a smaller presence [negotiate]" in out
     assert "End of the exercise" in out
     assert "Your choices: final regional stability" in out
@@ -287,10 +287,10 @@ def test_leak_check_catches_a_leaky_render(runner, tmp_path, monkeypatch):
     scenario = load_scenario(FIXTURE)
     honest = terminal.options_block
 
-    def leaky(sit):
+    def leaky(sit, **kw):
         spec = next(j for j in scenario.injects if j.id == sit.inject_id)
         assert spec.decision is not None
-        text = honest(sit)
+        text = honest(sit, **kw)
         for o in spec.decision.options:
             text.append(f"{o.id}: {[e.delta for e in o.effects]} levers {o.levers}\n")
         return text
@@ -437,8 +437,8 @@ def test_resume_continues_a_saved_session(runner, tmp_path):
     assert result.exit_code == 0, out
     assert "Resuming after 1 recorded decision(s)." in out
     assert "Team Gold · seed 9" in out
-    assert "Decision 1 ·" not in out
-    assert "Decision 2 · month 12" in out
+    assert "Decision 1 of" not in out
+    assert "Decision 2 of up to 3 · month 12" in out
     pf = load_policy_file(record, load_scenario(FIXTURE))
     assert (pf.team, pf.seed, pf.policy.extends) == ("Gold", 9, "steady")
     assert [(r.inject, r.option) for r in pf.recorded] == [

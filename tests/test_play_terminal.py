@@ -25,6 +25,11 @@ FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
 TTX = Path(sys.executable).with_name("ttx")
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without LINES/COLUMNS: they describe the test's terminal, not tmux's."""
+    return {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
+
+
 def _wait(screen: Callable[[], str], needle: str, count: int = 1, tries: int = 300) -> str:
     """The screen, once ``needle`` shows on it ``count`` times (polled every 0.1 s)."""
     shown = [""]
@@ -57,7 +62,7 @@ def test_play_in_tmux(tmp_path):
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "play", "-S", "-200")
 
-    env = {**os.environ, "TERM": "xterm-256color"}
+    env = {**clean_env(), "TERM": "xterm-256color"}
     subprocess.run(
         [
             "tmux",
@@ -80,7 +85,7 @@ def test_play_in_tmux(tmp_path):
     )
     try:
         first = _wait(screen, "Your decision (1-2, id, or help):")
-        assert "Decision 1 · month 4" in first
+        assert "Decision 1 of up to 3 · month 4" in first
         assert "Jordan asks for more courses" in first
         assert "┃ partner" in first  # the rich table is drawn with box characters
         assert "Jordan" in first
@@ -88,14 +93,14 @@ def test_play_in_tmux(tmp_path):
         tmux("send-keys", "-t", "play", "oops", "Enter")
         _wait(screen, "'oops' is not an option or a command")
         tmux("send-keys", "-t", "play", "2", "Enter")
-        second = _wait(screen, "Decision 2 · month 12")
+        second = _wait(screen, "Decision 2 of up to 3 · month 12")
         assert "Partners (change since month 4)" in second
         tmux("send-keys", "-t", "play", "back", "Enter")
         _wait(screen, "Undid the last decision; back to it.")
         tmux("send-keys", "-t", "play", "1", "Enter")
-        _wait(screen, "Decision 2 · month 12", count=2)  # the second time it is put
+        _wait(screen, "Decision 2 of up to 3 · month 12", count=2)  # the second time it is put
         tmux("send-keys", "-t", "play", "stay", "Enter")
-        _wait(screen, "Decision 3 · month 20")
+        _wait(screen, "Decision 3 of up to 3 · month 20")
         tmux("send-keys", "-t", "play", "decline", "Enter")
         end = _wait(screen, "EXIT=0", tries=600)
         assert "Debrief" in end
@@ -137,3 +142,67 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path):
     assert "Traceback" not in (child.before or "")
     pf = load_policy_file(record, load_scenario(FIXTURE))
     assert [(r.inject, r.option, r.month) for r in pf.recorded] == [("first_call", "hold_back", 4)]
+
+
+RIVALRY = Path(__file__).parent.parent / "scenarios" / "iran_saudi_rivalry.yaml"
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_hot_seat_at_80x24_keeps_header_and_prompt_on_screen(tmp_path):
+    """At every decision of a two-cell session the visible 80x24 screen shows the header
+    ("Decision k of N · month M"), the inject, the options and the prompt together."""
+    socket = f"ttx-cells-test-{os.getpid()}"
+    command = (
+        f"cd {tmp_path} && {TTX} play {RIVALRY} --cells blue,red --save {tmp_path} "
+        "--replications 4; echo EXIT=$?; sleep 60"
+    )
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    def visible() -> str:  # the 24 lines on screen, no scrollback
+        return tmux("capture-pane", "-p", "-t", "play")
+
+    env = {**clean_env(), "TERM": "xterm-256color"}
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "play",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            command,
+        ],
+        check=True,
+        env=env,
+    )
+    turns = [
+        ("RED", "Decision 1 of 2 · month 4 · RED", "Riyadh's request reaches Tehran", "1-2", "2"),
+        ("BLUE", "Decision 1 of 1 · month 30 · BLUE", "Strike on a major oil", "1-3", "1"),
+        ("RED", "Decision 2 of 2 · month 31 · RED", "Tehran weighs the alliance", "1-3", "3"),
+    ]
+    try:
+        for cell, head, title, numbers, answer in turns:
+            _wait(visible, f"{cell}: press Enter when you are at the keyboard.")
+            tmux("send-keys", "-t", "play", "Enter")
+            prompt = f"{cell}'s decision ({numbers}, id, or help):"
+            screen = _wait(visible, head)
+            screen = _wait(visible, prompt)
+            assert head in screen and title in screen, screen
+            assert "1. " in screen and f"{numbers[-1]}. " in screen, screen
+            tmux("send-keys", "-t", "play", answer, "Enter")
+        _wait(visible, "EXIT=0", tries=600)
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
+    assert (tmp_path / "iran_saudi_rivalry.red.answers.yaml").exists()
+    assert (tmp_path / "iran_saudi_rivalry.blue.answers.yaml").exists()

@@ -134,8 +134,29 @@ def play(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     team: Annotated[str, typer.Option(help="Team name, recorded with the answers.")] = "team",
     policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Starting policy id: levers and rules (default: the scenario's); "
+            "repeat for one per cell.",
+        ),
+    ] = None,
+    cell: Annotated[
         str | None,
-        typer.Option(help="Starting policy id: levers and rules (default: the scenario's)."),
+        typer.Option(help="Play this cell (e.g. red) against the others' policies."),
+    ] = None,
+    cells: Annotated[
+        str | None,
+        typer.Option(help="Play several cells in turn at one keyboard, e.g. blue,red."),
+    ] = None,
+    policy_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--policy-file", help="Policy file a cell you do not play follows (repeatable)."
+        ),
+    ] = None,
+    save: Annotated[
+        Path | None,
+        typer.Option(help="Folder for each cell's answers file with --cells (default: here)."),
     ] = None,
     seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
     record: Annotated[
@@ -146,8 +167,10 @@ def play(
         int, typer.Option(min=2, help="Shadow replications in the debrief.")
     ] = 100,
     answers: Annotated[
-        Path | None,
-        typer.Option(help="Replay recorded answers non-interactively and debrief."),
+        list[Path] | None,
+        typer.Option(
+            help="Replay recorded answers non-interactively and debrief (one file per cell)."
+        ),
     ] = None,
     pace: Annotated[
         float, typer.Option(min=0.0, help="Seconds per month shown between decisions (0 = none).")
@@ -158,24 +181,45 @@ def play(
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing answers file.")] = False,
 ) -> None:
-    """Play a scenario as a team: decide at each inject, then see the debrief."""
+    """Play a scenario as a team (or several cells in turn): decide at each inject, then debrief."""
     with user_errors("--record to choose another file"):
         from sim.play import command as play_command
         from sim.play import terminal as play_terminal
 
         console = _console()
-        if answers is not None and resume is not None:
+        if answers and resume is not None:
             raise TtxError("give either --answers (replay) or --resume (continue), not both")
-        if answers is not None:
+        if cell is not None and cells is not None:
+            raise TtxError("give either --cell or --cells, not both")
+        several = cells is not None and len([c for c in cells.split(",") if c.strip()]) > 1
+        if several and record is not None:
+            raise TtxError("several cells write one answers file each: give a folder with --save")
+        if several and resume is not None:
+            raise TtxError("a session of several cells cannot be resumed; replay it with --answers")
+        if answers:
             play_command.run_replay(file, answers, console, seed=seed, replications=replications)
             return
+        chosen = (
+            (cell,) if cell else tuple(c.strip() for c in (cells or "").split(",") if c.strip())
+        )
+        read = play_terminal.stdin_reader(console)
         opts = play_command.PlayOptions(
-            file, team, policy, seed, record, replications, pace, force, resume
+            file,
+            team,
+            tuple(policy or ()),
+            seed,
+            record,
+            replications,
+            pace,
+            force,
+            resume,
+            cells=chosen,
+            policy_files=tuple(policy_file or ()),
+            save=save,
+            handover=play_terminal.keyboard_handover(console, read) if sys.stdin.isatty() else None,
         )
         try:
-            ended, written = play_command.run_play(
-                opts, console, play_terminal.stdin_reader(console)
-            )
+            ended, written = play_command.run_play(opts, console, read)
         except play_command.SeedConflict as exc:
             raise TtxError(f"{exc} (drop --seed {exc.given})") from None
         typer.echo("wrote " + ", ".join(written))

@@ -13,6 +13,7 @@ same levers the room played with.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,18 +26,25 @@ from sim.errors import TtxError
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.play.session import AnswerMismatch, Game, Outcome, Session, advance
-from sim.play.terminal import Ended, Reader, debrief_screen, outcome_screen, play_loop
+from sim.play.terminal import (
+    Ended,
+    Handover,
+    Reader,
+    debrief_screen,
+    outcome_screen,
+    play_loop,
+)
 from sim.report.debrief import render_html, render_markdown
 from sim.report.terminal import progress_bar
 from sim.runs.reportfile import check_writable, write_atomic
-from sim.runs.spec import RunSpec, scenario_policy
+from sim.runs.spec import RunSpec
+from sim.scenario.cells import cell_ids, decision_cells, get_cell
 from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
-from sim.scenario.models import Scenario
+from sim.scenario.models import BLUE, CombinedPolicy, PolicyFile, Scenario
 from sim.scenario.policyfile import (
     dumps_policy_file,
     hash_warning,
     recorded_policy_file,
-    resolve,
     team_slug,
 )
 
@@ -68,17 +76,28 @@ def debrief_paths(record: Path) -> tuple[Path, Path]:
 
 @dataclass
 class PlayOptions:
-    """What ``ttx play`` was asked to do (parsed by the CLI)."""
+    """What ``ttx play`` was asked to do (parsed by the CLI).
+
+    ``cells`` are the cells played at this keyboard (none: blue);
+    ``policies`` are starting policies (one per cell, for played and other
+    cells alike) and ``policy_files`` what the cells not played follow.
+    With several cells, each cell's answers go to ``save`` (a folder) as
+    ``<scenario>.<cell>.answers.yaml``.
+    """
 
     scenario_file: Path
     team: str = "team"
-    start: str | None = None
+    policies: tuple[str, ...] = ()
     seed: int | None = None
     record: Path | None = None
     replications: int = 100
     pace: float = 0.0
     force: bool = False
     resume: Path | None = None
+    cells: tuple[str, ...] = ()
+    policy_files: tuple[Path, ...] = ()
+    save: Path | None = None
+    handover: Handover | None = None
 
 
 def _briefing(console: Console, scenario: Scenario, team: str, seed: int, start: str) -> None:
@@ -102,18 +121,73 @@ def _debrief(console: Console, spec: RunSpec, outcome: Outcome) -> Debrief:
     return data
 
 
+def _played(scenario: Scenario, opts: PlayOptions) -> tuple[str, ...]:
+    known = cell_ids(scenario)
+    cells = opts.cells or (BLUE,)
+    for cell in cells:
+        if cell not in known:
+            raise TtxError(
+                f"no cell '{cell}' in scenario '{scenario.id}'; it has: {', '.join(known)}"
+            )
+    if len(set(cells)) < len(cells):
+        raise TtxError(f"a cell is listed twice in {', '.join(cells)}")
+    return tuple(cells)
+
+
+def _others(scenario: Scenario, opts: PlayOptions, played: tuple[str, ...]) -> list[PolicyFile]:
+    """The policy files of the cells not played (a file for a played cell is an error)."""
+    files = []
+    for path in opts.policy_files:
+        pf = load_policy_file(path, scenario)
+        if pf.policy.cell in played:
+            raise TtxError(
+                f"{path} is a policy of cell '{pf.policy.cell}', which is played here; "
+                "a played cell starts from its default or a starting policy"
+            )
+        files.append(pf)
+    return files
+
+
+def _records(
+    scenario: Scenario, opts: PlayOptions, played: tuple[str, ...], team: str
+) -> dict[str, Path]:
+    """Where each played cell's answers go."""
+    if len(played) == 1:
+        default = Path(f"{scenario.id}-{team_slug(team)}.answers.yaml")
+        return {played[0]: opts.record or opts.resume or default}
+    if opts.record is not None:
+        raise TtxError(
+            "several cells write one answers file each: name a folder for them, not one file"
+        )
+    folder = opts.save or Path()
+    return {c: folder / f"{scenario.id}.{c}.answers.yaml" for c in played}
+
+
+def _team(opts: PlayOptions, cell: str, played: tuple[str, ...]) -> str:
+    if len(played) == 1:
+        return opts.team
+    return cell if opts.team == "team" else f"{opts.team} {cell}"
+
+
 def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, list[str]]:
     """An interactive session: play, save the answers, and debrief if the run finished.
 
     With ``opts.resume`` the session continues from a saved answers file (its
     team, seed, starting policy and decisions); ``back`` can undo those too.
-    Returns how the session ended and the files written.
+    Several ``opts.cells`` play in turn at one keyboard, each saving its own
+    answers file. Returns how the session ended and the files written.
     """
     scenario = load_scenario(opts.scenario_file)
     digest = scenario_hash(opts.scenario_file)
-    team, start_id, resumed = opts.team, None, None
+    played = _played(scenario, opts)
+    others = _others(scenario, opts, played)
+    team, resumed = opts.team, None
     answers: list[tuple[str, str]] = []
     if opts.resume is not None:
+        if len(played) > 1:
+            raise TtxError(
+                "a session of several cells cannot be resumed; replay its answers files instead"
+            )
         resumed = load_policy_file(opts.resume, scenario)
         warning = hash_warning(resumed, digest)
         if warning:
@@ -121,19 +195,41 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
         if opts.seed is not None and resumed.seed is not None and opts.seed != resumed.seed:
             raise SeedConflict(opts.resume, resumed.seed, opts.seed)
         team = resumed.team or opts.team
-        start_id = resumed.policy.extends
+        played = (resumed.policy.cell,)
         answers = [(r.inject, r.option) for r in resumed.recorded]
-        policy = resolve(resumed, scenario)
+        start = RunSpec.of_cells(scenario, opts.policies, [*others, resumed])
+        starts = {resumed.policy.cell: resumed.policy.extends}
         run_seed = resumed.seed if resumed.seed is not None else scenario.seed
     else:
-        policy = scenario_policy(scenario, opts.start)
-        start_id = policy.id
+        start = RunSpec.of_cells(scenario, opts.policies, others)
+        cells = start.policy.cells if isinstance(start.policy, CombinedPolicy) else {}
+        known = {p.id for p in scenario.policies}  # a cell without policies extends nothing
+        starts = {
+            c: pid if (pid := cells.get(c, start.policy.id)) in known else None for c in played
+        }
         run_seed = scenario.seed if opts.seed is None else opts.seed
-    record = opts.record or opts.resume or Path(f"{scenario.id}-{team_slug(team)}.answers.yaml")
-    md, html = debrief_paths(record)
-    check_writable([p for p in (record, md, html) if p != opts.resume], opts.force)
-    game = Game(scenario, compile_plan(scenario, policy), replication_seed(run_seed, 0))
-    _briefing(console, scenario, team, run_seed, start_id or policy.id)
+    records = _records(scenario, opts, played, team)
+    first = next(iter(records.values()))
+    md, html = (
+        debrief_paths(first)
+        if len(played) == 1
+        else debrief_paths(first.with_name(f"{scenario.id}.answers.yaml"))
+    )
+    targets = [*records.values(), md, html]
+    check_writable([p for p in targets if p != opts.resume], opts.force)
+    game = Game(
+        scenario,
+        compile_plan(scenario, start.policy),
+        replication_seed(run_seed, 0),
+        frozenset(played),
+    )
+    shown = ", ".join(f"{starts[c] or '-'}" + (f" ({c})" if scenario.cells else "") for c in played)
+    _briefing(console, scenario, team if len(played) == 1 else " + ".join(played), run_seed, shown)
+    if len(played) == 1 and scenario.cells:
+        seat = get_cell(scenario, played[0])
+        if seat.briefing:
+            console.print(Rule(f"Briefing for {seat.name}"))
+            console.print(Text(seat.briefing.strip()))
     try:
         session = Session(game, answers)
     except AnswerMismatch as exc:
@@ -143,45 +239,61 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
         ) from None
     if answers:
         console.print(Text(f"Resuming after {len(answers)} recorded decision(s).", style="dim"))
-    ended = play_loop(session, console, read, opts.pace)
+    ended = play_loop(session, console, read, opts.pace, handover=opts.handover)
     taken = session.recorded()
-    policy_file = recorded_policy_file(
-        scenario,
-        team=team,
-        seed=run_seed,
-        answers=taken,
-        start=start_id,
-        scenario_hash=digest,
-    )
-    if resumed is not None:  # keep any levers or rules of the resumed file
-        policy_file = policy_file.model_copy(
-            update={
-                "policy": resumed.policy.model_copy(
-                    update={"decisions": policy_file.policy.decisions}
-                )
-            }
+    owner = decision_cells(scenario)
+    files = []
+    for cell, record in records.items():
+        policy_file = recorded_policy_file(
+            scenario,
+            team=_team(opts, cell, played) if resumed is None else team,
+            seed=run_seed,
+            answers=[a for a in taken if owner[a[0]] == cell],
+            start=starts[cell],
+            scenario_hash=digest,
+            cell=cell,
         )
-    write_atomic(record, dumps_policy_file(policy_file, opts.scenario_file))
-    written = [str(record)]
+        if resumed is not None:  # keep any levers or rules of the resumed file
+            policy_file = policy_file.model_copy(
+                update={
+                    "policy": resumed.policy.model_copy(
+                        update={"decisions": policy_file.policy.decisions}
+                    )
+                }
+            )
+        write_atomic(record, dumps_policy_file(policy_file, opts.scenario_file))
+        files.append(policy_file)
+    written = [str(r) for r in records.values()]
     if not isinstance(session.state, Outcome):
+        names = " ".join(f"--answers {r}" for r in records.values())
+        resume = (
+            f"; continue it with: ttx play {opts.scenario_file} --resume {first}"
+            if len(played) == 1
+            else ""
+        )
         console.print(
-            f"Stopped ({ended.how}) with {len(taken)} decision(s) taken; saved to {record}. "
-            f"Replay it with: ttx play {opts.scenario_file} --answers {record}; "
-            f"continue it with: ttx play {opts.scenario_file} --resume {record}",
+            f"Stopped ({ended.how}) with {len(taken)} decision(s) taken; saved to "
+            f"{', '.join(written)}. Replay it with: ttx play {opts.scenario_file} {names}{resume}",
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
         return ended, written
-    spec = RunSpec.of_policy_file(
-        scenario, policy_file, replications=opts.replications, seed=run_seed, scenario_hash=digest
+    spec = RunSpec.of_cells(
+        scenario,
+        [p for p in opts.policies if scenario.own_policy(p).cell not in played],
+        [*files, *others],
+        replications=opts.replications,
+        seed=run_seed,
+        scenario_hash=digest,
     )
     try:
         data = _debrief(console, spec, session.state)
     except KeyboardInterrupt:
         console.print(
-            f"Interrupted during the debrief; the answers are saved in {record}. "
-            f"Debrief again with: ttx play {opts.scenario_file} --answers {record}",
+            f"Interrupted during the debrief; the answers are saved in {', '.join(written)}. "
+            f"Debrief again with: ttx play {opts.scenario_file} "
+            + " ".join(f"--answers {r}" for r in records.values()),
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -195,36 +307,41 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
 
 def run_replay(
     scenario_file: Path,
-    answers_file: Path,
+    answers_files: Path | Sequence[Path],
     console: Console,
     *,
     seed: int | None = None,
     replications: int = 100,
 ) -> tuple[Outcome, Debrief]:
-    """Replay recorded answers non-interactively and print the trajectory and debrief."""
+    """Replay recorded answers (one file per cell) without asking; print the run and debrief."""
     scenario = load_scenario(scenario_file)
-    policy_file = load_policy_file(answers_file, scenario)
+    paths = [answers_files] if isinstance(answers_files, Path) else list(answers_files)
+    policy_files = [load_policy_file(p, scenario) for p in paths]
     digest = scenario_hash(scenario_file)
-    warning = hash_warning(policy_file, digest)
-    if warning:
-        console.print(Text(warning, style="yellow"), soft_wrap=True)
-    spec = RunSpec.of_policy_file(
-        scenario, policy_file, replications=replications, seed=seed, scenario_hash=digest
+    for pf in policy_files:
+        warning = hash_warning(pf, digest)
+        if warning:
+            console.print(Text(warning, style="yellow"), soft_wrap=True)
+    spec = RunSpec.of_cells(
+        scenario, (), policy_files, replications=replications, seed=seed, scenario_hash=digest
     )
-    outcome = replay(spec)
+    outcome = replay(spec, frozenset(pf.policy.cell for pf in policy_files))
     team = spec.team or spec.policy.id
     console.print(Rule(f"{scenario.title}: replay of {team}'s answers (seed {spec.seed})"))
     return outcome, _debrief(console, spec, outcome)
 
 
-def replay(spec: RunSpec) -> Outcome:
+def replay(spec: RunSpec, played: frozenset[str] = frozenset({BLUE})) -> Outcome:
     """The played replication of a policy file's run: replication 0 of its seed.
 
     Every decision is answered as in a run of the file: by its policy, else
-    the decision's default.
+    the decision's default; ``played`` says whose answers the outcome lists.
     """
     game = Game(
-        spec.scenario, compile_plan(spec.scenario, spec.policy), replication_seed(spec.seed, 0)
+        spec.scenario,
+        compile_plan(spec.scenario, spec.policy),
+        replication_seed(spec.seed, 0),
+        played,
     )
     state = advance(game, [], fallback=True)
     assert isinstance(state, Outcome)  # with fallback every decision is answered

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from sim.model.engine import Event, InjectPlan, Replication, ReplicationResult, World
 from sim.model.plan import Plan
 from sim.model.uncertainty import POLITICAL
-from sim.scenario.models import Inject, Scenario
+from sim.scenario.cells import all_cells
+from sim.scenario.models import BLUE, Inject, Scenario
 from sim.scenario.vocabulary import INTERDICTED, PARTNER_VARS, PER_PARTNER_VARS
 
 SHOWN_VARS = PER_PARTNER_VARS
-COMMANDS = ("help", "status", "back", "quit")
+COMMANDS = ("help", "status", "brief", "back", "quit")
 Answer = tuple[str, str, int]  # inject id, option id, month
 
 
@@ -104,6 +105,22 @@ class Situation:
     objectives: tuple[ObjectiveView, ...]
     answered: tuple[Answer, ...] = ()
     passing: tuple[MonthLine, ...] = field(default=(), compare=False)
+    seat: Seat | None = None  # whose decision this is; None: the only cell (blue)
+    of: int = 0  # the cell's decisions in the scenario ("decision k of N")
+    may_not_come: bool = False  # some of them are conditional: "of up to N"
+    funds: float | None = None  # the alliance's funds: shown to blue only
+    tensions: tuple[tuple[str, float], ...] = ()  # rivalry id, tension
+
+
+@dataclass(frozen=True)
+class Seat:
+    """The cell at the keyboard: what only its players are told, and how far they are."""
+
+    cell: str
+    name: str
+    briefing: str
+    number: int  # 1-based count of this cell's decisions so far
+    hot_seat: bool  # several cells share the keyboard
 
 
 @dataclass(frozen=True)
@@ -231,14 +248,25 @@ def _month_lines(rep: Replication, start: int, stop: int) -> tuple[MonthLine, ..
 
 @dataclass
 class Game:
-    """What stays fixed during a session: scenario, compiled start policy and seed."""
+    """What stays fixed during a session: scenario, compiled start policy, seed, played cells.
+
+    Decisions of cells not in ``played`` are taken by the plan (the other
+    cells' policies, else the decision's default) without asking anyone.
+    """
 
     scenario: Scenario
     plan: Plan
     seed: int  # the replication seed of the played run
+    played: frozenset[str] = frozenset({BLUE})
 
     def inject(self, inject_id: str) -> Inject:
         return next(j for j in self.scenario.injects if j.id == inject_id)
+
+    def asks(self, inj: InjectPlan) -> bool:
+        return inj.cell in self.played
+
+    def planned(self, inj: InjectPlan) -> str:
+        return self.plan.answers.get(inj.id, inj.default or inj.options[0].id)
 
 
 def advance(
@@ -256,6 +284,8 @@ def advance(
     taken: list[Answer] = []
 
     def decide(inj: InjectPlan, world: World) -> str:
+        if not game.asks(inj):
+            return game.planned(inj)
         previous = snapshots[-1]
         k = len(taken)
         if k < len(answers):
@@ -268,7 +298,7 @@ def advance(
             snapshots.append(Snapshot(world.month, rep.env.now, len(world.log), _values(world)))
             return option
         if fallback:
-            option = game.plan.answers.get(inj.id, inj.default or inj.options[0].id)
+            option = game.planned(inj)
             taken.append((inj.id, option, world.month))
             snapshots.append(Snapshot(world.month, rep.env.now, len(world.log), _values(world)))
             return option
@@ -298,6 +328,13 @@ def situation(
     spec = game.inject(inj.id)
     assert spec.decision is not None  # only injects with a decision reach the decider
     since = world.log[previous.log_size :]
+    mine = [j for j in game.plan.injects if j.has_decision and j.cell == inj.cell]
+    own = {j.id for j in mine}
+    seat = None
+    if game.scenario.cells:
+        cell = next(c for c in all_cells(game.scenario) if c.id == inj.cell)
+        number = 1 + sum(a[0] in own for a in answered)
+        seat = Seat(cell.id, cell.name, cell.briefing.strip(), number, len(game.played) > 1)
     return Situation(
         number=len(answered) + 1,
         month=world.month,
@@ -320,6 +357,11 @@ def situation(
         objectives=_objectives(rep, game.scenario, final=False),
         answered=answered,
         passing=_month_lines(rep, previous.month + 1, world.month),
+        seat=seat,
+        of=len(mine),
+        may_not_come=any(j.when is not None for j in mine),
+        funds=world.funds if inj.cell == BLUE else None,
+        tensions=tuple((r.id, world.tension[k]) for k, r in enumerate(game.plan.rivalries)),
     )
 
 
@@ -364,7 +406,8 @@ HELP = (
     "Answer with the option's number or its id.\n"
     "Commands:\n"
     "  help    this text\n"
-    "  status  show the full situation again\n"
+    "  status  the full situation: partners, incidents, budget, tensions, objectives\n"
+    "  brief   your cell's briefing again\n"
     "  back    undo the last decision (the run replays exactly up to it)\n"
     "  quit    stop; the decisions taken so far are saved\n"
     "End of input or Ctrl-C also save the decisions taken so far."
@@ -400,6 +443,13 @@ class Session:
         self.answers.pop()
         self.state = advance(self.game, self.answers)
         return True
+
+    def last_cell(self) -> str | None:
+        """The cell whose answer ``back`` would undo (None: no answer yet)."""
+        if not self.answers:
+            return None
+        inject = self.answers[-1][0]
+        return next(j.cell for j in self.game.plan.injects if j.id == inject)
 
     def recorded(self) -> list[Answer]:
         """The answers so far, each with the month it was taken."""

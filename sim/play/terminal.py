@@ -27,11 +27,12 @@ from sim.play.session import (
     MonthLine,
     Outcome,
     PartnerView,
+    Seat,
     Session,
     Situation,
 )
 from sim.play.session import parse_input as parse
-from sim.scenario.vocabulary import OUTCOMES
+from sim.scenario.vocabulary import INTERDICTED, OUTCOMES
 
 Reader = Callable[[str], str]
 
@@ -76,7 +77,7 @@ def objective_table(objectives: tuple[Any, ...], title: str = "Objectives") -> R
     return table
 
 
-def options_block(sit: Situation) -> RenderableType:
+def options_block(sit: Situation, descriptions: bool = True) -> Text:
     """The question and its options: number, id, label and description (never effects)."""
     lines = Text()
     lines.append(sit.prompt + "\n", style="bold")
@@ -84,27 +85,114 @@ def options_block(sit: Situation) -> RenderableType:
         lines.append(f"  {o.number}. ", style="bold cyan")
         lines.append(f"{o.label} ", style="bold")
         lines.append(f"[{o.id}]\n", style="dim")
-        if o.description:
+        if o.description and descriptions:
             lines.append(f"     {o.description}\n")
+    lines.rstrip()
     return lines
 
 
+def header(sit: Situation) -> str:
+    """ "Decision k of N · month M", naming the cell when there are several."""
+    number = sit.seat.number if sit.seat else sit.number
+    of = f"{'up to ' if sit.may_not_come else ''}{sit.of}" if sit.of else "?"
+    text = f"Decision {number} of {of} · month {sit.month}"
+    if sit.seat is not None:
+        text += f" · {sit.seat.cell.upper()}"
+    return text
+
+
+def _since(sit: Situation) -> str:
+    return "the start" if sit.since == 0 and sit.number == 1 else f"month {sit.since}"
+
+
+def _at_risk(standing: str) -> bool:
+    return "at risk" in standing or "does not hold" in standing
+
+
+def compact_line(sit: Situation) -> Text:
+    """Incidents, budget (blue only), tensions and objectives at risk, in one line."""
+    harmful = sum(n for _, o, n in sit.incidents if o != INTERDICTED)
+    total = sum(n for _, _, n in sit.incidents)
+    parts = [f"since {_since(sit)}: {total} incident(s), {harmful} harmful"]
+    if sit.funds is not None:
+        parts.append(f"budget {sit.funds:.2f}")
+    parts += [f"{rid} tension {value:.2f}" for rid, value in sit.tensions]
+    risk = sum(o.ok is False or (o.ok is None and _at_risk(o.standing)) for o in sit.objectives)
+    if sit.objectives:
+        parts.append(f"objectives at risk: {risk} of {len(sit.objectives)}")
+    return Text(" · ".join(parts) + " · 'status' for the full picture", style="dim")
+
+
 def situation_screen(sit: Situation) -> RenderableType:
-    """The full screen at a decision point."""
-    since = "the start" if sit.since == 0 and sit.number == 1 else f"month {sit.since}"
-    parts: list[RenderableType] = [
-        Rule(f"Decision {sit.number} · month {sit.month}"),
-        Text(sit.title, style="bold"),
-    ]
+    """The full screen at a decision point (what ``status`` shows)."""
+    since = _since(sit)
+    parts: list[RenderableType] = [Rule(header(sit)), Text(sit.title, style="bold")]
     if sit.narrative:
         parts.append(Text(sit.narrative))
     parts += [Text(""), partner_table(sit.partners, since), incident_table(sit.incidents, since)]
     if sit.events:
         parts.append(Text("Also since " + since + ": " + "; ".join(sit.events)))
+    money = [f"budget {sit.funds:.2f}"] if sit.funds is not None else []
+    money += [f"{rid} tension {value:.2f}" for rid, value in sit.tensions]
+    if money:
+        parts.append(Text(" · ".join(money)))
     if sit.objectives:
         parts.append(objective_table(sit.objectives))
     parts += [Text(""), options_block(sit)]
     return Group(*parts)
+
+
+#: Lines kept free under a decision screen: the prompt, the typed answer, a spare.
+PROMPT_LINES = 3
+
+
+def decision_screen(sit: Situation, console: Console) -> RenderableType:
+    """The screen put at a decision: the full one if it fits the terminal, else a compact one.
+
+    The compact screen keeps the header, the inject, the options and (under
+    it) the prompt in view on an 80x24 terminal: the narrative and the
+    option descriptions are cut to fit, and the partner table, incidents,
+    budget, tensions and objectives shrink to one line, ``status`` away.
+    """
+    room = console.height - PROMPT_LINES
+    full = situation_screen(sit)
+    if _height(console, full) <= room:
+        return full
+    fixed: list[RenderableType] = [Rule(header(sit)), Text(sit.title, style="bold")]
+    tail: list[RenderableType] = [compact_line(sit), options_block(sit)]
+    short = options_block(sit, descriptions=False)
+    narrative = Text(sit.narrative)
+    left = room - _height(console, Group(*fixed, *tail))
+    if left < 1:  # long option descriptions: drop them, keep the labels
+        tail[-1] = short
+        left = room - _height(console, Group(*fixed, *tail))
+    lines = narrative.wrap(console, console.width)
+    if len(lines) > max(left, 1):
+        keep = max(left - 1, 0)
+        narrative = Text("\n").join(lines[:keep])
+        narrative.append("\n… ('status' shows it all)", style="dim")
+    return Group(*fixed, *([narrative] if sit.narrative else []), *tail)
+
+
+def _height(console: Console, renderable: RenderableType) -> int:
+    return len(console.render_lines(renderable, console.options, pad=False))
+
+
+def handover_screen(seat: Seat, first: bool) -> RenderableType:
+    """Between cells at one keyboard: who plays next, and (the first time) their briefing."""
+    parts: list[RenderableType] = [
+        Rule(f"Hand the keyboard to {seat.cell.upper()} - {seat.name}", style="bold magenta")
+    ]
+    if first and seat.briefing:
+        parts += [Text(f"Briefing for {seat.name}", style="bold"), Text(seat.briefing)]
+    return Group(*parts)
+
+
+def brief_screen(seat: Seat | None, fallback: str) -> RenderableType:
+    """The briefing of the cell at the keyboard (the scenario's description without cells)."""
+    if seat is None:
+        return Group(Rule("Briefing"), Text(fallback))
+    return Group(Rule(f"Briefing for {seat.name}"), Text(seat.briefing or fallback))
 
 
 def month_line(line: MonthLine) -> Text:
@@ -208,20 +296,40 @@ class Ended:
     how: str
 
 
+#: Called when another cell takes the keyboard: its seat and whether it is its first turn.
+Handover = Callable[[Seat, bool], None]
+
+
+def keyboard_handover(console: Console, read: Reader) -> Handover:
+    """At a real terminal: clear the last cell's screen, say who plays, wait for Enter."""
+
+    def handover(seat: Seat, first: bool) -> None:
+        console.clear()
+        console.print(handover_screen(seat, first))
+        read(f"{seat.cell.upper()}: press Enter when you are at the keyboard. ")
+
+    return handover
+
+
 def play_loop(
     session: Session,
     console: Console,
     read: Reader,
     pace: float = 0.0,
     sleep: Callable[[float], None] | None = None,
+    handover: Handover | None = None,
 ) -> Ended:
     """Show each decision, read answers and commands until the run ends or the room stops.
 
-    Ctrl-C anywhere (also while the run advances) ends the loop as
-    ``interrupted``; the session then still holds every completed answer.
+    When several cells share the keyboard, ``handover`` is called before a
+    decision of another cell than the last one (default: print who plays
+    next and, the first time, their briefing). Ctrl-C anywhere (also while
+    the run advances) ends the loop as ``interrupted``; the session then still
+    holds every completed answer.
     """
+    shown = handover or (lambda seat, first: console.print(handover_screen(seat, first)))
     try:
-        return _loop(session, console, read, pace, sleep or time.sleep)
+        return _loop(session, console, read, pace, sleep or time.sleep, shown)
     except KeyboardInterrupt:
         return Ended("interrupted")
 
@@ -232,18 +340,27 @@ def _loop(
     read: Reader,
     pace: float,
     sleep: Callable[[float], None],
+    handover: Handover,
 ) -> Ended:
     fresh = True  # show the months passing only when moving forward
+    seated: str | None = None  # the cell at the keyboard
+    briefed: set[str] = set()
     while isinstance(session.state, Situation):
         sit = session.state
         if fresh and pace > 0:
             for line in sit.passing:
                 console.print(month_line(line))
                 sleep(pace)
+        if sit.seat is not None and sit.seat.hot_seat and sit.seat.cell != seated:
+            handover(sit.seat, sit.seat.cell not in briefed)
+            briefed.add(sit.seat.cell)
+            fresh = True
+        seated = sit.seat.cell if sit.seat is not None else None
         if fresh:
-            console.print(situation_screen(sit))
+            console.print(decision_screen(sit, console))
         fresh = False
-        prompt = f"Your decision (1-{len(sit.options)}, id, or help): "
+        who = f"{sit.seat.cell.upper()}'s decision" if sit.seat else "Your decision"
+        prompt = f"{who} (1-{len(sit.options)}, id, or help): "
         try:
             text = read(prompt)
         except EOFError:
@@ -255,14 +372,12 @@ def _loop(
             console.print(HELP, markup=False, highlight=False)
         elif parsed.command == "status":
             console.print(situation_screen(sit))
+        elif parsed.command == "brief":
+            console.print(brief_screen(sit.seat, session.game.scenario.description.strip()))
         elif parsed.command == "quit":
             return Ended("quit")
         elif parsed.command == "back":
-            if session.back() and isinstance(session.state, Situation):
-                console.print(Text("Undid the last decision; back to it.", style="yellow"))
-                console.print(situation_screen(session.state))
-            else:
-                console.print(Text("Nothing to undo: this is the first decision.", style="yellow"))
+            _back(session, console, sit)
         elif parsed.option is not None:
             chosen = next(o for o in sit.options if o.id == parsed.option)
             console.print(Text(f"Decided: {chosen.label} [{chosen.id}]", style="green"))
@@ -273,3 +388,21 @@ def _loop(
             console.print(month_line(line))
             sleep(pace)
     return Ended("finished")
+
+
+def _back(session: Session, console: Console, sit: Situation) -> None:
+    """Undo the last answer - only the cell's own: another cell's screen must not show."""
+    last = session.last_cell()
+    if last is None:
+        console.print(Text("Nothing to undo: this is the first decision.", style="yellow"))
+    elif sit.seat is not None and sit.seat.hot_seat and last != sit.seat.cell:
+        console.print(
+            Text(
+                f"Nothing to undo for {sit.seat.cell.upper()}: the last decision was "
+                f"{last.upper()}'s.",
+                style="yellow",
+            )
+        )
+    elif session.back() and isinstance(session.state, Situation):
+        console.print(Text("Undid the last decision; back to it.", style="yellow"))
+        console.print(decision_screen(session.state, console))

@@ -9,6 +9,7 @@ written by a team or recorded by ``ttx play``; its I/O is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Annotated
 
@@ -91,6 +92,13 @@ class CombinedPolicy(Policy):
     cells: dict[Id, Id] = Field(default_factory=dict, description="Cell id -> policy id.")
 
 
+def _named(title: str, cell: str) -> str:
+    """A policy title that says its cell ("Escalation (red)"), unless it already does."""
+    return (
+        title if re.search(rf"\b{re.escape(cell)}\b", title, re.IGNORECASE) else f"{title} ({cell})"
+    )
+
+
 def combine_policies(parts: Sequence[tuple[str, Policy]]) -> CombinedPolicy:
     """Merge resolved policies, one per cell: ``(cell id, policy)``, blue first.
 
@@ -104,7 +112,7 @@ def combine_policies(parts: Sequence[tuple[str, Policy]]) -> CombinedPolicy:
         decisions.update(p.decisions)
         rules.extend(p.rules)
     head = parts[0][1]
-    title = " vs ".join(f"{p.title or p.id} ({cell})" for cell, p in parts)
+    title = " vs ".join(_named(p.title or p.id, cell) for cell, p in parts)
     return CombinedPolicy(
         id=head.id,
         title=title,

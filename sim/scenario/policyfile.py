@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from sim.scenario.models import Scenario
-from sim.scenario.policies import Policy, PolicyFile, RecordedDecision
+from sim.scenario.policies import BLUE, Policy, PolicyFile, RecordedDecision
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -71,8 +71,10 @@ def recorded_policy_file(
     answers: Sequence[tuple[str, str, int]],
     start: str | None,
     scenario_hash: str | None,
+    cell: str = BLUE,
 ) -> PolicyFile:
-    """The policy file of a play session: ``answers`` are (inject, option, month) in order."""
+    """The policy file of a play session (one cell's answers): ``answers`` are (inject,
+    option, month) in order."""
     return PolicyFile(
         scenario=scenario.id,
         scenario_hash=scenario_hash,
@@ -81,6 +83,7 @@ def recorded_policy_file(
         policy=Policy(
             id=team_policy_id(team),
             title=f"{team} (team answers)",
+            cell=cell,
             extends=start,
             decisions={inject: option for inject, option, _ in answers},
         ),
