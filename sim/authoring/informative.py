@@ -277,7 +277,7 @@ class Trial:
                 )
                 for o, ps in success.items()
             )
-            detail = f"success over {runs}, decision taken in {taken} — {table}"
+            detail = f"success over {runs}, decision taken in {taken} of them — {table}"
             if len(best) == len(ids):
                 yield Finding(
                     "dominant",
