@@ -126,8 +126,8 @@ def test_option_better_on_every_objective_is_dominant() -> None:
     assert f.message == (
         "option 'strong' at decision 'choice' is at least as good as every other on every "
         "objective, so the decision has no trade-off (success over 20 paired runs of policy "
-        "'none', decision taken in 20 of them — weak: capable 0%, trusted 0%; strong: capable 100%, "
-        "trusted 0%)"
+        "'none', decision taken in 20 of them — weak: capable 0%, trusted 0%; strong: "
+        "capable 100%, trusted 0%)"
     )
 
 
