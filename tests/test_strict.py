@@ -81,6 +81,19 @@ def test_compound_condition_reports_each_comparison() -> None:
     assert "objective asks not month < 40" in f.message
 
 
+def test_arithmetic_sides_and_equalities_are_measured_as_written() -> None:
+    objectives = [
+        _objective("gap", "abs(alpha.trust - alpha.stability) > 5 or 1 > 2", check="by", month=10),
+        _objective("exact", "alpha.capacity * 2 == 7", check="throughout"),
+    ]
+    gap, exact = _found("never_met", objectives=objectives)
+    assert "— abs(alpha.trust - alpha.stability) best by month 10: 0." in gap.message
+    assert "; objective asks > 5; '1 > 2' compares numbers only;" in gap.message
+    # No best or worst for '==': the whole range over the window, and the comparison.
+    assert "— alpha.capacity * 2 over months 0–36: 0." in exact.message
+    assert "; objective asks alpha.capacity * 2 = 7;" in exact.message
+
+
 def test_unmeasurable_condition_says_so() -> None:
     (f,) = _found("never_met", objectives=[_objective("o", "false")])
     assert f.message.endswith(
@@ -135,7 +148,9 @@ def test_options_that_trade_objectives_are_not_reported() -> None:
     inject = _decision(
         _option("build", capacity=0.9, trust=0.1), _option("reassure", capacity=0.1, trust=0.9)
     )
-    assert _found("dominant", injects=[inject], objectives=[CAPACITY_BY_1, TRUST_BY_1]) == []
+    news = {"id": "news", "title": "News", "at": 2, "effects": []}  # no decision: no check
+    injects = [news, inject]
+    assert _found("dominant", injects=injects, objectives=[CAPACITY_BY_1, TRUST_BY_1]) == []
 
 
 def test_options_that_change_nothing_are_reported() -> None:
@@ -183,6 +198,7 @@ def test_decision_taken_in_some_runs_only_differs_only_there() -> None:
     trial = informative.run(scenario, replications=REPS)
     taken = sum("choice" in t.decided for t in trial.policies[trial.default])
     assert 0 < taken < REPS
+    assert trial.fired("choice") >= taken
     success = trial.option_success(scenario.injects[0])
     assert success["weak"] == [0.0]
     assert 0 < success["strong"][0] < 1
@@ -325,3 +341,14 @@ def test_replication_where_the_decision_was_not_taken_is_a_tie_whatever_the_forc
         scenario, 2, 1, [base, base], 0, {("choice", "weak"): base, ("choice", "strong"): strong}
     )
     assert trial.option_success(scenario.injects[0]) == {"weak": [0.0], "strong": [0.5]}
+
+
+def test_variation_is_zero_for_a_single_run_and_for_runs_all_at_zero() -> None:
+    scenario = make_scenario()
+
+    def runs(*stabilities: float) -> list[Trace]:
+        return [Trace(k, (), x, frozenset(), frozenset(), ()) for k, x in enumerate(stabilities)]
+
+    trial = Trial(scenario, 2, 1, [runs(0.4), runs(0.0, 0.0)], 0, {})
+    assert trial.variation() == [0.0, 0.0]
+    assert [f.loc for f in trial.low_variation()] == [("policies", 0), ("policies", 1)]

@@ -94,7 +94,7 @@ class _Text(cn.Visitor[str]):
         return f"{float(node.value):g}"
 
     def abs(self, node: cn.Abs) -> str:
-        return f"abs({node.arg.accept(self)})"
+        return f"abs({self.side(node.arg)})"
 
     def neg(self, node: cn.Neg) -> str:
         return f"-{node.arg.accept(self)}"
@@ -103,9 +103,9 @@ class _Text(cn.Visitor[str]):
         return f"({node.left.accept(self)} {_OPS[node.op]} {node.right.accept(self)})"
 
     def compare(self, node: cn.Compare) -> str:
-        parts = [node.operands[0].accept(self)]
+        parts = [self.side(node.operands[0])]
         for op, operand in zip(node.ops, node.operands[1:], strict=True):
-            parts += [_SIGNS[op], operand.accept(self)]
+            parts += [_SIGNS[op], self.side(operand)]
         return " ".join(parts)
 
     def side(self, node: cn.Node) -> str:

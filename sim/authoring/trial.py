@@ -115,7 +115,7 @@ class _Probe(cn.Node):
         self.rows.append(tuple(float(side(v)) for side in self.sides))
         return False
 
-    def accept(self, visitor: cn.Visitor[T]) -> T:
+    def accept(self, visitor: cn.Visitor[T]) -> T:  # pragma: no cover - nothing visits a probe
         return visitor.other(self)
 
     def windows(self) -> tuple[Window, ...]:
