@@ -7,17 +7,19 @@ an actor no part of the scenario touches. Each warning is a
 :class:`~sim.errors.Problem` with level ``"warning"`` and the position of
 the text it is about, so editors and ``ttx validate`` show ``FILE:LINE:COL``.
 
-One lint simulates: an objective that no policy meets in a short trial run
-(:mod:`sim.authoring.trial`). It is off by default (``trial=False``) so
-``ttx validate`` stays fast; ``ttx validate --strict`` turns it on.
+Some lints simulate: whether the exercise is informative, from a short trial
+run (:mod:`sim.authoring.informative`). They are off by default
+(``trial=False``) so ``ttx validate`` stays fast; ``ttx validate --strict``
+turns them on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sim.authoring.informative import lint_findings
 from sim.authoring.intervals import Domain, truth
-from sim.authoring.trial import TRIAL_REPLICATIONS, TRIAL_SEED, never_met
+from sim.authoring.trial import TRIAL_REPLICATIONS, TRIAL_SEED
 from sim.errors import Problem
 from sim.scenario import condition_nodes as cn
 from sim.scenario.conditions import Symbols, compile_condition
@@ -42,14 +44,14 @@ def lint(
         scenario: the validated scenario.
         source: its parsed source (for positions), from
             :func:`sim.scenario.loader.load_scenario_with_source`.
-        trial: also simulate ``trial_replications`` replications per policy
-            and warn about objectives no policy ever meets (slower).
-        trial_replications: replications per policy in the trial run.
+        trial: also run the informative-exercise checks on a trial run
+            (slower; see :mod:`sim.authoring.informative`).
+        trial_replications: replications per policy and per forced option.
         trial_seed: run seed of the trial run, fixed so warnings are stable.
     """
     found = list(_static(scenario))
     if trial:
-        found += never_met(scenario, trial_replications, trial_seed)
+        found += lint_findings(scenario, trial_replications, trial_seed)
     return sorted(source.problem(loc, msg, level="warning") for loc, msg in found)
 
 

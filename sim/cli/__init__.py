@@ -90,10 +90,16 @@ def validate(
     strict: Annotated[
         bool,
         typer.Option(
-            help="Also run a short trial simulation for the objective lint, and fail on "
-            "warnings as well as errors."
+            help="Also run a short trial simulation (is the exercise informative?), and fail "
+            "on warnings as well as errors."
         ),
     ] = False,
+    trial_replications: Annotated[
+        int,
+        typer.Option(
+            min=2, help="With --strict: trial replications per policy and per forced option."
+        ),
+    ] = 40,
 ) -> None:
     """Check scenario files; print every problem as FILE:LINE:COL: path: message.
 
@@ -112,7 +118,7 @@ def validate(
             for problem in exc.problems:
                 _err(str(problem))
             continue
-        warnings = lint(s, source, trial=strict)
+        warnings = lint(s, source, trial=strict, trial_replications=trial_replications)
         for problem in warnings:
             _err(str(problem))
         failed = failed or (strict and bool(warnings))
