@@ -43,7 +43,12 @@ def test_run_writes_both_reports_and_prints_a_summary(tmp_path: Path) -> None:
     r = report["results"]
     assert (r["replications"], r["seed"], r["policy"]["id"]) == (6, 3, "supportive")
     assert len(r["kpis"]["final_stability"]["values"]) == 6
-    assert set(r["objectives"]) == {"self_reliance", "keep_trust", "stable_by_five_years"}
+    assert set(r["objectives"]) == {
+        "self_reliance",
+        "keep_trust",
+        "stable_by_five_years",
+        "attacks_contained",
+    }
     assert len(r["series"]["stability"]["p50"]) == 121
     md = (out / "report.md").read_text()
     assert "# Training mission in Iraq under insurgent pressure" in md

@@ -228,14 +228,23 @@ def test_parse_input_hints(game, text, lead):
     assert "answer 1-2 or an option id (train_more, hold_back)" in parsed.hint
 
 
-def test_iraq_has_one_decision_at_month_36():
+def test_iraq_arc_opens_at_month_36_and_follows_the_choices():
     scenario = load_scenario(IRAQ)
     game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))
     sit = advance(game, [])
     assert isinstance(sit, Situation)
     assert (sit.inject_id, sit.month) == ("host_request", 36)
     assert "month 1: Mission launched" in sit.events
-    assert isinstance(advance(game, [("host_request", "hold")]), Outcome)
+    # Holding the posture costs trust, so the disinformation campaign comes at once.
+    answers = [("host_request", "hold")]
+    sit = advance(game, answers)
+    assert isinstance(sit, Situation)
+    assert (sit.inject_id, sit.month) == ("occupation_narrative", 37)
+    answers.append(("occupation_narrative", "iraqi_voices"))
+    sit = advance(game, answers)
+    assert isinstance(sit, Situation)
+    assert (sit.inject_id, sit.month) == ("mission_future", 72)
+    assert isinstance(advance(game, [*answers, ("mission_future", "iraqi_lead")]), Outcome)
 
 
 def test_objective_standings_by_kind():

@@ -67,7 +67,7 @@ def run_policy_file(runner: CliRunner, record: Path, replications: int, out: Pat
 
 
 def test_piped_session_through_shipped_scenario(runner, tmp_path):
-    result, record = play(runner, tmp_path, IRAQ, "xx\nback\nstatus\n2\n", "--team", "Blue")
+    result, record = play(runner, tmp_path, IRAQ, "xx\nback\nstatus\n2\n2\n2\n", "--team", "Blue")
     out = result.output
     assert result.exit_code == 0, out
     assert "'xx' is not an option or a command: answer 1-3" in out
@@ -83,9 +83,16 @@ def test_piped_session_through_shipped_scenario(runner, tmp_path):
     assert pf.team == "Blue"
     assert pf.seed == scenario.seed
     assert pf.policy.extends == "supportive"
-    assert pf.policy.decisions == {"host_request": "negotiate"}
+    answers = [
+        ("host_request", "negotiate"),
+        ("occupation_narrative", "iraqi_voices"),
+        ("mission_future", "iraqi_lead"),
+    ]
+    assert pf.policy.decisions == dict(answers)
     assert [(r.inject, r.option, r.month) for r in pf.recorded] == [
-        ("host_request", "negotiate", 36)
+        ("host_request", "negotiate", 36),
+        ("occupation_narrative", "iraqi_voices", 37),
+        ("mission_future", "iraqi_lead", 72),
     ]
     assert "Negotiate a smaller presence" in md.read_text()
     assert "<h1>Debrief: Training mission in Iraq under insurgent pressure</h1>" in (
@@ -94,7 +101,7 @@ def test_piped_session_through_shipped_scenario(runner, tmp_path):
 
     # Replaying the answers with the same seed gives the identical trajectory.
     game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))
-    played = Session(game, [("host_request", "negotiate")]).state
+    played = Session(game, answers).state
     assert isinstance(played, Outcome)
     replayed = replay(RunSpec.of_policy_file(scenario, pf, seed=scenario.seed))
     np.testing.assert_array_equal(played.result.series, replayed.result.series)
@@ -271,7 +278,7 @@ def test_effect_numbers_never_on_screen_fixture(runner, tmp_path):
 
 def test_effect_numbers_never_on_screen_iraq(runner, tmp_path):
     """The Iraq effects have two decimals, like state changes: check the decision text."""
-    result, _ = play(runner, tmp_path, IRAQ, "help\nstatus\n3\n")
+    result, _ = play(runner, tmp_path, IRAQ, "help\nstatus\n3\n3\n3\n")
     assert result.exit_code == 0, result.output
     out = result.output
     hidden = hidden_numbers(load_scenario(IRAQ))
