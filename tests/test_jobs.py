@@ -71,7 +71,7 @@ def test_run_file_of_a_policy_file_warns_and_names_the_team(tmp_path: Path) -> N
     assert results["policy"] == {"id": "team_blue", "title": "Blue (team answers)"}
     assert results["seed"] == 4  # the file's seed is the default
     assert len(warnings) == 1 and "scenario" in warnings[0]
-    with pytest.raises(TtxError, match="either a policy or a policy file"):
+    with pytest.raises(TtxError, match="two policies for cell 'blue'"):
         run_file(TINY, policy="steady", policy_file=path)
 
 

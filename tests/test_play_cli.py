@@ -383,7 +383,7 @@ def test_policy_and_policy_file_together_refused(runner, tmp_path):
         app, ["run", str(IRAQ), "--policy", "expanded", "--policy-file", str(record)]
     )
     assert both.exit_code == 1
-    assert "give either --policy or --policy-file, not both" in both.output
+    assert "two policies for cell 'blue'" in both.output
 
 
 def test_unknown_starting_policy_refused(runner, tmp_path):

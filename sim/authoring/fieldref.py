@@ -28,6 +28,7 @@ END = "<!-- reference:end -->"
 # (section title, $defs name or "" for the top level)
 SECTIONS: list[tuple[str, str]] = [
     ("Scenario (top level)", ""),
+    ("cells[]", "Cell"),
     ("alliance", "Alliance"),
     ("partners[]", "Partner"),
     ("rivals[]", "Rival"),

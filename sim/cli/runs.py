@@ -54,12 +54,19 @@ def summary(report: RunDocument) -> None:
 
 def run_(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    policy: Annotated[str | None, typer.Option(help="Policy id (default: the scenario's).")] = None,
+    policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Policy id (default: the scenario's); repeat for one policy per cell "
+            "(e.g. --policy even_handed --policy escalation).",
+        ),
+    ] = None,
     policy_file: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--policy-file",
-            help="Policy file (e.g. answers recorded by ttx play) instead of a scenario policy.",
+            help="Policy file (e.g. answers recorded by ttx play) instead of a scenario policy; "
+            "repeat for one per cell.",
         ),
     ] = None,
     replications: Annotated[int | None, typer.Option(min=1, help="Number of replications.")] = None,
@@ -100,7 +107,7 @@ def run_(
         typer.Option(help="Keep per-replication KPI values in the report (paired comparisons)."),
     ] = True,
 ) -> None:
-    """Run a scenario under one policy; write report.json and report.md.
+    """Run a scenario under one policy (one per cell); write report.json and report.md.
 
     Replications run in chunks on the chosen executor; results are the same
     bytes whatever the executor or worker count.
@@ -116,8 +123,6 @@ def run_(
             raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
         if scheduler is not None and executor not in (None, "dask"):
             raise TtxError("--scheduler only applies to --executor dask")
-        if policy is not None and policy_file is not None:
-            raise TtxError("give either --policy or --policy-file, not both")
         try:
             done = run_file(
                 file,
@@ -138,7 +143,7 @@ def run_(
                 warn=err,
             )
         except RunFailed as exc:
-            raise TtxError(run_failed(exc, file, policy_file)) from None
+            raise TtxError(run_failed(exc, file, policy_file, policy)) from None
         except CheckpointMismatch as exc:
             raise TtxError(
                 f"{exc}. Use another --checkpoint folder, or delete this one to start afresh"
@@ -153,11 +158,18 @@ def run_(
         typer.echo(f"wrote {done.paths[0]} and {done.paths[1]}")
 
 
-def run_failed(exc: RunFailed, file: Path, policy_file: Path | None) -> str:
+def run_failed(
+    exc: RunFailed,
+    file: Path,
+    policy_files: Path | list[Path] | None,
+    policies: list[str] | None = None,
+) -> str:
     """A failed run's message, with the command that reproduces each failure alone."""
+    files = [policy_files] if isinstance(policy_files, Path) else policy_files or []
+    given = [f"--policy {p}" for p in policies or ()] + [f"--policy-file {p}" for p in files]
 
     def line(f: ReplicationFailed) -> str:
-        policy = f"--policy-file {policy_file}" if policy_file else f"--policy {f.policy}"
+        policy = " ".join(given) if given else f"--policy {f.policy}"
         return (
             f"{f}. Reproduce it alone with: ttx run {file} {policy} "
             f"--seed {f.run_seed} --replication {f.index}"

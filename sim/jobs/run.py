@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import TtxError
 from sim.report.outputs import run_paths, write_run
 from sim.runs.contract import RunDocument
 from sim.runs.executors import auto_workers, make_executor
@@ -29,11 +28,19 @@ class RunDone:
     paths: list[Path]
 
 
+def _ids(given: str | Sequence[str] | None) -> list[str]:
+    return [] if given is None else [given] if isinstance(given, str) else list(given)
+
+
+def _paths(given: Path | Sequence[Path] | None) -> list[Path]:
+    return [] if given is None else [given] if isinstance(given, Path) else list(given)
+
+
 def run_file(
     file: Path,
     *,
-    policy: str | None = None,
-    policy_file: Path | None = None,
+    policy: str | Sequence[str] | None = None,
+    policy_file: Path | Sequence[Path] | None = None,
     replications: int | None = None,
     seed: int | None = None,
     replication: int | None = None,
@@ -52,8 +59,10 @@ def run_file(
 
     Args:
         file: The scenario file.
-        policy: A policy id of the scenario (default: its default policy).
-        policy_file: A team's policy file instead of ``policy``; its recorded
+        policy: Policy ids of the scenario, at most one per cell (default: each
+            cell's default policy).
+        policy_file: Team policy files (e.g. recorded by ``ttx play``), at most
+            one per cell counting ``policy`` too; the first file's recorded
             seed is the default seed.
         replications: Replication count (default: the scenario's).
         seed: Run seed (default: the policy file's, then the scenario's).
@@ -76,26 +85,27 @@ def run_file(
         OutputExists: A report exists and ``force`` is not set (nothing ran).
         RunFailed: Some replications raised; what finished is saved next to the
             report as ``report.partial.json`` (``partial_file``).
-        UnknownPolicy, InputError, CheckpointError, ExecutorError: Bad inputs.
+        UnknownPolicy, CellConflict, InputError, CheckpointError, ExecutorError: Bad inputs.
     """
-    if policy is not None and policy_file is not None:
-        raise TtxError("give either a policy or a policy file, not both")
     scenario = load_scenario(file)
     digest = scenario_hash(file)
-    if policy_file is not None:
-        team = load_policy_file(policy_file, scenario)
+    teams = []
+    for path in _paths(policy_file):
+        team = load_policy_file(path, scenario)
         warning = hash_warning(team, digest)
         if warning and warn is not None:
             warn(warning)
-        spec = RunSpec.of_policy_file(
-            scenario, team, replications=replications, seed=seed, scenario_hash=digest
-        )
-    else:
-        spec = RunSpec.of(
-            scenario, policy, replications=replications, seed=seed, scenario_hash=digest
-        )
+        teams.append(team)
+    spec = RunSpec.of_cells(
+        scenario,
+        _ids(policy),
+        teams,
+        replications=replications,
+        seed=seed,
+        scenario_hash=digest,
+    )
     indices = None if replication is None else range(replication, replication + 1)
-    target = out or Path("runs") / f"{scenario.id}-{spec.policy.id}-s{spec.seed}" / (
+    target = out or Path("runs") / f"{scenario.id}-{spec.label}-s{spec.seed}" / (
         "" if replication is None else f"rep{replication}"
     )
     paths = run_paths(target, RUN_FORMATS)
@@ -103,7 +113,7 @@ def run_file(
     total = spec.replications if indices is None else len(indices)
     if workers is None and executor is None and scheduler is None:
         workers = auto_workers(total, scenario.horizon)
-    label = f"{scenario.id}/{spec.policy.id}"
+    label = f"{scenario.id}/{spec.label}"
     with (
         make_executor(executor, workers, scheduler) as ex,
         open_progress(progress, label, total) as bar,

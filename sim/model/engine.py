@@ -28,7 +28,7 @@ import simpy
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan
-from sim.model.plan import InjectPlan, Plan, ThreatPlan
+from sim.model.plan import LEVER_MAX, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.world import Event, World, series_names
 from sim.scenario.vocabulary import (
@@ -223,7 +223,8 @@ class Replication:
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
         plan, world, p = self.plan, self.world, self.plan.params
-        top = dyn.max_rate_multiplier(p)
+        # A red lever scales the rate up to LEVER_MAX: thin from the highest rate it allows.
+        top = dyn.max_rate_multiplier(p) * (LEVER_MAX if t.lever else 1.0)
         rate_max = t.rate * top
         if rate_max <= 0:
             return
@@ -252,6 +253,8 @@ class Replication:
             if now >= end:
                 return
             mult = rate_multiplier(exposure(target), stability[target], world.deterrence[target], p)
+            if t.lever:
+                mult *= world.levers.get(t.lever, 1.0)
             if accept * top >= mult:
                 continue
             intel = dyn.intel_bonus(trust[target], world.intel_sources[target])

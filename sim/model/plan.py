@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 
 from sim.model.dynamics import normalise
 from sim.model.initiatives import InitiativePlan, initiative_plan
+from sim.scenario.cells import red_levers
 from sim.scenario.conditions import Expr, Target, compile_condition, parse_target
 from sim.scenario.models import Effect, Scenario
 from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
-from sim.scenario.policies import Policy
+from sim.scenario.policies import BLUE, CombinedPolicy, Policy
 from sim.scenario.references import symbols_of
 from sim.scenario.vocabulary import PARTNER_VARS, THREAT_KINDS
+
+#: The highest lever intensity (the format's Intensity bound): threats thin from it.
+LEVER_MAX = 2.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class ThreatPlan:
     start: int
     end: int
     coeffs: ThreatCoefficients
+    lever: str | None = None  # scales the rate (a red cell's campaign intensity)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class InjectPlan:
     effects: tuple[EffectPlan, ...]
     options: tuple[OptionPlan, ...] = ()
     default: str | None = None
+    cell: str = BLUE
 
     @property
     def has_decision(self) -> bool:
@@ -114,6 +120,8 @@ class Plan:
     reserve: float
     params: ModelParameters
     threat_kinds: tuple[str, ...] = field(default=())
+    rival_levers: tuple[str | None, ...] = ()  # [rival]: lever scaling its influence pressure
+    cells: tuple[tuple[str, str], ...] = ()  # (cell, policy id) when several cells play
 
 
 def merged_threat_coefficients(params: ModelParameters) -> dict[str, ThreatCoefficients]:
@@ -160,6 +168,7 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
             start=t.start,
             end=horizon if t.end is None else min(t.end, horizon),
             coeffs=coeffs[t.kind.value],
+            lever=t.lever,
         )
         for t in scenario.threats
     )
@@ -198,6 +207,7 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
                 effects=_effects(inj.effects, scenario),
                 options=options,
                 default=default,
+                cell=BLUE if inj.decision is None else inj.decision.cell,
             )
         )
     rivalries = []
@@ -207,6 +217,7 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
         exposed = tuple(sorted({*partner_sides, *(pidx[x] for x in rv.spillover)}))
         rivalries.append(RivalryPlan(rv.id, rv.tension, partner_sides, rival_sides, exposed))
     levers = {ini.id: ini.intensity for ini in scenario.initiatives}
+    levers.update(dict.fromkeys(red_levers(scenario), 1.0))
     levers.update(policy.levers)
     return Plan(
         scenario_id=scenario.id,
@@ -242,4 +253,6 @@ def compile_plan(scenario: Scenario, policy: Policy | str | None = None) -> Plan
         reserve=scenario.alliance.reserve,
         params=params,
         threat_kinds=tuple(sorted({t.kind for t in threats})),
+        rival_levers=tuple(r.lever for r in scenario.rivals),
+        cells=tuple(policy.cells.items()) if isinstance(policy, CombinedPolicy) else (),
     )

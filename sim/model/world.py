@@ -165,7 +165,9 @@ class World:
             if i in r.partner_sides and len(r.partner_sides) == 2:
                 other = r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
                 side_gap = max(side_gap, self.cooperation[other] - self.cooperation[i])
-        rival = sum(row[i] for row in self.influence_of)
+        rival = 0.0
+        for row, lever in zip(self.influence_of, self.plan.rival_levers, strict=False):
+            rival += row[i] * self.levers.get(lever, 1.0) if lever else row[i]  # red lever
         return dyn.Pressures(
             self.footprint[i], rival, side_gap, self.alignment[i], self.exposure(i)
         )

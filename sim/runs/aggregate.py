@@ -30,7 +30,7 @@ import numpy as np
 
 from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
-from sim.runs.contract import Kpi, Objective, RunResults, Series, interval, kpi_summary
+from sim.runs.contract import Kpi, Objective, PolicyInfo, RunResults, Series, interval, kpi_summary
 from sim.scenario.models import Scenario
 from sim.scenario.vocabulary import OUTCOMES
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
@@ -334,7 +334,7 @@ class Aggregator:
                 "partners": {p.id: p.name for p in s.partners},
                 "rivalries": [r.id for r in s.rivalries],
             },
-            "policy": {"id": plan.policy_id, "title": plan.policy_title},
+            "policy": _policy_info(plan),
             "seed": seed,
             "replications": self.count,
             "kpis": kpis,
@@ -346,6 +346,13 @@ class Aggregator:
             "percentile_method": percentile_method(self.stride, len(self.sample))
             + ("" if kpi_values else _STREAMED_NOTE),
         }
+
+
+def _policy_info(plan: Plan) -> PolicyInfo:
+    info: PolicyInfo = {"id": plan.policy_id, "title": plan.policy_title}
+    if plan.cells:
+        info["cells"] = dict(plan.cells)
+    return info
 
 
 def _state(rs: RunningStats) -> dict[str, Any]:

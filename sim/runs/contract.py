@@ -51,7 +51,10 @@ class PolicyInfo(TypedDict):
     """The policy a run followed."""
 
     id: str
+    """The blue (alliance) policy's id."""
     title: str
+    cells: NotRequired[dict[str, str]]
+    """When several cells played: cell id -> the policy it followed (blue's is ``id``)."""
 
 
 @_documented

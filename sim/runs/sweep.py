@@ -18,7 +18,7 @@ from sim.errors import TtxError
 from sim.runs.executors import Executor
 from sim.runs.runner import RunReport, run
 from sim.runs.spec import RunSpec
-from sim.scenario.models import Scenario
+from sim.scenario.models import BLUE, Scenario
 
 #: ``progress(label, total)`` -> context manager yielding a ``(done, total)``
 #: callback (or None); the CLI passes ``sim.report.terminal.progress_bar``.
@@ -35,7 +35,8 @@ def resolve_policies(scenario: Scenario, spec: str | None) -> list[str]:
         TtxError: Unknown or repeated policy ids, or fewer than two policies
             (a sweep of one policy has nothing to compare).
     """
-    known = [p.id for p in scenario.policies]
+    # Blue's policies only: every other cell plays its default in every run.
+    known = [p.id for p in scenario.policies if p.cell == BLUE]
     if spec is None or spec.strip() == "all":
         ids = list(known)
         if scenario.default_policy in ids:
@@ -44,6 +45,12 @@ def resolve_policies(scenario: Scenario, spec: str | None) -> list[str]:
     else:
         ids = [part.strip() for part in spec.split(",") if part.strip()]
         unknown = [i for i in ids if i not in known]
+        other = [p for p in scenario.policies if p.id in unknown]
+        if other:
+            raise TtxError(
+                f"policy '{other[0].id}' belongs to cell '{other[0].cell}'; a sweep varies "
+                "the blue policies (every other cell plays its default)"
+            )
         if unknown:
             raise TtxError(
                 f"unknown polic{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)} in "

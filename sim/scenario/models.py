@@ -15,10 +15,12 @@ pydantic model validator could only report them all at the root.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.scenario.cells import Cell, all_cells
 from sim.scenario.fields import (
     ID_PATTERN,
     Condition,
@@ -33,13 +35,25 @@ from sim.scenario.fields import (
     Unit,
 )
 from sim.scenario.params import ModelParameters
-from sim.scenario.policies import Policy, PolicyFile, RecordedDecision, Rule, resolve_policy
+from sim.scenario.policies import (
+    BLUE,
+    CombinedPolicy,
+    Policy,
+    PolicyFile,
+    RecordedDecision,
+    Rule,
+    combine_policies,
+    resolve_policy,
+)
 from sim.scenario.vocabulary import PARTNER_VARS
 
 # A scenario's policies are part of it: the policy models stay importable from here.
 __all__ = [
+    "BLUE",
     "ID_PATTERN",
     "Alliance",
+    "Cell",
+    "CombinedPolicy",
     "CyberResponse",
     "Decision",
     "Effect",
@@ -63,6 +77,7 @@ __all__ = [
     "StrategicDialogue",
     "Threat",
     "TrainingMission",
+    "combine_policies",
     "resolve_policy",
 ]
 
@@ -126,6 +141,12 @@ class Rival(Frozen):
         description="Influence on each partner (partner id -> 0-1): pulls the "
         "partner's trust in the alliance down each month.",
     )
+    lever: Id | None = Field(
+        None,
+        description="A lever (0-2, default 1) scaling this rival's influence pressure: "
+        "how hard it works on the partners. Set by the cell that lists it in 'controls' "
+        "(else blue), like an initiative lever.",
+    )
 
 
 class Rivalry(Frozen):
@@ -183,6 +204,12 @@ class Threat(Frozen):
     severity: Severity = Field(default_factory=Severity, description="Severity distribution.")
     start: Month = Field(0, description="First month the threat is active.")
     end: Month | None = Field(None, description="Month the threat stops (exclusive).")
+    lever: Id | None = Field(
+        None,
+        description="A lever (0-2, default 1) scaling this threat's rate: the campaign "
+        "intensity of whoever drives it. Several threats may share one lever. Set by "
+        "the cell that lists it in 'controls' (else blue), like an initiative lever.",
+    )
 
 
 # --------------------------------------------------------------------------- initiatives
@@ -341,6 +368,11 @@ class Decision(Frozen):
     prompt: Text = Field(description="The question put to the players.")
     options: Annotated[list[Option], Field(min_length=2, max_length=9)]
     default: Id = Field(description="Option taken when a policy gives no answer.")
+    cell: Id = Field(
+        BLUE,
+        description="The cell that takes this decision (default blue); its options may "
+        "change only that cell's levers.",
+    )
 
 
 class Inject(Frozen):
@@ -408,7 +440,14 @@ class Scenario(Frozen):
     replications: int = Field(
         200, ge=1, le=1_000_000, description="Default number of replications."
     )
-    default_policy: Id | None = Field(None, description="Policy run when none is named.")
+    default_policy: Id | None = Field(
+        None, description="Blue policy run when none is named (default: the first blue policy)."
+    )
+    cells: list[Cell] = Field(
+        default_factory=list,
+        description="Sides that play against each other. Without it there is one cell, "
+        "'blue' (the alliance). Blue may be listed to give it a name and briefing.",
+    )
     alliance: Alliance = Field(default_factory=Alliance)
     partners: Annotated[list[Partner], Field(min_length=1, max_length=50)]
     rivals: list[Rival] = Field(default_factory=list)
@@ -423,11 +462,35 @@ class Scenario(Frozen):
         description="Model coefficients (documented in MODEL.md); override with care.",
     )
 
-    def policy(self, policy_id: str | None = None) -> Policy:
-        """Return a policy by id (the default policy when None), resolving ``extends``."""
-        wanted = policy_id or self.default_policy or self.policies[0].id
+    # -- policies -------------------------------------------------------------
+    def own_policy(self, policy_id: str) -> Policy:
+        """One scenario policy by id, ``extends`` resolved, not combined with other cells."""
         by_id = {p.id: p for p in self.policies}
-        if wanted not in by_id:
+        if policy_id not in by_id:
             known = ", ".join(sorted(by_id))
-            raise KeyError(f"no policy '{wanted}' in scenario '{self.id}' (have: {known})")
-        return resolve_policy(by_id[wanted], by_id)
+            raise KeyError(f"no policy '{policy_id}' in scenario '{self.id}' (have: {known})")
+        return resolve_policy(by_id[policy_id], by_id)
+
+    def combine(self, chosen: Mapping[str, Policy | str]) -> Policy:
+        """One policy per cell merged into what a run follows; unnamed cells play their default.
+
+        Without cells other than blue this is just blue's policy, so one-sided
+        scenarios run exactly as before.
+        """
+        parts: list[tuple[str, Policy]] = []
+        for c in all_cells(self):
+            given = chosen.get(c.id, c.default_policy)
+            if given is None:
+                given = Policy(id=f"{c.id}_default", title=f"{c.name} default", cell=c.id)
+            parts.append((c.id, self.own_policy(given) if isinstance(given, str) else given))
+        if len(parts) == 1:
+            return parts[0][1]
+        return combine_policies(parts)
+
+    def policy(self, policy_id: str | None = None) -> Policy:
+        """A policy by id (blue's default when None), ``extends`` resolved, other cells at
+        their defaults."""
+        if policy_id is None:
+            return self.combine({})
+        own = self.own_policy(policy_id)
+        return self.combine({own.cell: own})

@@ -9,11 +9,15 @@ written by a team or recorded by ``ttx play``; its I/O is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import Field
 
 from sim.scenario.fields import Condition, Frozen, Id, Levers, Month, Name, Text
+
+#: The alliance's cell: every scenario has it, declared or not.
+BLUE = "blue"
 
 
 class Rule(Frozen):
@@ -29,13 +33,19 @@ class Policy(Frozen):
     id: Id
     title: Name | None = None
     description: Text = ""
+    cell: Id = Field(
+        BLUE,
+        description="The cell whose course of action this is (default blue, the alliance); "
+        "it may set only that cell's levers and answer only that cell's decisions.",
+    )
     extends: Id | None = Field(
         None, description="Another policy whose settings this one starts from."
     )
     levers: Levers = Field(
         default_factory=dict,
-        description="Initiative intensities (initiative id -> 0-2); unset levers "
-        "keep the initiative's own intensity.",
+        description="Lever intensities (lever id -> 0-2): initiative ids for blue, "
+        "threat and rival levers for the cell that controls them; unset levers keep "
+        "their default (an initiative's own intensity, 1 for a threat or rival lever).",
     )
     decisions: dict[Id, Id] = Field(
         default_factory=dict, description="Answers: inject id -> option id."
@@ -62,9 +72,48 @@ def resolve_policy(policy: Policy, by_id: dict[str, Policy]) -> Policy:
         id=policy.id,
         title=policy.title,
         description=policy.description,
+        cell=policy.cell,
         levers=levers,
         decisions=decisions,
         rules=rules,
+    )
+
+
+class CombinedPolicy(Policy):
+    """One policy per cell, merged into the single policy a run follows.
+
+    Cells own disjoint levers and decisions, so the merge loses nothing; the
+    id stays the blue policy's (reports and sweeps keep naming runs by it) and
+    ``cells`` says which policy each cell played. Made by
+    :func:`combine_policies`, never read from YAML.
+    """
+
+    cells: dict[Id, Id] = Field(default_factory=dict, description="Cell id -> policy id.")
+
+
+def combine_policies(parts: Sequence[tuple[str, Policy]]) -> CombinedPolicy:
+    """Merge resolved policies, one per cell: ``(cell id, policy)``, blue first.
+
+    The title names every cell's policy: "Even-handed (blue) vs Measured pressure (red)".
+    """
+    levers: dict[str, float] = {}
+    decisions: dict[str, str] = {}
+    rules: list[Rule] = []
+    for _, p in parts:
+        levers.update(p.levers)
+        decisions.update(p.decisions)
+        rules.extend(p.rules)
+    head = parts[0][1]
+    title = " vs ".join(f"{p.title or p.id} ({cell})" for cell, p in parts)
+    return CombinedPolicy(
+        id=head.id,
+        title=title,
+        description=head.description,
+        cell=head.cell,
+        levers=levers,
+        decisions=decisions,
+        rules=rules,
+        cells={cell: p.id for cell, p in parts},
     )
 
 

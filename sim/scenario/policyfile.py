@@ -51,11 +51,12 @@ def resolve(policy_file: PolicyFile, scenario: Scenario) -> Policy:
     title = own.title or (f"{policy_file.team} (team answers)" if policy_file.team else own.id)
     if own.extends is None:
         return own.model_copy(update={"title": title})
-    base = scenario.policy(own.extends)
+    base = scenario.own_policy(own.extends)
     return Policy(
         id=own.id,
         title=title,
         description=own.description or base.description,
+        cell=own.cell,
         levers={**base.levers, **own.levers},
         decisions={**base.decisions, **own.decisions},
         rules=[*base.rules, *own.rules],

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from sim.scenario.cells import cell_ids, decision_cells, lever_cells, red_levers
 from sim.scenario.conditions import ExprError, Symbols, compile_condition, parse_target
 from sim.scenario.models import Effect, Scenario
-from sim.scenario.policies import Policy, PolicyFile
+from sim.scenario.policies import BLUE, Policy, PolicyFile
 from sim.scenario.source import Loc
 from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
 
@@ -73,12 +74,28 @@ def _effects(effects: Sequence[Effect], symbols: Symbols, loc: Loc) -> Iterator[
             yield ((*loc, i, "target"), exc.message, 0)
 
 
-def _levers(levers: Iterable[str], initiatives: set[str], loc: Loc) -> Iterator[Found]:
+class _Owners:
+    """Which cell sets each lever, and how to list the levers in a message."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.cells = lever_cells(scenario)
+        kinds = (
+            "initiative ids and threat/rival levers" if red_levers(scenario) else "initiative ids"
+        )
+        self.listing = f"levers are {kinds}: {_choices(self.cells)}"
+
+
+def _levers(levers: Iterable[str], owners: _Owners, cell: str, loc: Loc) -> Iterator[Found]:
+    """Levers must exist and belong to ``cell`` (the policy's or the decision's)."""
     for name in levers:
-        if name not in initiatives:
+        if name not in owners.cells:
+            yield ((*loc, name), f"unknown lever '{name}'; {owners.listing}", KEY)
+        elif owners.cells[name] != cell:
+            mine = [lever for lever, owner in owners.cells.items() if owner == cell]
             yield (
                 (*loc, name),
-                f"unknown lever '{name}'; levers are initiative ids: {_choices(initiatives)}",
+                f"lever '{name}' belongs to cell '{owners.cells[name]}', not '{cell}'; "
+                f"cell '{cell}' sets: {_choices(mine)}",
                 KEY,
             )
 
@@ -86,16 +103,27 @@ def _levers(levers: Iterable[str], initiatives: set[str], loc: Loc) -> Iterator[
 def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found]:
     """Check one policy's levers, decision answers and rules against a scenario."""
     symbols = symbols_of(scenario)
-    initiatives = {i.id for i in scenario.initiatives}
+    owners = _Owners(scenario)
     decisions = {j.id: j.decision for j in scenario.injects if j.decision is not None}
-    policies = {p.id for p in scenario.policies}
+    policies = {p.id: p.cell for p in scenario.policies}
+    cell = policy.cell
+    cells = cell_ids(scenario)
+    if cell not in cells:
+        yield ((*loc, "cell"), f"unknown cell '{cell}'; expected one of {_choices(cells)}", 0)
     if policy.extends is not None and policy.extends not in policies:
         yield (
             (*loc, "extends"),
             f"unknown policy '{policy.extends}'; expected one of {_choices(policies)}",
             0,
         )
-    yield from _levers(policy.levers, initiatives, (*loc, "levers"))
+    elif policy.extends is not None and policies[policy.extends] != cell:
+        yield (
+            (*loc, "extends"),
+            f"policy '{policy.extends}' belongs to cell '{policies[policy.extends]}', not "
+            f"'{cell}'; a policy extends only a policy of its own cell",
+            0,
+        )
+    yield from _levers(policy.levers, owners, cell, (*loc, "levers"))
     for inject_id, option in policy.decisions.items():
         where = (*loc, "decisions", inject_id)
         if inject_id not in decisions:
@@ -106,7 +134,16 @@ def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found
                 KEY,
             )
             continue
-        options = {o.id for o in decisions[inject_id].options}
+        decision = decisions[inject_id]
+        if decision.cell != cell:
+            yield (
+                where,
+                f"decision '{inject_id}' is taken by cell '{decision.cell}', not '{cell}'; "
+                "a policy answers only its own cell's decisions",
+                KEY,
+            )
+            continue
+        options = {o.id for o in decision.options}
         if option not in options:
             yield (
                 where,
@@ -116,7 +153,7 @@ def check_policy(policy: Policy, scenario: Scenario, loc: Loc) -> Iterator[Found
             )
     for i, rule in enumerate(policy.rules):
         yield from _condition(rule.when, symbols, (*loc, "rules", i, "when"))
-        yield from _levers(rule.set, initiatives, (*loc, "rules", i, "set"))
+        yield from _levers(rule.set, owners, cell, (*loc, "rules", i, "set"))
 
 
 def _extends_cycles(scenario: Scenario) -> Iterator[Found]:
@@ -204,16 +241,25 @@ def _check_scenario(s: Scenario) -> Iterator[Found]:
             f"{_choices(p.id for p in s.policies)}",
             0,
         )
+    yield from _cells(s)
     yield from _extends_cycles(s)
     for i, policy in enumerate(s.policies):
         yield from check_policy(policy, s, ("policies", i))
-    initiatives = {x.id for x in s.initiatives}
+    levers = _Owners(s)
+    cells = cell_ids(s)
     for i, inject in enumerate(s.injects):
         yield from _condition(inject.when, symbols, ("injects", i, "when"))
         yield from _effects(inject.effects, symbols, ("injects", i, "effects"))
         if inject.decision is None:
             continue
         options = [o.id for o in inject.decision.options]
+        cell = inject.decision.cell
+        if cell not in cells:
+            yield (
+                ("injects", i, "decision", "cell"),
+                f"unknown cell '{cell}'; expected one of {_choices(cells)}",
+                0,
+            )
         yield from _unique(inject.decision.options, f"injects[{i}].decision.options")
         if inject.decision.default not in options:
             yield (
@@ -225,10 +271,82 @@ def _check_scenario(s: Scenario) -> Iterator[Found]:
         for k, option in enumerate(inject.decision.options):
             where = ("injects", i, "decision", "options", k)
             yield from _effects(option.effects, symbols, (*where, "effects"))
-            yield from _levers(option.levers, initiatives, (*where, "levers"))
+            yield from _levers(option.levers, levers, cell, (*where, "levers"))
     for i, objective in enumerate(s.objectives):
         yield from _condition(objective.condition, symbols, ("objectives", i, "condition"))
     yield from _model_keys(s)
+
+
+def _cells(s: Scenario) -> Iterator[Found]:
+    """Cells: unique, owning real threat/rival levers, each with a default policy of its own."""
+    yield from _unique(s.cells, "cells")
+    policies = {p.id: p.cell for p in s.policies}
+    if s.default_policy in policies and policies[s.default_policy] != BLUE:
+        yield (
+            ("default_policy",),
+            f"'{s.default_policy}' is a policy of cell '{policies[s.default_policy]}'; "
+            "default_policy names blue's default (give other cells their own default_policy)",
+            0,
+        )
+    initiatives = {x.id for x in s.initiatives}
+    levers = [("threats", i, t.lever) for i, t in enumerate(s.threats)]
+    levers += [("rivals", i, r.lever) for i, r in enumerate(s.rivals)]
+    for section, i, lever in levers:
+        if lever is not None and lever in initiatives:
+            yield (
+                (section, i, "lever"),
+                f"lever '{lever}' is already an initiative id; choose another lever id",
+                0,
+            )
+    red = set(red_levers(s))
+    claimed: dict[str, str] = {}
+    for i, cell in enumerate(s.cells):
+        where = ("cells", i)
+        if cell.id == BLUE:
+            if cell.default_policy is not None:
+                yield (
+                    (*where, "default_policy"),
+                    "blue's default policy is the scenario's default_policy; leave this empty",
+                    0,
+                )
+            if cell.controls:
+                yield (
+                    (*where, "controls"),
+                    "blue controls every initiative lever and every lever no other cell "
+                    "lists; leave its controls empty",
+                    0,
+                )
+            continue
+        for j, lever in enumerate(cell.controls):
+            if lever not in red:
+                yield (
+                    (*where, "controls", j),
+                    f"'{lever}' is not a threat or rival lever; expected one of "
+                    f"{_choices(red)} (initiative levers are blue's)",
+                    0,
+                )
+            elif lever in claimed:
+                yield (
+                    (*where, "controls", j),
+                    f"lever '{lever}' is already controlled by cell '{claimed[lever]}'",
+                    0,
+                )
+            else:
+                claimed[lever] = cell.id
+        own = [p for p, c in policies.items() if c == cell.id]
+        if cell.default_policy is None and own:
+            yield (
+                (*where, "id"),
+                f"cell '{cell.id}' has policies ({_choices(own)}); name its default_policy",
+                0,
+            )
+        elif cell.default_policy is not None and cell.default_policy not in own:
+            yield (
+                (*where, "default_policy"),
+                f"'{cell.default_policy}' is not a policy of cell '{cell.id}'; "
+                f"expected one of {_choices(own)}",
+                0,
+            )
 
 
 def _model_keys(s: Scenario) -> Iterator[Found]:
@@ -268,6 +386,7 @@ def check_policy_file(pf: PolicyFile, scenario: Scenario) -> list[tuple[Loc, str
         ]
     found = [(loc, msg) for loc, msg, _ in check_policy(pf.policy, scenario, ("policy",))]
     decisions = {j.id: j.decision for j in scenario.injects if j.decision is not None}
+    cells = decision_cells(scenario)
     for i, rec in enumerate(pf.recorded):
         if rec.inject not in decisions:
             found.append(
@@ -275,6 +394,15 @@ def check_policy_file(pf: PolicyFile, scenario: Scenario) -> list[tuple[Loc, str
                     ("recorded", i, "inject"),
                     f"unknown decision inject '{rec.inject}'; "
                     f"expected one of {_choices(decisions)}",
+                )
+            )
+            continue
+        if cells[rec.inject] != pf.policy.cell:
+            found.append(
+                (
+                    ("recorded", i, "inject"),
+                    f"decision '{rec.inject}' is taken by cell '{cells[rec.inject]}', "
+                    f"not '{pf.policy.cell}'",
                 )
             )
             continue
