@@ -33,10 +33,12 @@ from sim.model.streams import Betas, Uniforms
 from sim.model.world import Event, World, series_names
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
-    INTERDICTED,
+    ATTEMPTED,
     OUTCOMES,
     PARTNER_VARS,
     PER_PARTNER_VARS,
+    harm_name,
+    incident_name,
 )
 
 __all__ = [
@@ -160,17 +162,22 @@ class Replication:
             self.objectives.observe(world)
 
     def drift(self) -> None:
+        """One month of drift, every pressure taken from the state at the start of the month."""
         plan, world, p = self.plan, self.world, self.plan.params
         pressures = [world.pressures(i) for i in range(len(plan.partner_ids))]
+        provocations = [
+            sum(world.cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
+            for r in plan.rivalries
+        ]
+        baseline = world.baseline
         for i, f in enumerate(pressures):
-            world.set_state(
-                i, dyn.drift(world.state(i), plan.baseline_trust[i], plan.sensitivity[i], f, p)
+            before = world.state(i)
+            world.set_state(i, dyn.drift(before, baseline[i], plan.sensitivity[i], f, p))
+            baseline[i] = dyn.learn_baseline(
+                baseline[i], before.trust, plan.baseline_trust[i], f.engagement > 0, p
             )
         for k, r in enumerate(plan.rivalries):
-            provocation = (
-                sum(world.cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
-            )
-            world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocation, 0.0, p)
+            world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocations[k], p)
 
     def fire(self, inj: InjectPlan) -> None:
         world = self.world
@@ -215,10 +222,11 @@ class Replication:
             return
         world.funds -= cost
         world.spent += cost
-        if not members:
+        participants = tuple(i for i in members if ini.takes_part(world, i, now))
+        if not participants:
             return
-        world.running[ini.id] = (intensity, eff)
-        for i in members:
+        world.running[ini.id] = (intensity, eff, participants)
+        for i in participants:
             ini.act(world, i, eff, now)
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
@@ -233,25 +241,29 @@ class Replication:
         env = self.env
         yield env.timeout(t.start)
         # Speed: locals for the hot loop. The partner-state lists are updated in
-        # place, never rebound; deterrence, comm and intel_sources are rebound by
-        # World.refresh, so they are read from ``world`` each time.
-        end, kind, tid, coeffs = t.end, t.kind, t.id, t.coeffs
+        # place, never rebound; deterrence, comm, amplification and intel_sources are
+        # rebound by World.refresh, so they are read from ``world`` each time.
+        end, tid, coeffs = t.end, t.id, t.coeffs
+        deters = coeffs.deterrence_weight
         stability, trust, capacity = world.stability, world.trust, world.capacity
-        resilience, outcomes, harmful, log = (
-            world.resilience,
-            world.outcomes,
-            world.harmful,
-            world.log,
-        )
+        resilience, tally, log = world.resilience, world.tally, world.log
         exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
         timeout, exponential = env.timeout, draw.exponential
+        # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
+        counted = {
+            o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES
+        }
+        attempted = (incident_name(t.kind, ATTEMPTED), incident_name(ALL_INCIDENTS, ATTEMPTED))
+        harmed = (harm_name(t.kind), harm_name(ALL_INCIDENTS))
         while True:
             wait, accept, resolve, sev = exponential(rate_max), draw(), draw(), severity()
             yield timeout(wait)
             now = env.now
             if now >= end:
                 return
-            mult = rate_multiplier(exposure(target), stability[target], world.deterrence[target], p)
+            mult = rate_multiplier(
+                exposure(target), stability[target], world.deterrence[target] * deters, p
+            )
             if accept * top >= mult:
                 continue
             intel = dyn.intel_bonus(trust[target], world.intel_sources[target])
@@ -263,15 +275,19 @@ class Replication:
                 resilience[target],
                 intel,
                 world.comm[target],
+                world.amplification[target],
                 p,
             )
-            key = (kind, impact.outcome)
-            outcomes[key] = outcomes.get(key, 0) + 1
+            kind_key, total_key = counted[impact.outcome]
+            tally[kind_key] += 1
+            tally[total_key] += 1
+            tally[attempted[0]] += 1
+            tally[attempted[1]] += 1
             log.append(Event(now, "incident", tid, pid, impact.outcome))
-            if impact.outcome == INTERDICTED:
+            if not impact.harm:
                 continue
-            harmful[kind] += 1
-            harmful[ALL_INCIDENTS] += 1
+            tally[harmed[0]] += impact.harm
+            tally[harmed[1]] += impact.harm
             stability[target] = clip(stability[target] + impact.stability)
             trust[target] = clip(trust[target] + impact.trust)
             capacity[target] = clip(capacity[target] + impact.capacity)
@@ -292,14 +308,9 @@ def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
             out[f"{pid}.final_{var}"] = float(getattr(world, var)[i])
     for k, r in enumerate(plan.rivalries):
         out[f"{r.id}.final_tension"] = float(world.tension[k])
-    total = 0
-    for kind in plan.threat_kinds:
-        for outcome in OUTCOMES:
-            count = world.outcomes.get((kind, outcome), 0)
-            out[f"incidents.{kind}.{outcome}"] = float(count)
-            total += count
-    out["incidents.total"] = float(total)
-    out["incidents.harmful"] = float(world.harmful[ALL_INCIDENTS])
+    # The incident names of the condition language, with the same meaning
+    # (incidents.KIND succeeded, .mitigated, .interdicted, .attempted; harm.KIND).
+    out.update((name, float(value)) for name, value in world.tally.items())
     out["cost"] = float(world.spent)
     return out
 

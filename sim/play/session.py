@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sim.model.engine import Event, InjectPlan, Replication, ReplicationResult, World
 from sim.model.plan import Plan
 from sim.scenario.models import Inject, Scenario
-from sim.scenario.vocabulary import INTERDICTED, PARTNER_VARS, PER_PARTNER_VARS
+from sim.scenario.vocabulary import PARTNER_VARS, PER_PARTNER_VARS, SUCCEEDED
 
 SHOWN_VARS = PER_PARTNER_VARS
 COMMANDS = ("help", "status", "back", "quit")
@@ -218,7 +218,7 @@ def _month_lines(rep: Replication, start: int, stop: int) -> tuple[MonthLine, ..
                 float(rows[m][stab_col]),
                 float(rows[m][trust_col]),
                 len(incidents),
-                sum(e.detail != INTERDICTED for e in incidents),
+                sum(e.detail == SUCCEEDED for e in incidents),
                 tuple(e.detail for e in in_month if e.kind == "inject"),
             )
         )
