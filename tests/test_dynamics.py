@@ -70,19 +70,14 @@ def test_resilience_settles_toward_a_floor_set_by_capacity() -> None:
     assert P.resilience_recovery > P.resilience_decay
 
 
-def test_engagement_builds_trust_month_by_month() -> None:
-    engaged = dyn.drift(state(trust=0.4), 0.4, 0.5, dyn.Pressures(engagement=0.01), P)
-    assert engaged.trust == pytest.approx(0.4 + 0.01 * 0.6)
-
-
-def test_baseline_trust_learns_only_while_engaged_and_is_forgotten_slowly() -> None:
-    up = dyn.learn_baseline(0.4, 0.6, 0.4, True, P)
-    assert up == pytest.approx(0.4 + P.baseline_learning * 0.2)
-    assert dyn.learn_baseline(0.4, 0.6, 0.4, False, P) == 0.4
-    # Footprint or rival pressure that pulls trust below the baseline is not learned.
-    assert dyn.learn_baseline(0.4, 0.2, 0.4, True, P) == 0.4
-    forgotten = dyn.learn_baseline(0.6, 0.6, 0.4, False, P)
+def test_engagement_raises_baseline_trust_which_is_forgotten_slowly() -> None:
+    assert dyn.learn_baseline(0.4, 0.01, 0.4, P) == pytest.approx(0.4 + 0.01 * 0.6)
+    assert dyn.learn_baseline(0.4, 0.0, 0.4, P) == 0.4
+    forgotten = dyn.learn_baseline(0.6, 0.0, 0.4, P)
     assert forgotten == pytest.approx(0.6 - P.baseline_forgetting * 0.2)
+    # Trust itself only follows: engagement does not move it in the month it happens.
+    engaged = dyn.drift(state(trust=0.4), 0.4, 0.5, dyn.Pressures(engagement=0.5), P)
+    assert engaged.trust == pytest.approx(0.4)
 
 
 def test_tension_relaxes_and_is_provoked_by_alignment() -> None:
@@ -223,16 +218,14 @@ def test_proliferation_raises_tension() -> None:
     s=st.builds(dyn.PartnerState, unit, unit, unit, unit, unit),
     baseline=unit,
     sensitivity=unit,
-    f=st.builds(
-        dyn.Pressures, st.floats(0, 5), st.floats(0, 5), unit, unit, unit, st.floats(0, 3)
-    ),
+    f=st.builds(dyn.Pressures, st.floats(0, 5), st.floats(0, 5), unit, unit, unit, st.floats(0, 3)),
 )
 def test_drift_stays_in_unit_interval(
     s: dyn.PartnerState, baseline: float, sensitivity: float, f: dyn.Pressures
 ) -> None:
     new = dyn.drift(s, baseline, sensitivity, f, P)
     assert all(0.0 <= v <= 1.0 for v in new)
-    learned = dyn.learn_baseline(baseline, s.trust, sensitivity, f.engagement > 0, P)
+    learned = dyn.learn_baseline(baseline, f.engagement, sensitivity, P)
     assert 0.0 <= learned <= 1.0
 
 

@@ -83,18 +83,16 @@ def drift(
 ) -> PartnerState:
     """One month of a partner's slow dynamics.
 
-    trust relaxes toward its baseline, grows with the alliance's engagement
-    (dialogue and communication, spread over the month rather than in a lump)
-    and is eroded by the alliance's visible footprint (scaled by the partner's
-    sensitivity), by rival influence and by a rival neighbour's closer
-    cooperation; cooperation follows trust times alignment; stability recovers
+    trust relaxes toward its baseline (which engagement raises, see
+    :func:`learn_baseline`) and is eroded by the alliance's visible footprint
+    (scaled by the partner's sensitivity), by rival influence and by a rival
+    neighbour's closer cooperation; cooperation follows trust times alignment; stability recovers
     toward a capacity-given level and is worn by regional tension; capacity
     decays; resilience settles toward a floor the partner's capacity keeps up.
     """
     trust = (
         s.trust
         + p.trust_relax * (baseline_trust - s.trust)
-        + f.engagement * (1 - s.trust)
         - p.footprint_trust * f.footprint * sensitivity
         - p.rival_trust * f.rival_influence
         - p.side_trust * f.side_gap
@@ -125,15 +123,18 @@ def settle_resilience(resilience: float, capacity: float, p: ModelParameters) ->
     return clip(resilience + rate * (floor - resilience))
 
 
-def learn_baseline(
-    baseline: float, trust: float, initial: float, engaged: bool, p: ModelParameters
-) -> float:
-    """The partner's remembered trust: while the alliance engages (dialogue,
-    communication), the baseline trust relaxes toward is slowly raised toward
-    current trust; it is forgotten slowly back toward its initial level. Trust
-    built over years therefore outlasts the programme that built it."""
-    learned = p.baseline_learning * (trust - baseline) if engaged and trust > baseline else 0.0
-    return clip(baseline + learned - p.baseline_forgetting * (baseline - initial))
+def learn_baseline(baseline: float, engagement: float, initial: float, p: ModelParameters) -> float:
+    """The partner's remembered trust, the level trust relaxes toward.
+
+    Sustained engagement (dialogue, communication; ``engagement`` is the
+    month's share of their per-cycle gain) raises it with diminishing returns;
+    without it, it is forgotten slowly back toward its initial level. So trust
+    is built slowly - trust follows the baseline at ``trust_relax`` - and what
+    years of engagement built outlasts the programme.
+    """
+    return clip(
+        baseline + engagement * (1 - baseline) - p.baseline_forgetting * (baseline - initial)
+    )
 
 
 def drift_tension(tension: float, initial: float, provocation: float, p: ModelParameters) -> float:

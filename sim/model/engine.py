@@ -171,11 +171,8 @@ class Replication:
         ]
         baseline = world.baseline
         for i, f in enumerate(pressures):
-            before = world.state(i)
-            world.set_state(i, dyn.drift(before, baseline[i], plan.sensitivity[i], f, p))
-            baseline[i] = dyn.learn_baseline(
-                baseline[i], before.trust, plan.baseline_trust[i], f.engagement > 0, p
-            )
+            world.set_state(i, dyn.drift(world.state(i), baseline[i], plan.sensitivity[i], f, p))
+            baseline[i] = dyn.learn_baseline(baseline[i], f.engagement, plan.baseline_trust[i], p)
         for k, r in enumerate(plan.rivalries):
             world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocations[k], p)
 
@@ -250,9 +247,7 @@ class Replication:
         exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
         timeout, exponential = env.timeout, draw.exponential
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
-        counted = {
-            o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES
-        }
+        counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
         attempted = (incident_name(t.kind, ATTEMPTED), incident_name(ALL_INCIDENTS, ATTEMPTED))
         harmed = (harm_name(t.kind), harm_name(ALL_INCIDENTS))
         while True:

@@ -26,7 +26,10 @@ def _unit(default: float, description: str) -> float:
 
 
 class ThreatCoefficients(_Frozen):
-    """How incidents of one threat kind are stopped and what they cost."""
+    """How incidents of one threat kind are deterred, stopped or countered and what they cost.
+
+    Harm is the severity of an incident that succeeds (neither interdicted nor
+    countered), amplified by the footprint where the kind feeds on it."""
 
     capacity_weight: float = _unit(0.5, "Interdiction probability per unit of capacity.")
     resilience_weight: float = _unit(0.0, "Interdiction probability per unit of resilience.")
@@ -34,16 +37,16 @@ class ThreatCoefficients(_Frozen):
         1.0, ge=0, le=3, description="Multiplier on the intelligence-sharing interdiction bonus."
     )
     comm_weight: float = _unit(
-        0.0, "Share of strategic communication's 'counter' that mitigates this kind."
+        0.0,
+        "Chance of countering an incident of this kind that gets through, per unit of "
+        "strategic communication's 'counter'.",
     )
-    stability_harm: float = _unit(0.05, "Stability lost per unit of unmitigated severity.")
-    trust_harm: float = _unit(0.0, "Trust lost per unit of unmitigated severity.")
-    capacity_harm: float = _unit(0.0, "Capacity lost per unit of unmitigated severity.")
-    resilience_harm: float = _unit(
-        0.0, "Resilience lost per unit of unmitigated severity (damaged networks)."
-    )
+    stability_harm: float = _unit(0.05, "Stability lost per unit of harm.")
+    trust_harm: float = _unit(0.0, "Trust lost per unit of harm.")
+    capacity_harm: float = _unit(0.0, "Capacity lost per unit of harm.")
+    resilience_harm: float = _unit(0.0, "Resilience lost per unit of harm (damaged networks).")
     tension_harm: float = _unit(
-        0.0, "Tension added to rivalries touching the target per unit of severity."
+        0.0, "Tension added to rivalries touching the target per unit of harm."
     )
     deterrence_weight: float = _unit(
         1.0, "Share of a military presence's deterrence that cuts attempts of this kind."
@@ -134,13 +137,10 @@ class ModelParameters(_Frozen):
     """All coefficients of the monthly drift, threat and initiative submodels."""
 
     trust_relax: float = _unit(0.05, "Share of the gap to baseline trust closed each month.")
-    baseline_learning: float = _unit(
-        0.05,
-        "While dialogue or communication runs, share of the gap from baseline trust up to "
-        "current trust closed each month (trust built over years is remembered).",
-    )
     baseline_forgetting: float = _unit(
-        0.003, "Share of the learned baseline trust (above the initial one) lost each month."
+        0.003,
+        "Share of the baseline trust built by engagement (above the initial baseline) "
+        "forgotten each month.",
     )
     footprint_trust: float = _unit(
         0.03, "Trust lost per month per unit of footprint x sensitivity."
@@ -170,9 +170,7 @@ class ModelParameters(_Frozen):
     capacity_decay: float = _unit(
         0.006, "Share of capacity lost each month (training cycles add it back)."
     )
-    resilience_decay: float = _unit(
-        0.006, "Share of resilience above its floor lost each month."
-    )
+    resilience_decay: float = _unit(0.006, "Share of resilience above its floor lost each month.")
     resilience_floor: float = _unit(
         0.5, "Resilience floor = this x capacity: what a partner's own institutions keep up."
     )
