@@ -81,6 +81,11 @@ def harm_name(kind: str) -> str:
     return f"{HARM}.{kind}"
 
 
+def is_incident_name(name: str) -> bool:
+    """Whether a KPI name is an incident count or harm (not a partner's or rivalry's)."""
+    return name.startswith((f"{INCIDENTS}.", f"{HARM}."))
+
+
 def incident_names(kinds: tuple[str, ...] = THREAT_KINDS) -> tuple[str, ...]:
     """Every incident count and harm name for these kinds and the total, in report order."""
     names: list[str] = []
