@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from factories import base_data, make_scenario
-from sim.model.engine import series_names, simulate
+from sim.model.engine import Replication, series_names, simulate
 from sim.model.plan import compile_plan
 from sim.runs.runner import run
 from sim.runs.spec import RunSpec
@@ -216,11 +216,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 @given(s=scenarios(), seed=st.integers(0, 2**32))
 def test_state_stays_in_unit_interval(s: Scenario, seed: int) -> None:
     plan = compile_plan(s, "p")
-    r = simulate(plan, seed)
+    rep = Replication(plan, seed)
+    r = rep.run()
     state_cols = [j for j, n in enumerate(series_names(plan)) if not n.startswith("nato.")]
     values = r.series[:, state_cols]
     assert np.all((values >= 0) & (values <= 1))
     assert np.all(np.isfinite(r.series))
+    # The remembered baseline trust is a partner variable too, though not a series.
+    assert all(0.0 <= b <= 1.0 for b in rep.world.baseline)
 
 
 def test_threat_coefficient_overrides_change_only_the_given_field() -> None:

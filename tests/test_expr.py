@@ -38,8 +38,8 @@ class FakeView:
     def alliance(self, var: str) -> float:
         return {"funds": 12.0, "spent": 30.0}[var]
 
-    def incidents(self, kind: str) -> float:
-        return {"cyber": 3, "total": 5}.get(kind, 0)
+    def incidents(self, name: str) -> float:
+        return {"incidents.cyber": 3, "incidents.total": 5, "harm.cyber": 1.5}.get(name, 0)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,7 @@ class FakeView:
         ("iran.influence > 0.1", True),
         ("nato.spent - nato.funds > 10", True),
         ("incidents.cyber >= 3 and incidents.total < 6", True),
+        ("harm.cyber == 1.5 and incidents.cyber.mitigated == 0", True),
         ("0.2 < iraq.trust < 0.3", True),
         ("abs(iraq.trust - jordan.trust) > 0.4", True),
         ("(iraq.capacity + jordan.capacity) / 2 > 0.49", True),
@@ -89,6 +90,9 @@ def test_compiled_condition_pickles() -> None:
         ("month > > 3", "syntax error: invalid syntax", 8),
         ("iran_saudi.heat > 1", "rivalry 'iran_saudi' has only 'tension'", 0),
         ("incidents.piracy > 1", "unknown incident kind 'piracy'", 0),
+        ("harm.piracy > 1", "unknown incident kind 'piracy'", 0),
+        ("incidents.cyber.stopped > 1", "has no count 'stopped'", 0),
+        ("incidents.cyber.succeeded > 1", "write 'incidents.cyber'", 0),
         ("partners.trust > 1", "use mean/min/max(partners.trust)", 0),
         ("month in (1, 2)", "only <, <=, >, >=, ==, != comparisons", 0),
     ],

@@ -145,7 +145,7 @@ def test_bad_condition_points_into_the_condition(tmp_path: Path) -> None:
     # The 'when:' value starts at column 15; 'beta' is 22 characters into it.
     assert (
         ":26:37: policies[0].rules[0].when: unknown actor 'beta'; expected one of alpha, "
-        "nato or incidents" in msg
+        "nato, incidents or harm" in msg
     )
 
 

@@ -156,8 +156,10 @@ def test_runs_with_sensible_results(path: Path) -> None:
         for r in results:
             for k in shares:
                 assert 0.0 <= r.kpis[k] <= 1.0, (pid, k, r.kpis[k])
-            assert r.kpis["incidents.total"] >= 1, (pid, "no incident at all")
-            assert r.kpis["incidents.harmful"] <= r.kpis["incidents.total"]
+            attempted = r.kpis["incidents.total.attempted"]
+            assert attempted >= 1, (pid, "no incident at all")
+            parts = ("incidents.total", "incidents.total.mitigated", "incidents.total.interdicted")
+            assert sum(r.kpis[k] for k in parts) == attempted
             assert r.kpis["cost"] > 0, (pid, "the alliance spent nothing")
             assert set(r.objectives) == {o.id for o in sc.objectives}
             taken = {inject: option for inject, option, _ in r.decisions}

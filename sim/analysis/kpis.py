@@ -1,7 +1,9 @@
 """The KPI catalogue: how every KPI reads, its unit, which way is better, where it is shown.
 
 The engine names its KPIs by patterns over the vocabulary (``final_{var}``,
-``{partner}.final_{var}``, ``incidents.{kind}.{outcome}``). Each pattern is
+``{partner}.final_{var}``, ``incidents.{kind}``, ``incidents.{kind}.{count}``,
+``harm.{kind}``); the incident names are those of the condition language, with
+the same meaning. Each pattern is
 described here once, so the terminal, the reports, the comparison and the
 debrief cannot disagree about a label or about whether more is better.
 """
@@ -18,6 +20,7 @@ from sim.scenario.vocabulary import PARTNER_VARS
 
 SHARE = "share (0-1)"
 COUNT = "incidents"
+HARM = "harm (severity units)"
 BUDGET = "budget units"
 
 HEADLINE_ROLE = "headline"
@@ -90,12 +93,15 @@ CATALOGUE: tuple[Kpi, ...] = (
     _regional("final", "trust", *_ALL_LISTS),
     _regional("final", "cooperation", *_ALL_LISTS),
     _regional("final", "resilience", JUDGED_ROLE),
-    Kpi("incidents.harmful", "harmful incidents", COUNT, "lower", frozenset(_ALL_LISTS)),
+    Kpi("incidents.total", "incidents that succeeded", COUNT, "lower", frozenset(_ALL_LISTS)),
+    Kpi("harm.total", "harm done by incidents", HARM, "lower", frozenset({JUDGED_ROLE})),
     Kpi("cost", "total cost", BUDGET, "lower", frozenset(_ALL_LISTS)),
-    Kpi("incidents.total", "incidents (all)", COUNT, "lower"),
+    Kpi("incidents.total.attempted", "incidents attempted (all)", COUNT, "lower"),
     # Patterns: the first that matches a name describes it.
-    Kpi("incidents.{kind}.succeeded", "{kind} incidents succeeded", COUNT, "lower"),
+    Kpi("incidents.{kind}.attempted", "{kind} incidents attempted", COUNT, "lower"),
     Kpi("incidents.{kind}.{outcome}", "{kind} incidents {outcome}", COUNT, "higher"),
+    Kpi("incidents.{kind}", "{kind} incidents that succeeded", COUNT, "lower"),
+    Kpi("harm.{kind}", "harm done by {kind} incidents", HARM, "lower"),
     Kpi("{rivalry}.{when}_tension", "{when} tension {where}", SHARE, "lower"),
     Kpi("{partner}.{when}_{var}", "{when} {var} {where}", SHARE, "higher"),
     Kpi("{when}_{var}", "{when} {var_words}", SHARE, "higher"),

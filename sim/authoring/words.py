@@ -158,7 +158,10 @@ class ConditionWords(cn.Visitor[str]):
 
     def incidents(self, node: cn.Incidents) -> str:
         what = "" if node.kind == ALL_INCIDENTS else f"{THREAT_WORDS[node.kind]} "
-        return f"the number of harmful {what}incidents so far"
+        if node.measure == "harm":
+            return f"the harm done by {what}incidents so far"
+        how = {"succeeded": "that succeeded", "attempted": "attempted"}.get(node.count, node.count)
+        return f"the number of {what}incidents {how} so far"
 
     def aggregate(self, node: cn.Aggregate) -> str:
         return f"the {_AGG_WORDS[node.fn]} {STATE_WORDS[node.var]} across partners"

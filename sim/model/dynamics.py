@@ -34,19 +34,22 @@ def normalise(weights: Mapping[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in weights.items() if v > 0} if total > 0 else {}
 
 
-def alignment(focus: Mapping[str, float], priorities: Mapping[str, float]) -> float:
-    """Overlap (0-1) between the alliance's focus and a partner's own priorities.
+def alignment(effort: Mapping[str, float], priorities: Mapping[str, float], need: float) -> float:
+    """How far (0-1) the alliance covers a partner's own priorities.
 
-    Both are distributions over threat kinds; the overlap is the sum of the
-    smaller share per kind (histogram intersection): 1 when the alliance
-    works on exactly what the partner cares about, 0 when on nothing of it.
+    Each threat kind the partner cares about counts by its priority share and
+    is covered in proportion to the alliance's effort on it, fully from
+    ``need`` on. It counts what the alliance does, not only its mix: more
+    effort on anything never lowers alignment, so adding an instrument aimed
+    at the partner's priorities cannot cost cooperation.
     """
-    f, q = normalise(focus), normalise(priorities)
-    return sum(min(v, q.get(k, 0.0)) for k, v in f.items())
+    q = normalise(priorities)
+    return sum(share * min(1.0, effort.get(k, 0.0) / need) for k, share in q.items())
 
 
 def focus_of(contributions: Iterable[tuple[Mapping[str, float], float]]) -> dict[str, float]:
-    """The alliance's focus with a partner: profiles weighted by effective intensity."""
+    """The alliance's effort per threat kind with a partner: profiles weighted by
+    effective intensity, summed over the initiatives the partner takes part in."""
     out: dict[str, float] = {}
     for profile, weight in contributions:
         for kind, share in profile.items():
@@ -72,6 +75,7 @@ class Pressures(NamedTuple):
     side_gap: float = 0.0
     alignment: float = 0.0
     exposure: float = 0.0
+    engagement: float = 0.0
 
 
 def drift(
@@ -79,11 +83,12 @@ def drift(
 ) -> PartnerState:
     """One month of a partner's slow dynamics.
 
-    trust relaxes toward its baseline and is eroded by the alliance's visible
-    footprint (scaled by the partner's sensitivity), by rival influence and
-    by a rival neighbour's closer cooperation; cooperation follows trust
-    times alignment; stability recovers toward a capacity-given level and is
-    worn by regional tension; capacity and resilience decay without upkeep.
+    trust relaxes toward its baseline (which engagement raises, see
+    :func:`learn_baseline`) and is eroded by the alliance's visible footprint
+    (scaled by the partner's sensitivity), by rival influence and by a rival
+    neighbour's closer cooperation; cooperation follows trust times alignment; stability recovers
+    toward a capacity-given level and is worn by regional tension; capacity
+    decays; resilience settles toward a floor the partner's capacity keeps up.
     """
     trust = (
         s.trust
@@ -105,21 +110,40 @@ def drift(
         clip(trust),
         clip(cooperation),
         clip(stability),
-        clip(s.resilience * (1 - p.resilience_decay)),
+        settle_resilience(s.resilience, s.capacity, p),
     )
 
 
-def drift_tension(
-    tension: float, initial: float, provocation: float, boost: float, p: ModelParameters
-) -> float:
-    """One month of a rivalry: relaxes toward its initial level, pushed up by
-    the alliance's alignment with one side (``provocation``) and by military
-    presence or proliferation (``boost``, accumulated since last month)."""
+def settle_resilience(resilience: float, capacity: float, p: ModelParameters) -> float:
+    """Resilience drifts toward a floor set by the partner's own capacity: it
+    decays slowly above it and recovers slowly below it, so attacks wear it
+    down without pinning it at zero."""
+    floor = p.resilience_floor * capacity
+    rate = p.resilience_decay if resilience > floor else p.resilience_recovery
+    return clip(resilience + rate * (floor - resilience))
+
+
+def learn_baseline(baseline: float, engagement: float, initial: float, p: ModelParameters) -> float:
+    """The partner's remembered trust, the level trust relaxes toward.
+
+    Sustained engagement (dialogue, communication; ``engagement`` is the
+    month's share of their per-cycle gain) raises it with diminishing returns;
+    without it, it is forgotten slowly back toward its initial level. So trust
+    is built slowly - trust follows the baseline at ``trust_relax`` - and what
+    years of engagement built outlasts the programme.
+    """
     return clip(
-        tension
-        + p.tension_relax * (initial - tension)
-        + p.tension_from_alignment * provocation
-        + boost
+        baseline + engagement * (1 - baseline) - p.baseline_forgetting * (baseline - initial)
+    )
+
+
+def drift_tension(tension: float, initial: float, provocation: float, p: ModelParameters) -> float:
+    """One month of a rivalry: relaxes toward its initial level, pushed up by
+    the alliance's alignment with one side (``provocation``). Military
+    presence and proliferation raise it as they happen
+    (:meth:`sim.model.world.World.raise_tension_around`)."""
+    return clip(
+        tension + p.tension_relax * (initial - tension) + p.tension_from_alignment * provocation
     )
 
 
@@ -135,7 +159,8 @@ def rate_multiplier(
     exposure: float, stability: float, deterrence: float, p: ModelParameters
 ) -> float:
     """Threat arrival rate relative to base: up with tension and instability,
-    down with deterrence."""
+    down with deterrence (already weighted by the threat kind: a presence
+    deters terrorists, insurgents and proliferators, not hackers or propaganda)."""
     return (
         (1 + p.rate_tension * exposure)
         * (1 + p.rate_instability * (1 - stability))
@@ -144,9 +169,10 @@ def rate_multiplier(
 
 
 class Impact(NamedTuple):
-    """The outcome of one incident and the changes it causes (deltas)."""
+    """The outcome of one incident, its harm and the changes it causes (deltas)."""
 
     outcome: str
+    harm: float = 0.0
     stability: float = 0.0
     trust: float = 0.0
     capacity: float = 0.0
@@ -162,6 +188,11 @@ def interdiction_probability(
     return min(p.max_interdiction, raw)
 
 
+def mitigation(c: ThreatCoefficients, comm: float) -> float:
+    """Chance that strategic communication counters an incident that got through."""
+    return min(1.0, c.comm_weight * comm)
+
+
 def resolve_incident(
     c: ThreatCoefficients,
     severity: float,
@@ -170,22 +201,29 @@ def resolve_incident(
     resilience: float,
     intel: float,
     comm: float,
+    amplification: float,
     p: ModelParameters,
 ) -> Impact:
     """Resolve an incident: interdicted, mitigated or succeeded, and its harm.
 
     ``draw`` is a Uniform(0,1) from the threat's own stream; it is drawn for
     every candidate whatever the outcome, so streams stay aligned across
-    policies (common random numbers).
+    policies (common random numbers). One draw decides both steps: below the
+    interdiction probability the incident is stopped; the rest of the unit
+    interval, rescaled, decides whether communication counters it (no harm).
+    An incident that succeeds does its severity in harm, raised by
+    ``amplification`` (the partner's footprint x sensitivity) for kinds that
+    feed on perceptions of Western interference.
     """
-    if draw < interdiction_probability(c, capacity, resilience, intel, p):
+    stop = interdiction_probability(c, capacity, resilience, intel, p)
+    if draw < stop:
         return Impact(INTERDICTED)
-    mitigation = min(1.0, c.comm_weight * comm)
-    harm = severity * (1 - mitigation)
-    mitigated = mitigation >= p.mitigated_threshold and mitigation > 0
-    outcome = MITIGATED if mitigated else SUCCEEDED
+    if (draw - stop) < mitigation(c, comm) * (1 - stop):
+        return Impact(MITIGATED)
+    harm = severity * (1 + c.footprint_amplification * amplification)
     return Impact(
-        outcome,
+        SUCCEEDED,
+        harm=harm,
         stability=-c.stability_harm * harm,
         trust=-c.trust_harm * harm,
         capacity=-c.capacity_harm * harm,

@@ -37,10 +37,12 @@ from sim.model.world import Event, World, series_names
 from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
-    INTERDICTED,
+    ATTEMPTED,
     OUTCOMES,
     PARTNER_VARS,
     PER_PARTNER_VARS,
+    harm_name,
+    incident_name,
 )
 
 __all__ = [
@@ -112,6 +114,8 @@ class Replication:
         self.env = simpy.Environment()
         self.world = World(plan)
         self.sources = Sources(plan, seed)
+        # One baseline trust: engagement teaches it (world), government changes reset it (sources).
+        self.sources.baseline_trust = self.world.baseline
         self.decide = decider or default_decider(plan)
         self.objectives = _Objectives(plan)
         self.rows: list[list[float]] = []
@@ -166,17 +170,19 @@ class Replication:
             self.objectives.observe(world)
 
     def drift(self) -> None:
+        """One month of drift, every pressure taken from the state at the start of the month."""
         plan, world, p, traits = self.plan, self.world, self.plan.params, self.sources
         pressures = [world.pressures(i) for i in range(len(plan.partner_ids))]
+        provocations = [
+            sum(world.cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
+            for r in plan.rivalries
+        ]
+        baseline = world.baseline
         for i, f in enumerate(pressures):
-            world.set_state(
-                i, dyn.drift(world.state(i), traits.baseline_trust[i], traits.sensitivity[i], f, p)
-            )
+            world.set_state(i, dyn.drift(world.state(i), baseline[i], traits.sensitivity[i], f, p))
+            baseline[i] = dyn.learn_baseline(baseline[i], f.engagement, plan.baseline_trust[i], p)
         for k, r in enumerate(plan.rivalries):
-            provocation = (
-                sum(world.cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
-            )
-            world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocation, 0.0, p)
+            world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocations[k], p)
 
     def fire(self, inj: InjectPlan) -> None:
         world = self.world
@@ -238,10 +244,11 @@ class Replication:
             return
         world.funds -= cost
         world.spent += cost
-        if not members:
+        participants = tuple(i for i in members if ini.takes_part(world, i, now))
+        if not participants:
             return
-        world.running[ini.id] = (intensity, eff)
-        for i in members:
+        world.running[ini.id] = (intensity, eff, participants)
+        for i in participants:
             ini.act(world, i, eff if varies is None else eff * varies[i], now)
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
@@ -257,25 +264,27 @@ class Replication:
         env = self.env
         yield env.timeout(t.start)
         # Speed: locals for the hot loop. The partner-state lists are updated in
-        # place, never rebound; deterrence, comm and intel_sources are rebound by
-        # World.refresh, so they are read from ``world`` each time.
-        end, kind, tid, coeffs = t.end, t.kind, t.id, t.coeffs
+        # place, never rebound; deterrence, comm, amplification and intel_sources are
+        # rebound by World.refresh, so they are read from ``world`` each time.
+        end, tid, coeffs = t.end, t.id, t.coeffs
+        deters = coeffs.deterrence_weight
         stability, trust, capacity = world.stability, world.trust, world.capacity
-        resilience, outcomes, harmful, log = (
-            world.resilience,
-            world.outcomes,
-            world.harmful,
-            world.log,
-        )
+        resilience, tally, log = world.resilience, world.tally, world.log
         exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
         timeout, exponential = env.timeout, draw.exponential
+        # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
+        counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
+        attempted = (incident_name(t.kind, ATTEMPTED), incident_name(ALL_INCIDENTS, ATTEMPTED))
+        harmed = (harm_name(t.kind), harm_name(ALL_INCIDENTS))
         while True:
             wait, accept, resolve, sev = exponential(rate_max), draw(), draw(), severity()
             yield timeout(wait)
             now = env.now
             if now >= end:
                 return
-            mult = rate_multiplier(exposure(target), stability[target], world.deterrence[target], p)
+            mult = rate_multiplier(
+                exposure(target), stability[target], world.deterrence[target] * deters, p
+            )
             if t.lever:
                 mult *= world.levers.get(t.lever, 1.0)
             if accept * top >= mult:
@@ -289,15 +298,19 @@ class Replication:
                 resilience[target],
                 intel,
                 world.comm[target],
+                world.amplification[target],
                 p,
             )
-            key = (kind, impact.outcome)
-            outcomes[key] = outcomes.get(key, 0) + 1
+            kind_key, total_key = counted[impact.outcome]
+            tally[kind_key] += 1
+            tally[total_key] += 1
+            tally[attempted[0]] += 1
+            tally[attempted[1]] += 1
             log.append(Event(now, "incident", tid, pid, impact.outcome))
-            if impact.outcome == INTERDICTED:
+            if not impact.harm:
                 continue
-            harmful[kind] += 1
-            harmful[ALL_INCIDENTS] += 1
+            tally[harmed[0]] += impact.harm
+            tally[harmed[1]] += impact.harm
             stability[target] = clip(stability[target] + impact.stability)
             trust[target] = clip(trust[target] + impact.trust)
             capacity[target] = clip(capacity[target] + impact.capacity)
@@ -318,14 +331,9 @@ def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
             out[f"{pid}.final_{var}"] = float(getattr(world, var)[i])
     for k, r in enumerate(plan.rivalries):
         out[f"{r.id}.final_tension"] = float(world.tension[k])
-    total = 0
-    for kind in plan.threat_kinds:
-        for outcome in OUTCOMES:
-            count = world.outcomes.get((kind, outcome), 0)
-            out[f"incidents.{kind}.{outcome}"] = float(count)
-            total += count
-    out["incidents.total"] = float(total)
-    out["incidents.harmful"] = float(world.harmful[ALL_INCIDENTS])
+    # The incident names of the condition language, with the same meaning
+    # (incidents.KIND succeeded, .mitigated, .interdicted, .attempted; harm.KIND).
+    out.update((name, float(value)) for name, value in world.tally.items())
     out["cost"] = float(world.spent)
     return out
 

@@ -1,9 +1,11 @@
 """The alliance's instruments in the engine: one plan class per initiative kind.
 
 Each class holds the parameters its kind reads from the scenario and answers
-three questions for the engine: who takes part in a cycle (and is paid for),
-what a cycle does to one partner, and what the initiative exerts on a
-partner while it runs (deterrence, counter-messaging, shared intelligence).
+four questions for the engine: who a cycle is paid for, who of those
+actually takes part (a partner declining an exercise or denied intelligence
+bears no footprint from it and earns no focus credit), what a cycle does to
+one partner, and what the initiative exerts on a partner while it runs
+(deterrence, counter-messaging, shared intelligence, engagement).
 The engine asks; it never switches on the kind. Adding an initiative kind is
 a scenario model (:mod:`sim.scenario.models`), its default footprint and
 profile (:mod:`sim.scenario.params`) and one class here.
@@ -31,10 +33,18 @@ class Exerted:
     comm: list[float]
     intel: list[list[tuple[float, float]]]  # (min_trust, interdiction bonus) per platform
     focus: list[list[tuple[dict[str, float], float]]]  # (profile, effective intensity)
+    engagement: list[float]  # trust built per month (times the gap to 1)
 
     @classmethod
     def none(cls, n: int) -> Exerted:
-        return cls([0.0] * n, [0.0] * n, [0.0] * n, [[] for _ in range(n)], [[] for _ in range(n)])
+        return cls(
+            [0.0] * n,
+            [0.0] * n,
+            [0.0] * n,
+            [[] for _ in range(n)],
+            [[] for _ in range(n)],
+            [0.0] * n,
+        )
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,13 @@ class InitiativePlan:
     profile: dict[str, float]
 
     def members(self, world: World, now: float) -> list[int]:
-        """The partners taking part in this cycle; the cycle is paid for these."""
+        """The partners this cycle is paid for."""
         return list(self.partners)
+
+    def takes_part(self, world: World, i: int, now: float) -> bool:
+        """Whether paid-for partner ``i`` takes part in this cycle: only those who
+        do bear its footprint, get its effects and count it toward alignment."""
+        return True
 
     def act(self, world: World, i: int, eff: float, now: float) -> None:
         """One cycle's effect on partner ``i`` at effective intensity ``eff``."""
@@ -78,8 +93,9 @@ class StrategicDialoguePlan(InitiativePlan):
     kind: ClassVar[str] = InitiativeKind.strategic_dialogue.value
     gain: float
 
-    def act(self, world: World, i: int, eff: float, now: float) -> None:
-        world.trust[i] = dyn.converge(world.trust[i], eff, self.gain)
+    def exert(self, on: Exerted, i: int, eff: float) -> None:
+        # The cycle's trust gain accrues month by month while it runs (MODEL.md §3.3.4).
+        on.engagement[i] += self.gain * eff / self.cycle
 
 
 @dataclass(frozen=True)
@@ -106,10 +122,12 @@ class IntelligenceSharingPlan(InitiativePlan):
     min_trust: float
     interdiction: float
 
-    def act(self, world: World, i: int, eff: float, now: float) -> None:
+    def takes_part(self, world: World, i: int, now: float) -> bool:
         # Paid for every partner; a partner below the threshold gets nothing this cycle.
-        if not dyn.takes_part(world.trust[i], self.min_trust):
-            world.note(now, "withheld", self.id, world.plan.partner_ids[i])
+        if dyn.takes_part(world.trust[i], self.min_trust):
+            return True
+        world.note(now, "withheld", self.id, world.plan.partner_ids[i])
+        return False
 
     def exert(self, on: Exerted, i: int, eff: float) -> None:
         on.intel[i].append((self.min_trust, self.interdiction * eff))
@@ -130,11 +148,9 @@ class StrategicCommunicationPlan(InitiativePlan):
     counter: float
     trust_gain: float
 
-    def act(self, world: World, i: int, eff: float, now: float) -> None:
-        world.trust[i] = dyn.converge(world.trust[i], eff, self.trust_gain)
-
     def exert(self, on: Exerted, i: int, eff: float) -> None:
         on.comm[i] += self.counter * eff
+        on.engagement[i] += self.trust_gain * eff / self.cycle
 
 
 @dataclass(frozen=True)

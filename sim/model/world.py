@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import Exerted
-from sim.scenario.vocabulary import ALL_INCIDENTS, PARTNER_VARS
+from sim.scenario.vocabulary import PARTNER_VARS, incident_names
 
 if TYPE_CHECKING:
     from sim.model.plan import EffectPlan, Plan
@@ -53,13 +53,18 @@ class World:
         self.funds = plan.reserve
         self.spent = 0.0
         self.levers = dict(plan.levers)
-        self.running: dict[str, tuple[float, float]] = {}  # id -> (intensity, effective)
+        # id -> (intensity, effective intensity, the partners taking part this cycle)
+        self.running: dict[str, tuple[float, float, tuple[int, ...]]] = {}
         self.footprint = [0.0] * n
         self.deterrence = [0.0] * n
         self.comm = [0.0] * n
         self.alignment = [0.0] * n
-        self.harmful = dict.fromkeys((*plan.threat_kinds, ALL_INCIDENTS), 0)
-        self.outcomes: dict[tuple[str, str], int] = {}
+        self.engagement = [0.0] * n
+        self.amplification = [0.0] * n  # footprint x sensitivity
+        # The trust each partner relaxes toward; raised by sustained engagement.
+        self.baseline = list(plan.baseline_trust)
+        # Incident counts and harm by their condition/KPI names (incidents.cyber, harm.total, ...).
+        self.tally: dict[str, float] = dict.fromkeys(incident_names(plan.threat_kinds), 0.0)
         self.log: list[Event] = []
         self.decisions: list[tuple[str, str, int]] = []
         self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
@@ -68,8 +73,8 @@ class World:
         self._exposing = [
             tuple(k for k, r in enumerate(plan.rivalries) if i in r.exposed) for i in range(n)
         ]
-        self._pressure_key: tuple[tuple[float, float] | None, ...] | None = None
-        self._pressure_cache: dict[tuple[tuple[float, float] | None, ...], tuple[Any, ...]] = {}
+        self._pressure_key: tuple[Any, ...] | None = None
+        self._pressure_cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
     # -- expr.View -------------------------------------------------------------
     def partner(self, index: int, var: str) -> float:
@@ -90,8 +95,8 @@ class World:
     def alliance(self, var: str) -> float:
         return self.funds if var == "funds" else self.spent
 
-    def incidents(self, kind: str) -> float:
-        return self.harmful.get(kind, 0)
+    def incidents(self, name: str) -> float:
+        return self.tally.get(name, 0.0)
 
     def state(self, i: int) -> dyn.PartnerState:
         return dyn.PartnerState(
@@ -133,17 +138,26 @@ class World:
         if cached is None:
             cached = self._pressures_of_running()
             self._pressure_cache[key] = cached
-        self.footprint, self.deterrence, self.comm, self.intel_sources, self.alignment = cached
+        (
+            self.footprint,
+            self.deterrence,
+            self.comm,
+            self.intel_sources,
+            self.alignment,
+            self.engagement,
+            self.amplification,
+        ) = cached
 
     def _pressures_of_running(self) -> tuple[Any, ...]:
         plan, p = self.plan, self.plan.params
         n = len(plan.partner_ids)
         on = Exerted.none(n)
         for ini in plan.initiatives:
-            intensity, eff = self.running.get(ini.id, (0.0, 0.0))
-            if eff <= 0:
+            running = self.running.get(ini.id)
+            if running is None or running[1] <= 0:
                 continue
-            for i in ini.partners:
+            intensity, eff, participants = running
+            for i in participants:
                 on.footprint[i] += ini.footprint * intensity
                 on.focus[i].append((ini.profile, eff))
                 ini.exert(on, i, eff)
@@ -152,7 +166,12 @@ class World:
             [min(d, p.max_deterrence) for d in on.deterrence],
             [min(c, 1.0) for c in on.comm],
             on.intel,
-            [dyn.alignment(dyn.focus_of(on.focus[i]), plan.priorities[i]) for i in range(n)],
+            [
+                dyn.alignment(dyn.focus_of(on.focus[i]), plan.priorities[i], p.alignment_need)
+                for i in range(n)
+            ],
+            on.engagement,
+            [f * s for f, s in zip(on.footprint, plan.sensitivity, strict=True)],
         )
 
     def exposure(self, i: int) -> float:
@@ -169,7 +188,12 @@ class World:
         for row, lever in zip(self.influence_of, self.plan.rival_levers, strict=False):
             rival += row[i] * self.levers.get(lever, 1.0) if lever else row[i]  # red lever
         return dyn.Pressures(
-            self.footprint[i], rival, side_gap, self.alignment[i], self.exposure(i)
+            self.footprint[i],
+            rival,
+            side_gap,
+            self.alignment[i],
+            self.exposure(i),
+            self.engagement[i],
         )
 
     # -- effects -----------------------------------------------------------------

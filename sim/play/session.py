@@ -24,7 +24,7 @@ from sim.model.plan import Plan
 from sim.model.uncertainty import POLITICAL
 from sim.scenario.cells import all_cells
 from sim.scenario.models import BLUE, Inject, Scenario
-from sim.scenario.vocabulary import INTERDICTED, PARTNER_VARS, PER_PARTNER_VARS
+from sim.scenario.vocabulary import PARTNER_VARS, PER_PARTNER_VARS, SUCCEEDED
 
 SHOWN_VARS = PER_PARTNER_VARS
 COMMANDS = ("help", "status", "brief", "back", "quit")
@@ -236,7 +236,7 @@ def _month_lines(rep: Replication, start: int, stop: int) -> tuple[MonthLine, ..
                 float(rows[m][stab_col]),
                 float(rows[m][trust_col]),
                 len(incidents),
-                sum(e.detail != INTERDICTED for e in incidents),
+                sum(e.detail == SUCCEEDED for e in incidents),
                 tuple(e.detail for e in in_month if e.kind == "inject"),
             )
         )

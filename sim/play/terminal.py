@@ -199,7 +199,7 @@ def month_line(line: MonthLine) -> Text:
     """One month passing, for ``--pace``."""
     text = Text(f"  month {line.month:>3}  stability {line.stability:.2f}  trust {line.trust:.2f}")
     if line.incidents:
-        text.append(f"  {line.incidents} incident(s), {line.harmful} harmful")
+        text.append(f"  {line.incidents} incident(s), {line.harmful} succeeded")
     for title in line.injects:
         text.append(f"  · {title}", style="bold")
     return text
@@ -220,12 +220,12 @@ def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) 
     for inject, option, month in out.answers:
         title, labels = titles.get(inject, (inject, {}))
         decisions.add_row(str(month), title, labels.get(option, option))
-    harmful = int(out.result.kpis["incidents.harmful"])
-    total = int(out.result.kpis["incidents.total"])
+    harmful = int(out.result.kpis["incidents.total"])
+    total = int(out.result.kpis["incidents.total.attempted"])
     parts: list[RenderableType] = [
         Rule("End of the exercise"),
         table,
-        Text(f"Incidents: {total}, of which {harmful} harmful."),
+        Text(f"Incidents: {total}, of which {harmful} succeeded."),
     ]
     if out.objectives:
         parts.append(objective_table(out.objectives, "Objectives at the end"))

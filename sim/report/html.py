@@ -17,7 +17,7 @@ from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replicat
 from sim.analysis.kpis import HEADLINE, kpi_label
 from sim.report.templating import render
 from sim.runs.contract import ComparisonDocument, RunDocument, RunMeta, RunResults
-from sim.scenario.vocabulary import PARTNER_VARS
+from sim.scenario.vocabulary import PARTNER_VARS, is_incident_name
 
 
 def series_groups(results: RunResults) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -119,7 +119,7 @@ def render_run_html(report: RunDocument) -> str:
     """One self-contained HTML page for a run report."""
     r, meta = report["results"], report.get("meta", {})
     headline = [n for n in HEADLINE if n in r["kpis"]]
-    partner_kpis = sorted(n for n in r["kpis"] if "." in n and not n.startswith("incidents."))
+    partner_kpis = sorted(n for n in r["kpis"] if "." in n and not is_incident_name(n))
     label = r["policy"]["title"]
     fans, obj_svg, inc_svg = _markup(*_charts([(label, report)]))
     advice = {n: replication_advice(r["kpis"][n]["values"]) for n in headline}

@@ -14,6 +14,7 @@ from typing import Any
 from sim.analysis.kpis import HEADLINE, kpi_label
 from sim.analysis.wording import fixed, span
 from sim.runs.contract import RunDocument, RunResults
+from sim.scenario.vocabulary import is_incident_name
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~#])")
 # Text that would start a list, a quote or a setext underline if it began a line.
@@ -147,7 +148,7 @@ def render_run(report: RunDocument) -> str:
             table(["inject", "options"], rows),
             "",
         ]
-    partner_kpis = [n for n in r["kpis"] if "." in n and not n.startswith("incidents.")]
+    partner_kpis = [n for n in r["kpis"] if "." in n and not is_incident_name(n)]
     if partner_kpis:
         out += [
             "## Partners and rivalries",

@@ -32,7 +32,7 @@ from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
 from sim.runs.contract import Kpi, Objective, PolicyInfo, RunResults, Series, interval, kpi_summary
 from sim.scenario.models import Scenario
-from sim.scenario.vocabulary import OUTCOMES
+from sim.scenario.vocabulary import OUTCOMES, incident_name
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
 BANDS = (5, 25, 50, 75, 95)
@@ -322,7 +322,7 @@ class Aggregator:
                 "p95": [float(x) for x in p95[:, j]],
             }
         incidents = {
-            kind: {o: kpis[f"incidents.{kind}.{o}"]["mean"] for o in OUTCOMES}
+            kind: {o: kpis[incident_name(kind, o)]["mean"] for o in OUTCOMES}
             for kind in plan.threat_kinds
         }
         return {

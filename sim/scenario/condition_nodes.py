@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+from sim.scenario.vocabulary import INCIDENTS, SUCCEEDED, harm_name, incident_name
+
 T = TypeVar("T")
 
 
@@ -43,7 +45,7 @@ class View(Protocol):
     def rivalry_tension(self, index: int) -> float: ...
     def influence(self, index: int) -> float: ...
     def alliance(self, var: str) -> float: ...
-    def incidents(self, kind: str) -> float: ...
+    def incidents(self, name: str) -> float: ...
 
 
 class Visitor(Generic[T]):
@@ -272,25 +274,31 @@ class AllianceVar(Leaf):
 
 
 class Incidents(Leaf):
-    __slots__ = ("kind",)
+    """A count or the summed harm of incidents so far, by its name (``incidents.cyber``,
+    ``incidents.total.mitigated``, ``harm.disinformation``): the KPI of the same name."""
 
-    def __init__(self, kind: str) -> None:
+    __slots__ = ("count", "kind", "measure", "name")
+
+    def __init__(self, kind: str, count: str = SUCCEEDED, measure: str = INCIDENTS) -> None:
         self.kind = kind
+        self.count = count
+        self.measure = measure
+        self.name = incident_name(kind, count) if measure == INCIDENTS else harm_name(kind)
 
     def __call__(self, v: View) -> Any:
-        return v.incidents(self.kind)
+        return v.incidents(self.name)
 
     def accept(self, visitor: Visitor[T]) -> T:
         return visitor.incidents(self)
 
     def key(self) -> tuple[object, ...]:
-        return ("incidents", self.kind)
+        return ("incidents", self.name)
 
     def bounds(self, horizon: int) -> tuple[float, float]:
         return (0, math.inf)
 
     def text(self, symbols: Symbols) -> str:
-        return f"incidents.{self.kind}"
+        return self.name
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -7,13 +7,17 @@ checked against a whitelist; nothing is ever passed to ``eval``)::
     compare := arith (('<' | '<=' | '>' | '>=' | '==' | '!=') arith)*
     arith   := arith ('+' | '-' | '*' | '/') arith | '-' arith | atom
     atom    := NUMBER | 'true' | 'false' | 'month' | ACTOR '.' VAR
+             | 'incidents' '.' KIND ('.' COUNT)? | 'harm' '.' KIND
              | ('mean' | 'min' | 'max') '(' 'partners' '.' VAR ')'
              | 'abs' '(' arith ')' | '(' expr ')'
 
 ``ACTOR.VAR`` names a partner variable (``iraq.trust``), a rivalry's
 ``tension``, a rival's ``influence`` (its mean over partners), the
-alliance's ``funds`` or ``spent``, or ``incidents.KIND`` (harmful incidents
-of that kind so far; ``incidents.total`` for all).
+alliance's ``funds`` or ``spent``, ``incidents.KIND`` (incidents of that
+kind that succeeded so far; ``incidents.total`` for all kinds),
+``incidents.KIND.mitigated`` / ``.interdicted`` / ``.attempted`` (the others,
+and all of them), or ``harm.KIND`` (their summed harm). Each incident name is
+also the KPI of the same name and meaning.
 
 Compiled expressions are trees of the small picklable node objects of
 :mod:`sim.scenario.condition_nodes`, evaluated against a :class:`View`, so
@@ -51,10 +55,14 @@ from sim.scenario.condition_nodes import (
 from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALLIANCE_VARS,
+    HARM,
+    INCIDENT_COUNTS,
     INCIDENT_VARS,
+    INCIDENTS,
     PARTNER_VARS,
     RIVAL_VARS,
     RIVALRY_VARS,
+    SUCCEEDED,
 )
 
 __all__ = [
@@ -173,6 +181,8 @@ class _Compiler:
                 return self.name(node, name)
             case ast.Attribute(value=ast.Name(id=actor), attr=var):
                 return self.attribute(node, actor, var)
+            case ast.Attribute(value=ast.Attribute(value=ast.Name(id="incidents"), attr=kind)):
+                return self.incident_count(node, kind, node.attr)
             case ast.Call(func=ast.Name(id=fn), args=args, keywords=[]):
                 return self.call(node, fn, args, d)
         raise self.fail(node, self.describe_unsupported(node))
@@ -241,20 +251,40 @@ class _Compiler:
             if var not in ALLIANCE_VARS:
                 raise self.fail(node, f"'{actor}' has {' and '.join(ALLIANCE_VARS)}, not '{var}'")
             return AllianceVar(var)
-        if actor == "incidents":
-            if var not in INCIDENT_VARS:
-                raise self.fail(
-                    node, f"unknown incident kind '{var}'; expected {', '.join(INCIDENT_VARS)}"
-                )
-            return Incidents(var)
+        if actor in (INCIDENTS, HARM):
+            self.incident_kind(node, var)
+            return Incidents(var, measure=actor)
         if actor == "partners":
             raise self.fail(node, f"use mean/min/max(partners.{var}) to combine partners")
         known = [*self.symbols.partners, *self.symbols.rivalries, *self.symbols.rivals]
         raise self.fail(
             node,
             f"unknown actor '{actor}'; expected one of {_names_list(known)}, "
-            f"{self.symbols.alliance} or incidents",
+            f"{self.symbols.alliance}, incidents or harm",
         )
+
+    def incident_kind(self, node: ast.AST, kind: str) -> None:
+        if kind not in INCIDENT_VARS:
+            raise self.fail(
+                node, f"unknown incident kind '{kind}'; expected {', '.join(INCIDENT_VARS)}"
+            )
+
+    def incident_count(self, node: ast.Attribute, kind: str, count: str) -> Node:
+        self.incident_kind(node, kind)
+        others = [c for c in INCIDENT_COUNTS if c != SUCCEEDED]
+        if count == SUCCEEDED:
+            raise self.fail(
+                node,
+                f"write 'incidents.{kind}' for the incidents that succeeded; "
+                f"'incidents.{kind}.X' takes X in {', '.join(others)}",
+            )
+        if count not in others:
+            raise self.fail(
+                node,
+                f"incidents.{kind} has no count '{count}'; expected one of {', '.join(others)}",
+            )
+        self.names.add(f"incidents.{kind}.{count}")
+        return Incidents(kind, count)
 
     def call(self, node: ast.Call, fn: str, args: list[ast.expr], depth: int) -> Node:
         if fn == "abs":

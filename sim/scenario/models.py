@@ -255,7 +255,9 @@ class StrategicDialogue(_InitiativeBase):
     """Political dialogue (e.g. ICI, GCC fora): slowly builds trust."""
 
     kind: Literal["strategic_dialogue"]
-    gain: float = Field(0.03, ge=0, le=1, description="Trust gained per cycle.")
+    gain: float = Field(
+        0.03, ge=0, le=1, description="Trust gained per cycle, accruing month by month."
+    )
 
 
 class JointExercise(_InitiativeBase):
@@ -292,8 +294,14 @@ class StrategicCommunication(_InitiativeBase):
     """Strategic communication: counters disinformation, explains intentions."""
 
     kind: Literal["strategic_communication"]
-    counter: Unit = Field(0.6, description="Share of disinformation harm prevented while active.")
-    trust_gain: float = Field(0.01, ge=0, le=1, description="Trust gained per cycle.")
+    counter: Unit = Field(
+        0.6,
+        description="Counter-messaging strength while active: the chance (times the threat "
+        "kind's comm_weight) that an incident that gets through is countered.",
+    )
+    trust_gain: float = Field(
+        0.01, ge=0, le=1, description="Trust gained per cycle, accruing month by month."
+    )
 
 
 class MilitaryPresence(_InitiativeBase):
@@ -301,7 +309,9 @@ class MilitaryPresence(_InitiativeBase):
 
     kind: Literal["military_presence"]
     deterrence: Unit = Field(
-        0.3, description="Cut in threat arrival rates at intensity 1 while present."
+        0.3,
+        description="Cut in threat arrival rates at intensity 1 while present (times each "
+        "threat kind's deterrence_weight).",
     )
     tension_gain: float = Field(
         0.01,

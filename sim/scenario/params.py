@@ -26,7 +26,10 @@ def _unit(default: float, description: str) -> float:
 
 
 class ThreatCoefficients(_Frozen):
-    """How incidents of one threat kind are stopped and what they cost."""
+    """How incidents of one threat kind are deterred, stopped or countered and what they cost.
+
+    Harm is the severity of an incident that succeeds (neither interdicted nor
+    countered), amplified by the footprint where the kind feeds on it."""
 
     capacity_weight: float = _unit(0.5, "Interdiction probability per unit of capacity.")
     resilience_weight: float = _unit(0.0, "Interdiction probability per unit of resilience.")
@@ -34,16 +37,26 @@ class ThreatCoefficients(_Frozen):
         1.0, ge=0, le=3, description="Multiplier on the intelligence-sharing interdiction bonus."
     )
     comm_weight: float = _unit(
-        0.0, "Share of strategic communication's 'counter' that mitigates this kind."
+        0.0,
+        "Chance of countering an incident of this kind that gets through, per unit of "
+        "strategic communication's 'counter'.",
     )
-    stability_harm: float = _unit(0.05, "Stability lost per unit of unmitigated severity.")
-    trust_harm: float = _unit(0.0, "Trust lost per unit of unmitigated severity.")
-    capacity_harm: float = _unit(0.0, "Capacity lost per unit of unmitigated severity.")
-    resilience_harm: float = _unit(
-        0.0, "Resilience lost per unit of unmitigated severity (damaged networks)."
-    )
+    stability_harm: float = _unit(0.05, "Stability lost per unit of harm.")
+    trust_harm: float = _unit(0.0, "Trust lost per unit of harm.")
+    capacity_harm: float = _unit(0.0, "Capacity lost per unit of harm.")
+    resilience_harm: float = _unit(0.0, "Resilience lost per unit of harm (damaged networks).")
     tension_harm: float = _unit(
-        0.0, "Tension added to rivalries touching the target per unit of severity."
+        0.0, "Tension added to rivalries touching the target per unit of harm."
+    )
+    deterrence_weight: float = _unit(
+        1.0, "Share of a military presence's deterrence that cuts attempts of this kind."
+    )
+    footprint_amplification: float = Field(
+        0.0,
+        ge=0,
+        le=10,
+        description="Harm multiplier per unit of footprint x sensitivity: (1 + this x "
+        "footprint x sensitivity); a visible presence makes this kind more effective.",
     )
 
 
@@ -63,6 +76,7 @@ def default_threat_coefficients() -> dict[str, ThreatCoefficients]:
             stability_harm=0.02,
             capacity_harm=0.005,
             resilience_harm=0.04,
+            deterrence_weight=0.0,
         ),
         "hybrid": tc(
             capacity_weight=0.3,
@@ -73,6 +87,8 @@ def default_threat_coefficients() -> dict[str, ThreatCoefficients]:
             trust_harm=0.02,
             resilience_harm=0.02,
             tension_harm=0.01,
+            deterrence_weight=0.5,
+            footprint_amplification=0.5,
         ),
         "disinformation": tc(
             capacity_weight=0.0,
@@ -81,6 +97,8 @@ def default_threat_coefficients() -> dict[str, ThreatCoefficients]:
             comm_weight=1.0,
             stability_harm=0.005,
             trust_harm=0.06,
+            deterrence_weight=0.0,
+            footprint_amplification=1.5,
         ),
         "proliferation": tc(
             capacity_weight=0.25, intel_weight=1.2, stability_harm=0.02, tension_harm=0.08
@@ -119,6 +137,11 @@ class ModelParameters(_Frozen):
     """All coefficients of the monthly drift, threat and initiative submodels."""
 
     trust_relax: float = _unit(0.05, "Share of the gap to baseline trust closed each month.")
+    baseline_forgetting: float = _unit(
+        0.003,
+        "Share of the baseline trust built by engagement (above the initial baseline) "
+        "forgotten each month.",
+    )
     footprint_trust: float = _unit(
         0.03, "Trust lost per month per unit of footprint x sensitivity."
     )
@@ -132,13 +155,28 @@ class ModelParameters(_Frozen):
     alignment_floor: float = _unit(
         0.4, "Target cooperation = trust x (floor + (1 - floor) x alignment)."
     )
+    alignment_need: float = Field(
+        0.5,
+        gt=0,
+        le=10,
+        description="Effort on a threat kind (profile share x effective intensity, summed "
+        "over participating initiatives) that fully covers a partner's priority on it.",
+    )
     stability_recovery: float = _unit(
         0.06, "Share of the gap to target stability closed each month."
     )
     stability_base: float = _unit(0.3, "Target stability = base + (1 - base) x capacity.")
     tension_stability: float = _unit(0.01, "Stability lost per month per unit of tension.")
-    capacity_decay: float = _unit(0.006, "Share of capacity lost each month without training.")
-    resilience_decay: float = _unit(0.006, "Share of resilience lost each month.")
+    capacity_decay: float = _unit(
+        0.006, "Share of capacity lost each month (training cycles add it back)."
+    )
+    resilience_decay: float = _unit(0.006, "Share of resilience above its floor lost each month.")
+    resilience_floor: float = _unit(
+        0.5, "Resilience floor = this x capacity: what a partner's own institutions keep up."
+    )
+    resilience_recovery: float = _unit(
+        0.03, "Share of the gap up to the resilience floor recovered each month."
+    )
     tension_relax: float = _unit(0.05, "Share of the gap to initial tension closed each month.")
     tension_from_alignment: float = _unit(
         0.01,
@@ -151,16 +189,15 @@ class ModelParameters(_Frozen):
     rate_instability: float = Field(
         0.5, ge=0, le=10, description="Threat rate multiplier is (1 + this x (1 - stability))."
     )
-    max_deterrence: float = _unit(0.8, "Upper bound on the deterrence cut in threat rates.")
+    max_deterrence: float = _unit(
+        0.8, "Upper bound on the deterrence cut in threat rates (before the kind's weight)."
+    )
     max_interdiction: float = _unit(0.95, "Upper bound on the interdiction probability.")
     returns_exponent: float = Field(
         0.7,
         gt=0,
         le=1,
         description="Diminishing returns to intensity: effect scales with intensity^this.",
-    )
-    mitigated_threshold: float = _unit(
-        0.5, "An incident whose harm is cut by at least this share counts as 'mitigated'."
     )
     threats: dict[str, ThreatCoefficients] = Field(
         default_factory=default_threat_coefficients,

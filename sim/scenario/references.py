@@ -20,7 +20,7 @@ from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
 
 Found = tuple[Loc, str, int]
 KEY = -1  # offset meaning "point at the mapping key, not its value"
-RESERVED = {"partners", "incidents", "month", "true", "false", "mean", "min", "max", "abs"}
+RESERVED = {"partners", "incidents", "harm", "month", "true", "false", "mean", "min", "max", "abs"}
 
 
 def symbols_of(scenario: Scenario) -> Symbols:

@@ -49,9 +49,47 @@ ALLIANCE_VARS = ("funds", "spent")
 
 INTERDICTED, MITIGATED, SUCCEEDED = "interdicted", "mitigated", "succeeded"
 OUTCOMES = (INTERDICTED, MITIGATED, SUCCEEDED)
-"""How an incident ends: stopped before harm, harm mostly countered, or harm done."""
+"""How an incident ends: stopped before harm, its harm countered, or harm done."""
+
+ATTEMPTED = "attempted"
+"""Every incident, whatever its outcome."""
+
+INCIDENT_COUNTS = (SUCCEEDED, MITIGATED, INTERDICTED, ATTEMPTED)
+"""What can be counted of a threat kind's incidents; the bare name counts those that succeeded."""
 
 ALL_INCIDENTS = "total"
-"""``incidents.total``: the count over every threat kind."""
+"""``incidents.total`` / ``harm.total``: over every threat kind."""
 
 INCIDENT_VARS = (*THREAT_KINDS, ALL_INCIDENTS)
+
+INCIDENTS, HARM = "incidents", "harm"
+"""The two incident measures of conditions and KPIs: counts and summed harm."""
+
+
+def incident_name(kind: str, count: str = SUCCEEDED) -> str:
+    """One name for conditions and KPIs alike.
+
+    ``incidents.cyber`` counts the cyber incidents that succeeded (did harm);
+    ``incidents.cyber.mitigated``, ``.interdicted`` and ``.attempted`` (all of
+    them) count the others, so the short name is the one that matters most.
+    """
+    return f"{INCIDENTS}.{kind}" if count == SUCCEEDED else f"{INCIDENTS}.{kind}.{count}"
+
+
+def harm_name(kind: str) -> str:
+    """``harm.KIND``: summed harm (severity that got through) of a kind's incidents."""
+    return f"{HARM}.{kind}"
+
+
+def is_incident_name(name: str) -> bool:
+    """Whether a KPI name is an incident count or harm (not a partner's or rivalry's)."""
+    return name.startswith((f"{INCIDENTS}.", f"{HARM}."))
+
+
+def incident_names(kinds: tuple[str, ...] = THREAT_KINDS) -> tuple[str, ...]:
+    """Every incident count and harm name for these kinds and the total, in report order."""
+    names: list[str] = []
+    for kind in (*kinds, ALL_INCIDENTS):
+        names += [incident_name(kind, c) for c in INCIDENT_COUNTS]
+        names.append(harm_name(kind))
+    return tuple(names)
