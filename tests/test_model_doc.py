@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from sim.scenario import models
 from sim.scenario.params import ModelParameters, ThreatCoefficients, default_threat_coefficients
+from sim.scenario.uncertainty import DEFAULT_POLITICAL_RATES, UncertaintySettings
 
 MODEL = Path("MODEL.md").read_text(encoding="utf-8")
 TABLES = ("threats", "footprints", "profiles")
@@ -85,3 +86,32 @@ def test_every_kind_specific_initiative_default_is_stated() -> None:
     common = models._InitiativeBase.model_fields
     for name in ("cycle", "cost", "intensity"):
         assert f"`{name}` {common[name].default}" in text, name
+
+
+def _settings_rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, object]]:
+    """(dotted name, default) of every scalar setting, nested blocks flattened."""
+    rows: list[tuple[str, object]] = []
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += _settings_rows(annotation, f"{path}.")
+        elif field.default_factory is None:  # a table (rates) is checked row by row below
+            rows.append((path, field.default))
+    return rows
+
+
+def _setting_cell(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}"
+
+
+@pytest.mark.parametrize("path, default", _settings_rows(UncertaintySettings))
+def test_every_uncertainty_setting_has_its_row_with_the_default(path: str, default: object) -> None:
+    row = f"| `{path}` | {_setting_cell(default)} |"
+    assert row in MODEL, f"MODEL.md §3.3.7 needs a row starting:\n{row}"
+
+
+@pytest.mark.parametrize("kind, rate", sorted(DEFAULT_POLITICAL_RATES.items()))
+def test_every_political_event_rate_is_stated(kind: str, rate: float) -> None:
+    row = f"| `{kind}` | {rate:g} |"
+    assert row in MODEL, f"MODEL.md §3.3.7 needs the event row starting:\n{row}"
