@@ -210,8 +210,7 @@ def test_reports_of_different_scenarios_are_refused(swept: Path, tmp_path: Path)
         ('{"schema_version": 99, "results": {}}', "report schema version 99 is not supported"),
         (
             '{"schema_version": 1, "kind": "run", "results": {}}',
-            "report schema version 1 is no longer read by this ttx: it was written before "
-            "model v2",
+            "report schema version 1 is no longer read by this ttx: it was written before model v2",
         ),
         (
             '{"schema_version": 2, "kind": "run", "results": {"seed": 1}}',
