@@ -25,14 +25,19 @@ from sim.model.engine import simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.scenario.loader import load_scenario
+from sim.scenario.vocabulary import THREAT_KINDS, incident_name
 from sim.stats import paired_difference
 
 HEADLINE = {k: direction(k) for k in JUDGED}  # +1 higher is better, -1 lower
 
 
+#: Incidents that succeeded, per threat kind (``incidents.KIND``): the counts worth a look.
+SUCCEEDED_BY_KIND = frozenset(incident_name(kind) for kind in THREAT_KINDS)
+
+
 def extra(kpi: str) -> bool:
-    """Further KPIs shown (not judged): per-partner finals, tensions, harmful-looking counts."""
-    return ".final_" in kpi or kpi.endswith(".succeeded")
+    """Further KPIs shown (not judged): per-partner finals, tensions, incidents that succeeded."""
+    return ".final_" in kpi or kpi in SUCCEEDED_BY_KIND
 
 
 def per_replication(path: str, n: int) -> tuple[dict[str, dict[str, np.ndarray]], list[str]]:

@@ -121,24 +121,45 @@ def test_hidden_number_check_can_fail() -> None:
 
 
 def test_iraq_brief_in_plain_words() -> None:
-    out = render(load_scenario(ROOT / "scenarios" / "iraq_training_mission.yaml"))
-    assert "- trust in the alliance: moderate (0.55)" in out
-    assert "- sovereignty concern: very high (0.80)" in out
-    assert "- security priorities: insurgency, terrorism, hybrid warfare" in out
-    assert "- how often: frequent (about 4 a year) against each" in out
+    # Numbers come from the scenario, so recalibrating it does not break the wording checks.
+    s = load_scenario(ROOT / "scenarios" / "iraq_training_mission.yaml")
+    out = render(s)
+    (iraq,) = s.partners
+    assert f"- trust in the alliance: {level(iraq.trust)} ({iraq.trust:.2f})" in out
+    assert f"- sovereignty concern: {level(iraq.sensitivity)} ({iraq.sensitivity:.2f})" in out
+    (priorities,) = [
+        line for line in out.splitlines() if line.startswith("- security priorities: ")
+    ]
+    assert set(priorities.split(": ")[1].split(", ")) == {
+        "insurgency",
+        "terrorism",
+        "hybrid warfare",
+    }
+    assert f"- how often: {frequency(s.threats[0].rate)} against each" in out
     assert "- checked: met at any point up to month 60" in out
     assert "### Iran and Iraq" in out
-    # The opening inject (month 1) sets the scene; the month-36 decision is
-    # announced by year only, the conditional inject not at all.
+    # The opening inject (month 1) sets the scene; the later decisions are
+    # announced by year only, the conditional injects not at all.
     assert "## The opening situation\n\n### Mission launched\n\n- when: Month 1" in out
-    assert "One decision point is scheduled, in year 3." in out
-    assert "The exercise covers 120 months (10 years)" in out
+    scheduled = sorted(j.at for j in s.injects if j.decision is not None and j.at is not None)
+    assert len(scheduled) >= 2
+    years = sorted({year_of(m) for m in scheduled})
+    (sentence,) = [
+        line for line in out.splitlines() if line.startswith(f"{len(scheduled)} decision points")
+    ]
+    assert sentence.startswith(f"{len(scheduled)} decision points are scheduled: ")
+    assert [int(y) for y in re.findall(r"in year (\d+)", sentence)] == years
+    assert f"The exercise covers {s.horizon} months ({s.horizon // 12} years)" in out
     assert "The players are the NATO team" in out
-    for hidden in ("Parliament debates", "Baghdad's request", "Insurgent offensive", "as soon as"):
+    later = [j.title for j in s.injects if j.at is None or j.at > OPENING_MONTHS]
+    assert later
+    for hidden in [*later, "Baghdad's request", "as soon as"]:
         assert hidden not in out
     # Hidden: effects, lever values, rule conditions, policies.
     assert "force_protection" not in out
-    assert "iraq.trust < 0.25" not in out
+    for policy in s.policies:
+        for rule in policy.rules:
+            assert rule.when not in out
     assert "Policies on the table" not in out
 
 

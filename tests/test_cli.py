@@ -39,7 +39,7 @@ def test_run_writes_both_reports_and_prints_a_summary(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "final regional stability" in result.output
     report = json.loads((out / "report.json").read_text())
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     r = report["results"]
     assert (r["replications"], r["seed"], r["policy"]["id"]) == (6, 3, "supportive")
     assert len(r["kpis"]["final_stability"]["values"]) == 6

@@ -78,7 +78,7 @@ def test_sweep_writes_reports_and_comparison(swept: Path) -> None:
         assert (swept / name).is_file()
     assert not list(swept.rglob("*.html"))  # --format md
     comp = read(swept / "comparison.json")
-    assert comp["schema_version"] == 1
+    assert comp["schema_version"] == 2
     assert comp["kind"] == "comparison"
     r = comp["results"]
     assert r["baseline"] == "supportive"
@@ -209,12 +209,16 @@ def test_reports_of_different_scenarios_are_refused(swept: Path, tmp_path: Path)
         ),
         ('{"schema_version": 99, "results": {}}', "report schema version 99 is not supported"),
         (
-            '{"schema_version": 1, "kind": "run", "results": {"seed": 1}}',
+            '{"schema_version": 1, "kind": "run", "results": {}}',
+            "report schema version 1 is no longer read by this ttx: it was written before model v2",
+        ),
+        (
+            '{"schema_version": 2, "kind": "run", "results": {"seed": 1}}',
             "not a valid ttx run report: results lacks scenario, policy, replications, kpis, "
             "objectives, months, series, incidents, decisions",
         ),
         (
-            '{"schema_version": 1, "kind": "run", "results": [], "meta": {}}',
+            '{"schema_version": 2, "kind": "run", "results": [], "meta": {}}',
             "not a valid ttx run report: results: input should be a valid dictionary, got []",
         ),
     ],

@@ -27,7 +27,7 @@ def fake_run(
 ) -> dict[str, Any]:
     """The parts of a run report that a comparison reads."""
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "kind": "run",
         "results": {
             "scenario": {"id": "s", "title": title, "hash": "h", "horizon": 12, "partners": {}},

@@ -156,8 +156,11 @@ def test_report_schema_validates_real_reports(tiny: dict[str, Any]) -> None:
     wrong["results"]["runs"][1]["method"] = "guessed"
     assert not validator.is_valid(wrong)
     future = json.loads(json.dumps(saved_run))
-    future["schema_version"] = 2
+    future["schema_version"] = 3
     assert not validator.is_valid(future)
+    past = json.loads(json.dumps(saved_run))
+    past["schema_version"] = 1  # before model v2
+    assert not validator.is_valid(past)
 
 
 # --- ttx report ------------------------------------------------------------------

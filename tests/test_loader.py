@@ -187,3 +187,13 @@ def test_schema_version_is_optional_and_checked(tmp_path: Path) -> None:
     (msg,) = problems("schema_version: 2\n" + GOOD, tmp_path)
     assert msg.startswith(f"{tmp_path / 's.yaml'}:1:17: schema_version:")
     assert "1" in msg.split("schema_version:", 1)[1]
+
+
+def test_a_removed_model_field_is_named_as_removed(tmp_path: Path) -> None:
+    # A version-1 scenario from before model v2 loads unless it sets what v2 removed.
+    (msg,) = problems(GOOD + "model:\n  mitigated_threshold: 0.4\n", tmp_path)
+    assert msg.startswith(f"{tmp_path / 's.yaml'}:")
+    assert "model.mitigated_threshold: 'mitigated_threshold' is removed in model v2" in msg
+    assert "delete this line" in msg
+    (typo,) = problems(GOOD + "model:\n  trust_relaxx: 0.1\n", tmp_path)
+    assert "unknown field 'trust_relaxx'; did you mean 'trust_relax'?" in typo

@@ -20,7 +20,7 @@ from sim.authoring.words import paragraphs
 from sim.cli import app
 from sim.scenario.cells import get_cell
 from sim.scenario.loader import load_scenario, loads_scenario
-from sim.scenario.models import Scenario
+from sim.scenario.models import Inject, Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -31,31 +31,58 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _inject(s: Scenario, inject_id: str) -> Inject:
+    return next(j for j in s.injects if j.id == inject_id)
+
+
+def _by(x: float) -> str:
+    """How the list writes an amount (the renderer's own format, checked in the factory tests)."""
+    return f"{abs(x):g}"
+
+
 def test_iraq_events_list_in_plain_words() -> None:
-    out = render(load_scenario(IRAQ))
+    # Numbers come from the scenario, so recalibrating it does not break the wording checks.
+    s = load_scenario(IRAQ)
+    out = render(s)
     assert "**For controllers only: do not hand this out." in out
-    assert "3 injects over 120 months: 2 timed, 1 conditional; 1 asks for a decision." in out
-    # In time order, timed by month, then the conditional one with its trigger.
+    timed = [j for j in s.injects if j.at is not None]
+    conditional = [j for j in s.injects if j.when is not None]
+    asks = sum(j.decision is not None for j in s.injects)
+    assert timed and conditional and asks >= 3
+    assert (
+        f"{len(s.injects)} injects over {s.horizon} months: {len(timed)} timed, "
+        f"{len(conditional)} conditional; {asks} ask for a decision." in out
+    )
+    # In time order, timed by month, then the conditional ones with their triggers.
+    host, offensive = _inject(s, "host_request"), _inject(s, "insurgent_offensive")
     assert (
         out.index("## 1. Mission launched")
-        < out.index("## 2. Parliament debates the foreign presence (`host_request`)")
-        < out.index("## 3. Insurgent offensive")
+        < out.index(f"## {ordered(s).index(host) + 1}. {host.title} (`host_request`)")
+        < out.index(f"{ordered(s).index(offensive) + 1}. {offensive.title}")
     )
-    assert "- **When:** As soon as Iraq's internal stability is below 0.3" in out
-    assert "- **Condition:** `iraq.stability < 0.3`" in out
+    assert offensive.when is not None
+    bar = float(re.fullmatch(r"iraq\.stability < ([\d.]+)", offensive.when)[1])  # type: ignore[index]
+    assert f"- **When:** As soon as Iraq's internal stability is below {bar:g}" in out
+    assert f"- **Condition:** `{offensive.when}`" in out
     assert "- **Goes to:** NATO" in out
     assert "> After a deadly attack blamed on foreign forces" in out
     # Hidden effects and lever changes, in words, under each option.
-    assert "- Iraq's trust in the alliance falls by 0.05" in out
-    assert "- **Reduce the footprint** (`comply`, the default): Draw the presence down" in out
-    assert "  - Iraq's trust in the alliance rises by 0.06" in out
+    (shock,) = host.effects
+    assert shock.delta is not None and shock.delta < 0
+    assert f"- Iraq's trust in the alliance falls by {_by(shock.delta)}" in out
+    assert host.decision is not None
+    comply, negotiate = host.decision.options[:2]
+    assert f"- **{comply.label}** (`comply`, the default): Draw the presence down" in out
+    assert comply.effects[0].delta is not None
+    assert f"  - Iraq's trust in the alliance rises by {_by(comply.effects[0].delta)}" in out
     assert "  - Expanded force presence: intensity 0 (switched off)" in out
-    assert "  - Expanded force presence: intensity 0.6 (reduced)" in out
-    assert "- Tension in the Iran-Iraq rivalry rises by 0.05" in out
-    assert (
-        "**Bears on objectives:**\n\n- Iraqi trust in the alliance never falls below 0.3.\n" in out
-    )
-    assert "Choose one option: How does the alliance answer Baghdad's request?" in out
+    reduced = negotiate.levers["force_protection"]
+    assert 0 < reduced < 1
+    assert f"  - Expanded force presence: intensity {reduced:g} (reduced)" in out
+    assert "- Tension in the Iran-Iraq rivalry rises by" in out
+    keep_trust = next(o for o in s.objectives if o.id == "keep_trust")
+    assert f"**Bears on objectives:**\n\n- {keep_trust.description}\n" in out
+    assert f"Choose one option: {host.decision.prompt}" in out
     assert "Take note; no decision is asked for." in out
 
 
@@ -142,14 +169,24 @@ def test_csv_one_row_per_option_or_inject() -> None:
     s = load_scenario(IRAQ)
     rows = _rows(render(s, "csv"))
     assert list(rows[0]) == CSV_HEADER
-    assert [r["inject"] for r in rows] == ["mission_launch"] + ["host_request"] * 3 + [
-        "insurgent_offensive"
-    ]
-    assert [r["option"] for r in rows[1:4]] == ["comply", "negotiate", "hold"]
-    assert [r["default"] for r in rows[1:4]] == ["yes", "no", "no"]
-    assert rows[2]["lever_changes"] == "Expanded force presence: intensity 0.6 (reduced)"
-    assert rows[0]["month"] == "1" and rows[4]["month"] == ""
-    assert rows[4]["condition"] == "iraq.stability < 0.3"
+    # One row per option of a decision, one for an inject without a decision.
+    expected: list[tuple[str, str, str]] = []
+    for j in ordered(s):
+        if j.decision is None:
+            expected.append((j.id, "", ""))
+        else:
+            default = j.decision.default
+            expected += [
+                (j.id, o.id, "yes" if o.id == default else "no") for o in j.decision.options
+            ]
+    assert [(r["inject"], r["option"], r["default"]) for r in rows] == expected
+    negotiate = next(r for r in rows if r["option"] == "negotiate")
+    reduced = _inject(s, "host_request").decision.options[1].levers["force_protection"]
+    assert negotiate["lever_changes"] == f"Expanded force presence: intensity {reduced:g} (reduced)"
+    launch = next(r for r in rows if r["inject"] == "mission_launch")
+    offensive = next(r for r in rows if r["inject"] == "insurgent_offensive")
+    assert launch["month"] == "1" and offensive["month"] == ""
+    assert offensive["condition"] == _inject(s, "insurgent_offensive").when
 
 
 def test_csv_cells_are_never_formulas() -> None:

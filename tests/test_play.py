@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,9 @@ from sim.play.session import (
     advance,
     parse_input,
 )
+from sim.play.terminal import compact_line, month_line
 from sim.scenario.loader import load_scenario
+from sim.scenario.vocabulary import INTERDICTED, MITIGATED, SUCCEEDED
 
 ASSETS = Path(__file__).parent / "assets"
 FIXTURE = ASSETS / "three_decisions.yaml"
@@ -270,3 +273,24 @@ def test_objective_standings_by_kind():
     )
     assert isinstance(end, Outcome)
     assert {o.id: o.ok for o in end.objectives} == end.result.objectives
+
+
+def test_incident_counts_say_what_they_count(game):
+    """Countered (mitigated) incidents did no harm: only those that succeeded are called so."""
+    second = advance(game, [("first_call", "train_more")])
+    assert isinstance(second, Situation)
+    mixed = dataclasses.replace(
+        second,
+        incidents=(
+            ("disinformation", MITIGATED, 3),
+            ("terrorism", SUCCEEDED, 2),
+            ("terrorism", INTERDICTED, 1),
+        ),
+    )
+    assert "6 incident(s), 2 succeeded" in compact_line(mixed).plain
+    for line in second.passing:
+        assert 0 <= line.succeeded <= line.incidents
+        if line.incidents:
+            assert f"{line.incidents} incident(s), {line.succeeded} succeeded" in (
+                month_line(line).plain
+            )

@@ -115,7 +115,8 @@ def test_hot_seat_piped_saves_each_cell_and_run_reproduces_it(runner, tmp_path, 
     assert result.exit_code == 0, out
     assert out.count("Hand the keyboard to RED") == 2
     assert out.count("Hand the keyboard to BLUE") == 1
-    assert "Decision 2 of 2 · month 31 · RED" in out
+    answers = next(j for j in scenario.injects if j.id == "tehran_answers")
+    assert f"Decision 2 of 2 · month {answers.at} · RED" in out
     blue_file = tmp_path / "iran_saudi_rivalry.blue.answers.yaml"
     red_file = tmp_path / "iran_saudi_rivalry.red.answers.yaml"
     blue, red = (load_policy_file(f, scenario) for f in (blue_file, red_file))

@@ -12,7 +12,7 @@ from sim.authoring.informative import check
 from sim.authoring.lint import lint
 from sim.authoring.scaffold import ScaffoldError, new_scenario, template_text, with_id
 from sim.cli import app
-from sim.scenario.loader import load_scenario, load_scenario_with_source
+from sim.scenario.loader import load_scenario, load_scenario_with_source, loads_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -35,12 +35,27 @@ def test_template_is_lint_clean_even_strict() -> None:
     path = ROOT / "sim" / "authoring" / "templates" / "scenario.yaml"
     scenario, source = load_scenario_with_source(path)
     assert lint(scenario, source) == []
-    # Its one decision has no trade-off yet; the recalibration of model v2 gives it one.
-    assert [f for f in check(scenario) if f.check != "dominant"] == []
+    assert check(scenario) == []  # every objective in doubt, every decision a trade-off
+    # It shows a decision arc, with a conditional inject, and the uncertainty block.
+    assert sum(j.decision is not None for j in scenario.injects) >= 3
+    assert any(j.when is not None and j.decision is not None for j in scenario.injects)
+    assert "\n# uncertainty:\n" in template_text()
     assert template_text() == path.read_text("utf-8")
     doc = ROOT / "docs" / "source" / "nato-middle-east-security.txt"
     headings = {line.strip() for line in doc.read_text("utf-8").splitlines()}
     assert set(scenario.sources) <= headings
+
+
+def test_template_commented_blocks_load_when_uncommented() -> None:
+    """The optional blocks (rivals, uncertainty) are valid as soon as the author uncomments them."""
+    text = template_text()
+    for block in ("# rivals:\n", "# uncertainty:\n"):
+        start = text.index(block)
+        end = text.index("\n\n", start)
+        lines = text[start:end].splitlines()
+        text = text[:start] + "\n".join(line[2:] for line in lines) + text[end:]
+    scenario = loads_scenario(text)
+    assert scenario.rivals and scenario.uncertainty.model_fields_set >= {"programme_sd"}
 
 
 def test_new_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ class Event(NamedTuple):
     """
 
     time: float
-    kind: str  # incident, inject, decision, declined, withheld, unfunded
+    kind: str  # incident, inject, decision, political, declined, withheld, unfunded
     source: str
     partner: str = ""
     detail: str = ""
@@ -171,6 +171,8 @@ class World:
                 for i in range(n)
             ],
             on.engagement,
+            # The scenario's sensitivity, not the one a government change has shifted
+            # (the sources' shift reaches drift only): memoised with the rest (MODEL.md 3.3.7).
             [f * s for f, s in zip(on.footprint, plan.sensitivity, strict=True)],
         )
 

@@ -73,7 +73,7 @@ class MonthLine:
     stability: float
     trust: float
     incidents: int
-    harmful: int
+    succeeded: int  # neither interdicted nor countered
     injects: tuple[str, ...]
 
 

@@ -32,7 +32,7 @@ from sim.play.session import (
     Situation,
 )
 from sim.play.session import parse_input as parse
-from sim.scenario.vocabulary import INTERDICTED, OUTCOMES
+from sim.scenario.vocabulary import OUTCOMES, SUCCEEDED
 
 Reader = Callable[[str], str]
 
@@ -111,9 +111,9 @@ def _at_risk(standing: str) -> bool:
 
 def compact_line(sit: Situation) -> Text:
     """Incidents, budget (blue only), tensions and objectives at risk, in one line."""
-    harmful = sum(n for _, o, n in sit.incidents if o != INTERDICTED)
+    succeeded = sum(n for _, o, n in sit.incidents if o == SUCCEEDED)
     total = sum(n for _, _, n in sit.incidents)
-    parts = [f"since {_since(sit)}: {total} incident(s), {harmful} harmful"]
+    parts = [f"since {_since(sit)}: {total} incident(s), {succeeded} succeeded"]
     if sit.funds is not None:
         parts.append(f"budget {sit.funds:.2f}")
     parts += [f"{rid} tension {value:.2f}" for rid, value in sit.tensions]
@@ -199,7 +199,7 @@ def month_line(line: MonthLine) -> Text:
     """One month passing, for ``--pace``."""
     text = Text(f"  month {line.month:>3}  stability {line.stability:.2f}  trust {line.trust:.2f}")
     if line.incidents:
-        text.append(f"  {line.incidents} incident(s), {line.harmful} succeeded")
+        text.append(f"  {line.incidents} incident(s), {line.succeeded} succeeded")
     for title in line.injects:
         text.append(f"  · {title}", style="bold")
     return text
@@ -220,12 +220,12 @@ def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) 
     for inject, option, month in out.answers:
         title, labels = titles.get(inject, (inject, {}))
         decisions.add_row(str(month), title, labels.get(option, option))
-    harmful = int(out.result.kpis["incidents.total"])
+    succeeded = int(out.result.kpis["incidents.total"])
     total = int(out.result.kpis["incidents.total.attempted"])
     parts: list[RenderableType] = [
         Rule("End of the exercise"),
         table,
-        Text(f"Incidents: {total}, of which {harmful} succeeded."),
+        Text(f"Incidents: {total}, of which {succeeded} succeeded."),
     ]
     if out.objectives:
         parts.append(objective_table(out.objectives, "Objectives at the end"))

@@ -32,10 +32,19 @@ from typing_extensions import TypedDict
 from sim.stats import Difference, Proportion, Summary
 from sim.stats.estimators import DifferenceMethod
 
-SchemaVersion = Literal[1]
+SchemaVersion = Literal[2]
 SUPPORTED_VERSIONS: tuple[int, ...] = get_args(SchemaVersion)
 #: The version this ttx writes (run and comparison reports share the numbering).
-SCHEMA_VERSION: SchemaVersion = 1
+SCHEMA_VERSION: SchemaVersion = 2
+#: Versions this ttx no longer reads, and why: comparing them with new reports would mislead.
+RETIRED_VERSIONS: dict[int, str] = {
+    1: (
+        "it was written before model v2, whose incident KPIs have other names and "
+        "meanings (incidents.total now counts the incidents that succeeded; "
+        "incidents.harmful and incidents.KIND.succeeded are gone) and whose results "
+        "differ; run the scenario again with this ttx"
+    ),
+}
 
 #: Field docstrings become descriptions in the generated JSON Schema.
 _documented = with_config(ConfigDict(use_attribute_docstrings=True))

@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from sim.errors import TtxError
 from sim.runs.contract import (
     KINDS,
+    RETIRED_VERSIONS,
     SUPPORTED_VERSIONS,
     ComparisonDocument,
     RunDocument,
@@ -168,6 +169,11 @@ def load_report(path: str | Path, kind: str | None = None) -> RunDocument | Comp
             f"{p}: not a ttx report (expected a JSON object with 'schema_version' and 'results')"
         )
     version = data["schema_version"]
+    if type(version) is int and version in RETIRED_VERSIONS:
+        raise ReportError(
+            f"{p}: report schema version {version} is no longer read by this ttx: "
+            f"{RETIRED_VERSIONS[version]}"
+        )
     if version not in SUPPORTED_VERSIONS:
         raise ReportError(
             f"{p}: report schema version {version!r} is not supported by this "

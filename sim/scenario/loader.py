@@ -120,6 +120,9 @@ def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> st
         return f"missing required field '{missing}'"
     if kind == "extra_forbidden":
         name = str(err["loc"][-1])
+        removed: dict[str, str] = getattr(model, "removed_fields", {})
+        if name in removed:
+            return f"'{name}' is {removed[name]}"
         text = f"unknown field '{name}'"
         if model is not None:
             fields = sorted(model.model_fields)

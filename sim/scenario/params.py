@@ -8,7 +8,7 @@ scenario needs a different balance. Rates are per month.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,6 +135,15 @@ def _profile_defaults() -> dict[str, dict[str, float]]:
 
 class ModelParameters(_Frozen):
     """All coefficients of the monthly drift, threat and initiative submodels."""
+
+    #: Fields older scenarios may still set, and why they went (the loader's error says so).
+    removed_fields: ClassVar[dict[str, str]] = {
+        "mitigated_threshold": (
+            "removed in model v2: strategic communication now counters an incident "
+            "outright (counted as incidents.KIND.mitigated), so no harm threshold decides "
+            "what is mitigated; delete this line"
+        ),
+    }
 
     trust_relax: float = _unit(0.05, "Share of the gap to baseline trust closed each month.")
     baseline_forgetting: float = _unit(
