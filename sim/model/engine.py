@@ -264,12 +264,14 @@ class Replication:
         env = self.env
         yield env.timeout(t.start)
         # Speed: locals for the hot loop. The partner-state lists are updated in
-        # place, never rebound; deterrence, comm, amplification and intel_sources are
+        # place, never rebound; footprint, deterrence, comm and intel_sources are
         # rebound by World.refresh, so they are read from ``world`` each time.
+        # Sensitivity is the sources' (a government change shifts it), as in drift.
         end, tid, coeffs = t.end, t.id, t.coeffs
         deters = coeffs.deterrence_weight
         stability, trust, capacity = world.stability, world.trust, world.capacity
         resilience, tally, log = world.resilience, world.tally, world.log
+        sensitivity = self.sources.sensitivity
         exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
         timeout, exponential = env.timeout, draw.exponential
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
@@ -298,7 +300,7 @@ class Replication:
                 resilience[target],
                 intel,
                 world.comm[target],
-                world.amplification[target],
+                world.footprint[target] * sensitivity[target],
                 p,
             )
             kind_key, total_key = counted[impact.outcome]

@@ -60,7 +60,6 @@ class World:
         self.comm = [0.0] * n
         self.alignment = [0.0] * n
         self.engagement = [0.0] * n
-        self.amplification = [0.0] * n  # footprint x sensitivity
         # The trust each partner relaxes toward; raised by sustained engagement.
         self.baseline = list(plan.baseline_trust)
         # Incident counts and harm by their condition/KPI names (incidents.cyber, harm.total, ...).
@@ -145,7 +144,6 @@ class World:
             self.intel_sources,
             self.alignment,
             self.engagement,
-            self.amplification,
         ) = cached
 
     def _pressures_of_running(self) -> tuple[Any, ...]:
@@ -171,9 +169,6 @@ class World:
                 for i in range(n)
             ],
             on.engagement,
-            # The scenario's sensitivity, not the one a government change has shifted
-            # (the sources' shift reaches drift only): memoised with the rest (MODEL.md 3.3.7).
-            [f * s for f, s in zip(on.footprint, plan.sensitivity, strict=True)],
         )
 
     def exposure(self, i: int) -> float:
