@@ -315,7 +315,7 @@ def test_cells_each_inject_goes_to_its_deciding_cell() -> None:
             assert (e.cell_id, e.cell) == (inj.decision.cell, get_cell(s, inj.decision.cell).name)
     assert {e.cell_id for e in entries.values()} == {"", "red", "blue"}
     # A red lever change reads as what it scales, and bears on what that changes.
-    assert "  - Iran's influence pressure: intensity 1.3 (stepped up)" in out
+    assert "  - Iran's influence pressure: intensity 1.6 (stepped up)" in out
     rows = _rows(render(s, "csv"))
     assert {r["cell"] for r in rows} == {"", "red", "blue"}
     assert red.name in visible_text(render(s, "html"))
