@@ -187,7 +187,7 @@ def test_hot_seat_at_80x24_keeps_header_and_prompt_on_screen(tmp_path):
         env=env,
     )
     turns = [
-        ("BLUE", "Decision 1 of up to 3 · month 2 · BLUE", "Riyadh asks for reassurance", "1-3", "1"),
+        ("BLUE", "Decision 1 of up to 3 · month 2 · BLUE", "Riyadh asks for reassur", "1-3", "1"),
         ("RED", "Decision 1 of 2 · month 4 · RED", "Riyadh's request reaches Tehran", "1-2", "2"),
         ("BLUE", "Decision 2 of up to 3 · month 30 · BLUE", "Strike on a major oil", "1-3", "1"),
         ("BLUE", "Decision 3 of up to 3 · month 30 · BLUE", "Enrichment and missile", "1-3", "1"),
