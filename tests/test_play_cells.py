@@ -109,19 +109,23 @@ def test_hot_seat_piped_saves_each_cell_and_run_reproduces_it(runner, tmp_path, 
             "--replications",
             "4",
         ],
-        input="warning_strikes\nreinforce\nescalate\n",
+        input="send_batteries\nwarning_strikes\nreinforce\nextend_umbrella\nescalate\n",
     )
     out = result.output
     assert result.exit_code == 0, out
     assert out.count("Hand the keyboard to RED") == 2
-    assert out.count("Hand the keyboard to BLUE") == 1
+    assert out.count("Hand the keyboard to BLUE") == 2  # the scare follows the strike: no handover
     answers = next(j for j in scenario.injects if j.id == "tehran_answers")
     assert f"Decision 2 of 2 · month {answers.at} · RED" in out
     blue_file = tmp_path / "iran_saudi_rivalry.blue.answers.yaml"
     red_file = tmp_path / "iran_saudi_rivalry.red.answers.yaml"
     blue, red = (load_policy_file(f, scenario) for f in (blue_file, red_file))
     assert (blue.policy.cell, red.policy.cell) == ("blue", "red")
-    assert blue.policy.decisions == {"abqaiq_strike": "reinforce"}
+    assert blue.policy.decisions == {
+        "talks_open": "send_batteries",
+        "abqaiq_strike": "reinforce",
+        "proliferation_scare": "extend_umbrella",
+    }
     assert red.policy.decisions == {
         "tehran_reads_request": "warning_strikes",
         "tehran_answers": "escalate",
@@ -135,8 +139,10 @@ def test_hot_seat_piped_saves_each_cell_and_run_reproduces_it(runner, tmp_path, 
         frozenset({"blue", "red"}),
     )
     answers = [
+        ("talks_open", "send_batteries"),
         ("tehran_reads_request", "warning_strikes"),
         ("abqaiq_strike", "reinforce"),
+        ("proliferation_scare", "extend_umbrella"),
         ("tehran_answers", "escalate"),
     ]
     played = Session(game, answers).state

@@ -187,14 +187,19 @@ def test_hot_seat_at_80x24_keeps_header_and_prompt_on_screen(tmp_path):
         env=env,
     )
     turns = [
+        ("BLUE", "Decision 1 of up to 3 · month 2 · BLUE", "Riyadh asks for reassur", "1-3", "1"),
         ("RED", "Decision 1 of 2 · month 4 · RED", "Riyadh's request reaches Tehran", "1-2", "2"),
-        ("BLUE", "Decision 1 of 1 · month 30 · BLUE", "Strike on a major oil", "1-3", "1"),
+        ("BLUE", "Decision 2 of up to 3 · month 30 · BLUE", "Strike on a major oil", "1-3", "1"),
+        ("BLUE", "Decision 3 of up to 3 · month 30 · BLUE", "Enrichment and missile", "1-3", "1"),
         ("RED", "Decision 2 of 2 · month 31 · RED", "Tehran weighs the alliance", "1-3", "3"),
     ]
     try:
+        previous = ""
         for cell, head, title, numbers, answer in turns:
-            _wait(visible, f"{cell}: press Enter when you are at the keyboard.")
-            tmux("send-keys", "-t", "play", "Enter")
+            if cell != previous:  # the same cell deciding again keeps the keyboard
+                _wait(visible, f"{cell}: press Enter when you are at the keyboard.")
+                tmux("send-keys", "-t", "play", "Enter")
+            previous = cell
             prompt = f"{cell}'s decision ({numbers}, id, or help):"
             screen = _wait(visible, head)
             screen = _wait(visible, prompt)
