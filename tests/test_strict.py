@@ -53,6 +53,26 @@ def test_objective_that_separates_policies_is_not_reported() -> None:
     assert _found("always_met", objectives=[objective]) == []
 
 
+def test_objective_the_policy_alone_decides_is_settled() -> None:
+    # Training or not decides capacity at the horizon, the same in every run.
+    (f,) = _found("settled", objectives=[_objective("o", "alpha.capacity >= 0.25")])
+    assert f.loc == ("objectives", 0, "condition")
+    assert f.message.startswith(
+        "objective 'o' is met in every run or in none under each policy (none 0%, full 100%;"
+    )
+    assert "the policy alone decides it and chance never does" in f.message
+    assert "alpha.capacity at month 36: " in f.message
+
+
+def test_objective_that_chance_moves_under_some_policy_is_not_settled() -> None:
+    # With training, capacity ends near 0.3: whether it clears it is partly luck.
+    objective = _objective("o", "alpha.capacity >= 0.3")
+    trial = informative.run(make_scenario(objectives=[objective]), replications=REPS)
+    rates = [trial.success(t)[0] for t in trial.policies]
+    assert rates[0] == 0.0 and 0 < rates[1] < 1, rates
+    assert [f for f in trial.findings() if f.check == "settled"] == []
+
+
 def test_by_and_throughout_objectives_report_best_and_worst_in_their_window() -> None:
     objectives = [
         _objective("b", "alpha.capacity >= 0.9", check="by", month=24),

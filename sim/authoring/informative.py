@@ -8,6 +8,9 @@ still teach nothing:
    policy, or in none, cannot tell policies apart. The warning shows how far
    off the objective's numbers were (the range of each side of each
    comparison over the trial runs), so the author knows which number to move.
+   **Settled by the policy**: an objective met in every run of some
+   policies and in none of the others separates policies but never depends
+   on chance - the exercise's outcome is fixed once the policy is chosen.
 2. **Dominant option**: at a decision, one option at least as good as every
    other on every objective (success probabilities under the default
    policy, paired on the same seeds) leaves the players no trade-off. A
@@ -62,7 +65,7 @@ class Finding:
     """One warning of the strict checks.
 
     Attributes:
-        check: ``always_met``, ``never_met``, ``dominant`` or ``low_variation``.
+        check: ``always_met``, ``never_met``, ``settled``, ``dominant`` or ``low_variation``.
         loc: Field path of the objective, decision option or policy it is about.
         message: The warning in plain words, with the numbers behind it.
     """
@@ -151,7 +154,12 @@ class Trial:
 
     def findings(self, min_cv: float = MIN_CV) -> list[Finding]:
         """Every warning: always/never met objectives, dominant options, low variation."""
-        return [*self.always_or_never(), *self.dominant(), *self.low_variation(min_cv)]
+        return [
+            *self.always_or_never(),
+            *self.settled(),
+            *self.dominant(),
+            *self.low_variation(min_cv),
+        ]
 
     # -- measures --------------------------------------------------------------
     def success(self, traces: Sequence[Trace]) -> list[float]:
@@ -198,6 +206,32 @@ class Trial:
                 ("objectives", j, "condition"),
                 f"objective '{objective.id}' {what} met in {runs} — {evidence}; "
                 "it cannot tell policies apart",
+            )
+
+    def settled(self) -> Iterator[Finding]:
+        """Objectives met in all runs or in none under *each* policy, not under all alike.
+
+        Such an objective tells policies apart but luck never moves it: once the
+        policy is chosen its outcome is known, which leaves a debrief nothing to
+        say about judgement versus luck.
+        """
+        rates = [self.success(traces) for traces in self.policies]
+        for j, objective in enumerate(self.objectives):
+            per_policy = [r[j] for r in rates]
+            if not all(x in (0.0, 1.0) for x in per_policy) or len(set(per_policy)) < 2:
+                continue  # chance matters somewhere, or always/never met (reported above)
+            shares = ", ".join(
+                f"{p.id} {_percent(x)}"
+                for p, x in zip(self.scenario.policies, per_policy, strict=True)
+            )
+            traces = [t for arm in self.policies for t in arm]
+            yield Finding(
+                "settled",
+                ("objectives", j, "condition"),
+                f"objective '{objective.id}' is met in every run or in none under each policy "
+                f"({shares}; {self.replications} runs each), so the policy alone decides it and "
+                f"chance never does — {self.evidence(j, traces)}; move the threshold to where "
+                "runs of one policy differ",
             )
 
     def evidence(self, j: int, traces: Sequence[Trace]) -> str:
