@@ -28,16 +28,26 @@ def _met(met: bool) -> str:
 
 def render_markdown(data: Debrief) -> str:
     """The debrief as Markdown."""
-    played, sc = data["played"], data["scenario"]
+    sc = data["scenario"]
+    return "\n".join(
+        [
+            f"# Debrief: {md_escape(sc['title'])}",
+            "",
+            f"Team **{md_escape(data['team'])}**, seed {data['seed']}, horizon {sc['horizon']} "
+            "months. The model's numbers are illustrative training parameters, not forecasts.",
+            "",
+            f"> {md_escape(data['headline'])}",
+            "",
+            markdown_sections(data),
+        ]
+    )
+
+
+def markdown_sections(data: Debrief, level: int = 2) -> str:
+    """The debrief's sections with ``level``-deep headings (the after-action report nests them)."""
+    played, h = data["played"], "#" * level
     out = [
-        f"# Debrief: {md_escape(sc['title'])}",
-        "",
-        f"Team **{md_escape(data['team'])}**, seed {data['seed']}, horizon {sc['horizon']} "
-        "months. The model's numbers are illustrative training parameters, not forecasts.",
-        "",
-        f"> {md_escape(data['headline'])}",
-        "",
-        "## Your decisions",
+        f"{h} Your decisions",
         "",
         table(
             ["month", "inject", "your choice"],
@@ -48,7 +58,7 @@ def render_markdown(data: Debrief) -> str:
             or [["-", "no decision taken", "-"]],
         ),
         "",
-        "## Your run",
+        f"{h} Your run",
         "",
         table(
             ["indicator", "this run"],
@@ -80,7 +90,7 @@ def render_markdown(data: Debrief) -> str:
             "",
         ]
     out += [
-        "## Choices or dice? Shadow replications",
+        f"{h} Choices or dice? Shadow replications",
         "",
         f"Your answers replayed over {data['replications']} replications, next to the "
         f"default policy **{md_escape(data['default_policy']['title'])}** on the same seeds "

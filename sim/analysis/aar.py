@@ -1,0 +1,410 @@
+"""The after-action report: what each choice cost, where luck decided, teams side by side.
+
+A facilitator's hot wash needs the story, not a fixed indicator: which
+objective the team's choices moved most (against the default policy), what
+each alternative option of each decision would have given, and where the
+played run was lucky or unlucky. Every figure is paired by seed (common
+random numbers): the team's run, the default policy's run and each
+*shadow alternative* (the team's policy with one decision forced to another
+option) use replications ``0..n-1`` of the same run seed, so differences are
+the choices' effect, not noise. The played run is replication 0.
+
+The structure follows HSEEP's After-Action Report: objectives ->
+performance (met / at risk / not met), strengths and areas for
+improvement, each tied to the decision whose shadow difference is largest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from typing_extensions import TypedDict
+
+from sim.analysis.debrief import Debrief, build_debrief
+from sim.errors import TtxError
+from sim.model.engine import ReplicationResult
+from sim.runs.runner import Progress, run
+from sim.runs.spec import RunSpec
+from sim.scenario.cells import decision_cells
+from sim.scenario.models import PolicyFile, Scenario
+
+#: A played objective is "met" at or above this probability, "not met" below LOW.
+MET_AT = 0.8
+NOT_MET_BELOW = 0.2
+#: Luck: met although fewer than LUCKY of the replays meet it, or missed although more than UNLUCKY do.
+LUCKY = 0.2
+UNLUCKY = 0.8
+#: A decision counts as a strength or area for improvement when it moves an objective this much.
+MATTERS = 0.05
+
+
+class OptionResult(TypedDict):
+    option: str
+    label: str
+    chosen: bool
+    objectives: dict[str, float]
+    """Objective id -> success probability with this option forced."""
+
+
+class DecisionShadow(TypedDict):
+    inject: str
+    title: str
+    cell: str
+    chosen: str
+    options: list[OptionResult]
+
+
+class Luck(TypedDict):
+    objective: str
+    met: bool
+    p: float
+    sentence: str
+
+
+class Performance(TypedDict):
+    objective: str
+    description: str
+    p: float
+    default: float
+    rating: str
+    """``met``, ``at risk`` or ``not met``."""
+    played: bool
+
+
+class Finding(TypedDict):
+    objective: str
+    inject: str
+    option: str
+    """The option that made the difference (chosen for a strength, the better one otherwise)."""
+    sentence: str
+    size: float
+
+
+class TeamReport(TypedDict):
+    name: str
+    files: list[str]
+    headline: str
+    moved: str | None
+    """The objective whose probability moved most against the default policy."""
+    performance: list[Performance]
+    decisions: list[DecisionShadow]
+    luck: list[Luck]
+    strengths: list[Finding]
+    improvements: list[Finding]
+    debrief: Debrief
+
+
+class TeamDifference(TypedDict):
+    inject: str
+    title: str
+    choices: dict[str, str]
+    """Team name -> option label."""
+
+
+class TableRow(TypedDict):
+    objective: str
+    teams: dict[str, float]
+    """Team name -> success probability."""
+    default: float
+
+
+class AfterAction(TypedDict):
+    scenario: dict[str, str | int]
+    seed: int
+    replications: int
+    objectives: list[dict[str, str]]
+    teams: list[TeamReport]
+    table: list[TableRow]
+    """Teams x objectives: each objective's probability per team and under the default."""
+    differences: list[TeamDifference]
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class Team:
+    """One team: its answers files (one per played cell of one session) and their names."""
+
+    name: str
+    files: tuple[PolicyFile, ...]
+    paths: tuple[str, ...] = ()
+    others: tuple[PolicyFile, ...] = ()
+    """Policy files of cells the team did not play (followed, not analysed)."""
+    policies: tuple[str, ...] = ()
+    """Scenario policies of cells the team did not play."""
+
+    def spec(self, scenario: Scenario, replications: int, seed: int) -> RunSpec:
+        """The team's run on ``seed``: its files plus what the other cells follow."""
+        return self.forced(scenario, replications, seed, list(self.files))
+
+    def forced(
+        self, scenario: Scenario, replications: int, seed: int, files: list[PolicyFile]
+    ) -> RunSpec:
+        """The team's run with its own files replaced by ``files``."""
+        return RunSpec.of_cells(
+            scenario,
+            self.policies,
+            [*files, *self.others],
+            replications=replications,
+            seed=seed,
+        )
+
+
+def group_teams(
+    named: Sequence[tuple[str, PolicyFile]],
+) -> list[Team]:
+    """Group answers files into teams: consecutive files of different cells and one seed.
+
+    A two-cell session (blue + red) saves one file per cell; given one after
+    the other they form one team. A file whose cell the current team already
+    has, or whose seed differs, starts the next team.
+    """
+    groups: list[list[tuple[str, PolicyFile]]] = []
+    for path, pf in named:
+        current = groups[-1] if groups else None
+        if (
+            current is None
+            or pf.policy.cell in {f.policy.cell for _, f in current}
+            or pf.seed != current[0][1].seed
+        ):
+            groups.append([(path, pf)])
+        else:
+            current.append((path, pf))
+    teams = []
+    for g in groups:
+        names = [f.team for _, f in g if f.team]
+        name = " + ".join(names) if names else g[0][1].policy.id
+        teams.append(Team(name, tuple(f for _, f in g), tuple(p for p, _ in g)))
+    return teams
+
+
+def _probabilities(spec: RunSpec) -> dict[str, list[bool]]:
+    results = run(spec).to_dict()["results"]
+    return {o: list(map(bool, v["values"])) for o, v in results["objectives"].items()}
+
+
+def _p(values: Sequence[bool]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.0f}%"
+
+
+def _rating(p: float) -> str:
+    if p >= MET_AT:
+        return "met"
+    return "not met" if p < NOT_MET_BELOW else "at risk"
+
+
+def _forced(pf: PolicyFile, inject: str, option: str) -> PolicyFile:
+    policy = pf.policy.model_copy(update={"decisions": {**pf.policy.decisions, inject: option}})
+    return pf.model_copy(update={"policy": policy})
+
+
+def _shadows(
+    scenario: Scenario, team: Team, replications: int, seed: int
+) -> tuple[list[DecisionShadow], dict[str, list[bool]]]:
+    """Per decision the team answered, each option's objective probabilities on the same seeds."""
+    own = _probabilities(team.spec(scenario, replications, seed))
+    owner = decision_cells(scenario)
+    out: list[DecisionShadow] = []
+    for inj in scenario.injects:
+        if inj.decision is None:
+            continue
+        index = next(
+            (i for i, f in enumerate(team.files) if inj.id in f.policy.decisions), None
+        )
+        if index is None:
+            continue
+        chosen = team.files[index].policy.decisions[inj.id]
+        options: list[OptionResult] = []
+        for opt in inj.decision.options:
+            if opt.id == chosen:
+                probs = own
+            else:
+                files = list(team.files)
+                files[index] = _forced(files[index], inj.id, opt.id)
+                probs = _probabilities(team.forced(scenario, replications, seed, files))
+            options.append(
+                {
+                    "option": opt.id,
+                    "label": opt.label,
+                    "chosen": opt.id == chosen,
+                    "objectives": {o: _p(v) for o, v in probs.items()},
+                }
+            )
+        out.append(
+            {
+                "inject": inj.id,
+                "title": inj.title,
+                "cell": owner[inj.id],
+                "chosen": chosen,
+                "options": options,
+            }
+        )
+    return out, own
+
+
+def _findings(
+    decisions: list[DecisionShadow], objective: str
+) -> tuple[Finding | None, Finding | None]:
+    """The decision that helped ``objective`` most, and the one that cost it most."""
+    best_gain: Finding | None = None
+    best_loss: Finding | None = None
+    for d in decisions:
+        chosen = next(o for o in d["options"] if o["chosen"])
+        others = [o for o in d["options"] if not o["chosen"]]
+        if not others:
+            continue
+        p = chosen["objectives"][objective]
+        worst = min(others, key=lambda o: o["objectives"][objective])
+        better = max(others, key=lambda o: o["objectives"][objective])
+        gain = p - worst["objectives"][objective]
+        loss = better["objectives"][objective] - p
+        if gain >= MATTERS and (best_gain is None or gain > best_gain["size"]):
+            best_gain = {
+                "objective": objective,
+                "inject": d["inject"],
+                "option": chosen["option"],
+                "size": gain,
+                "sentence": (
+                    f"{objective}: choosing '{chosen['label']}' at '{d['title']}' gave "
+                    f"{_pct(p)}, against {_pct(worst['objectives'][objective])} with "
+                    f"'{worst['label']}'."
+                ),
+            }
+        if loss >= MATTERS and (best_loss is None or loss > best_loss["size"]):
+            best_loss = {
+                "objective": objective,
+                "inject": d["inject"],
+                "option": better["option"],
+                "size": loss,
+                "sentence": (
+                    f"{objective}: at '{d['title']}', '{better['label']}' instead of "
+                    f"'{chosen['label']}' would have raised it from {_pct(p)} to "
+                    f"{_pct(better['objectives'][objective])}."
+                ),
+            }
+    return best_gain, best_loss
+
+
+def team_report(
+    scenario: Scenario,
+    team: Team,
+    *,
+    replications: int,
+    seed: int,
+    played: ReplicationResult,
+    answers: list[tuple[str, str, int]],
+    progress: Progress | None = None,
+) -> TeamReport:
+    """One team's part of the report (``played`` is replication 0 of ``seed``)."""
+    spec = team.spec(scenario, replications, seed)
+    debrief = build_debrief(spec, played, answers, progress=progress)
+    decisions, own = _shadows(scenario, team, max(2, replications), seed)
+    performance: list[Performance] = []
+    luck: list[Luck] = []
+    strengths: list[Finding] = []
+    improvements: list[Finding] = []
+    for o in debrief["objectives"]:
+        p, default = _p(own[o["id"]]), o["default"]["p"]
+        performance.append(
+            {
+                "objective": o["id"],
+                "description": o["description"],
+                "p": p,
+                "default": default,
+                "rating": _rating(p),
+                "played": o["played"],
+            }
+        )
+        if o["played"] and p < LUCKY:
+            sentence = f"You met {o['id']}, which only {_pct(p)} of replays of your choices do."
+            luck.append({"objective": o["id"], "met": True, "p": p, "sentence": sentence})
+        elif not o["played"] and p > UNLUCKY:
+            sentence = f"You missed {o['id']}, which {_pct(p)} of replays of your choices meet."
+            luck.append({"objective": o["id"], "met": False, "p": p, "sentence": sentence})
+        gain, loss = _findings(decisions, o["id"])
+        if gain:
+            strengths.append(gain)
+        if loss:
+            improvements.append(loss)
+    moved = max(performance, key=lambda x: abs(x["p"] - x["default"]), default=None)
+    if moved is None:
+        headline = "The scenario has no objectives; see the indicators below."
+    elif moved["p"] == moved["default"]:
+        headline = (
+            "Your choices left every objective where the default policy leaves it "
+            f"(for example {moved['objective']}: {_pct(moved['p'])})."
+        )
+    else:
+        headline = (
+            f"{moved['objective']}: from {_pct(moved['default'])} to {_pct(moved['p'])}. "
+            f"Your choices moved this objective most, against the default policy "
+            f"{debrief['default_policy']['title']} on the same seeds."
+        )
+    return {
+        "name": team.name,
+        "files": list(team.paths),
+        "headline": headline,
+        "moved": None if moved is None or moved["p"] == moved["default"] else moved["objective"],
+        "performance": performance,
+        "decisions": decisions,
+        "luck": luck,
+        "strengths": strengths,
+        "improvements": improvements,
+        "debrief": debrief,
+    }
+
+
+def _differences(scenario: Scenario, teams: list[TeamReport]) -> list[TeamDifference]:
+    """The decisions on which the teams chose differently."""
+    out: list[TeamDifference] = []
+    for inj in scenario.injects:
+        if inj.decision is None:
+            continue
+        labels = {o.id: o.label for o in inj.decision.options}
+        choices = {
+            t["name"]: labels[d["chosen"]]
+            for t in teams
+            for d in t["decisions"]
+            if d["inject"] == inj.id
+        }
+        if len(set(choices.values())) > 1:
+            out.append({"inject": inj.id, "title": inj.title, "choices": choices})
+    return out
+
+
+def assemble(
+    scenario: Scenario,
+    teams: list[TeamReport],
+    *,
+    seed: int,
+    replications: int,
+    notes: str | None = None,
+) -> AfterAction:
+    """The whole report from the teams' parts: the teams x objectives table and their differences."""
+    names = [t["name"] for t in teams]
+    if len(set(names)) < len(names):
+        raise TtxError(
+            f"two teams share a name ({', '.join(names)}); each answers file's 'team' must differ"
+        )
+    table: list[TableRow] = [
+        {
+            "objective": o.id,
+            "teams": {t["name"]: t["performance"][i]["p"] for t in teams},
+            "default": teams[0]["performance"][i]["default"] if teams else 0.0,
+        }
+        for i, o in enumerate(scenario.objectives)
+    ]
+    return {
+        "scenario": {"id": scenario.id, "title": scenario.title, "horizon": scenario.horizon},
+        "seed": seed,
+        "replications": max(2, replications),
+        "objectives": [{"id": o.id, "description": o.description} for o in scenario.objectives],
+        "teams": teams,
+        "table": table,
+        "differences": _differences(scenario, teams),
+        "notes": notes,
+    }
