@@ -341,8 +341,8 @@ def team_report(
     else:
         headline = (
             f"{moved['objective']}: from {_pct(moved['default'])} to {_pct(moved['p'])}. "
-            f"Your choices moved this objective most, against the default policy "
-            f"{debrief['default_policy']['title']} on the same seeds."
+            "Of all objectives, your choices moved this one most (from the default policy, "
+            f"{debrief['default_policy']['title']}, to your choices, on the same seeds)."
         )
     return {
         "name": team.name,
