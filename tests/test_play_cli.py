@@ -101,7 +101,7 @@ def test_piped_session_through_shipped_scenario(runner, tmp_path):
     answers = [(inject, option) for inject, option, _ in recorded]
     assert pf.policy.decisions == dict(answers)
     assert second_option.label in md.read_text()
-    assert f"<h1>Debrief: {scenario.title}</h1>" in html.read_text()
+    assert f"<h1>After-action report: {scenario.title}</h1>" in html.read_text()
 
     # Replaying the answers with the same seed gives the identical trajectory.
     game = Game(scenario, compile_plan(scenario), replication_seed(scenario.seed, 0))

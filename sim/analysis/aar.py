@@ -32,7 +32,7 @@ from sim.scenario.models import PolicyFile, Scenario
 #: A played objective is "met" at or above this probability, "not met" below LOW.
 MET_AT = 0.8
 NOT_MET_BELOW = 0.2
-#: Luck: met although fewer than LUCKY of the replays meet it, or missed although more than UNLUCKY do.
+#: Luck: met though fewer than LUCKY of the replays meet it, or missed though over UNLUCKY do.
 LUCKY = 0.2
 UNLUCKY = 0.8
 #: A decision counts as a strength or area for improvement when it moves an objective this much.
@@ -212,9 +212,7 @@ def _shadows(
     for inj in scenario.injects:
         if inj.decision is None:
             continue
-        index = next(
-            (i for i, f in enumerate(team.files) if inj.id in f.policy.decisions), None
-        )
+        index = next((i for i, f in enumerate(team.files) if inj.id in f.policy.decisions), None)
         if index is None:
             continue
         chosen = team.files[index].policy.decisions[inj.id]
@@ -384,7 +382,7 @@ def assemble(
     replications: int,
     notes: str | None = None,
 ) -> AfterAction:
-    """The whole report from the teams' parts: the teams x objectives table and their differences."""
+    """The whole report from the teams' parts, with the teams x objectives table."""
     names = [t["name"] for t in teams]
     if len(set(names)) < len(names):
         raise TtxError(

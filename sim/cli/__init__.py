@@ -341,6 +341,44 @@ def msel(
             _write_text(out, text)
 
 
+@app.command("debrief")
+def debrief(
+    answers: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Answers files of one scenario (a session's blue and red files form one team)."
+        ),
+    ],
+    notes: Annotated[
+        Path | None, typer.Option(help="Facilitator's notes (Markdown) to include.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the report (default: next to the answers).")
+    ] = None,
+    replications: Annotated[
+        int, typer.Option(min=2, help="Replications per team, default and alternative.")
+    ] = 100,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="Scenario file (default: the one named in the answers file)."),
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing report.")] = False,
+) -> None:
+    """Write the after-action report of one or several teams: what each choice cost, luck, notes."""
+    with user_errors("--out to choose another folder"):
+        from sim.play.aar import write_after_action
+
+        written = write_after_action(
+            answers,
+            scenario_file=scenario,
+            notes=notes,
+            out=out,
+            replications=replications,
+            force=force,
+        )
+        typer.echo("wrote " + ", ".join(str(p) for p in written))
+
+
 app.command("sweep")(runs.sweep_)
 app.command("compare")(runs.compare_)
 app.command("report")(runs.report_)

@@ -47,6 +47,7 @@ def scenario_file_of(answers: Path, scenario_id: str) -> Path:
         named = Path(m.group(1))
         candidates += [named, answers.parent / named]
     candidates += [Path("scenarios") / f"{scenario_id}.yaml"]
+    candidates = list(dict.fromkeys(candidates))
     for c in candidates:
         if c.is_file():
             return c
@@ -142,3 +143,38 @@ def read_notes(path: Path | None) -> str | None:
         raise TtxError(f"{path}: no such notes file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TtxError(f"{path}: cannot read the notes file ({exc})") from None
+
+
+def write_after_action(
+    paths: Sequence[Path],
+    *,
+    scenario_file: Path | None = None,
+    notes: Path | None = None,
+    out: Path | None = None,
+    replications: int = 100,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Load, analyse and write the report (md and html); nothing is written on an error.
+
+    Outputs go next to the first answers file unless ``out`` names a folder,
+    and an existing report is only replaced with ``force``.
+    """
+    from sim.report.aar import render_html, render_markdown
+    from sim.runs.reportfile import check_writable, write_atomic
+
+    scenario, teams = load_teams(paths, scenario_file)
+    text = read_notes(notes)
+    md, html = report_paths(paths[0], len(teams), scenario.id)
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise TtxError(f"{out} is a file; --out names a folder for the report")
+        md, html = out / md.name, out / html.name
+    check_writable([md, html], force)
+    data = after_action(scenario, teams, replications=replications, notes=text, progress=progress)
+    md_text, html_text = render_markdown(data), render_html(data)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    write_atomic(md, md_text)
+    write_atomic(html, html_text)
+    return [md, html]

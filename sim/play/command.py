@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
+from sim.analysis.aar import AfterAction, Team, assemble, team_report
 from sim.analysis.debrief import Debrief, build_debrief
 from sim.errors import TtxError
 from sim.model.plan import compile_plan
@@ -34,7 +35,7 @@ from sim.play.terminal import (
     outcome_screen,
     play_loop,
 )
-from sim.report.debrief import render_html, render_markdown
+from sim.report import aar as aar_report
 from sim.report.terminal import progress_bar
 from sim.runs.reportfile import check_writable, write_atomic
 from sim.runs.spec import RunSpec
@@ -119,6 +120,29 @@ def _debrief(console: Console, spec: RunSpec, outcome: Outcome) -> Debrief:
         data = build_debrief(spec, outcome.result, list(outcome.answers), progress=bar)
     console.print(debrief_screen(data))
     return data
+
+
+def _after_action(
+    console: Console, team: Team, spec: RunSpec, outcome: Outcome, notes: str | None = None
+) -> AfterAction:
+    """The session's after-action report (the same as ``ttx debrief`` of its answers files)."""
+    console.print(outcome_screen(outcome, titles_of(spec.scenario)))
+    with progress_bar("shadow replications", 2 * max(2, spec.replications)) as bar:
+        part = team_report(
+            spec.scenario,
+            team,
+            replications=spec.replications,
+            seed=spec.seed,
+            played=outcome.result,
+            answers=list(outcome.answers),
+            progress=bar,
+        )
+    console.print(debrief_screen(part["debrief"]))
+    console.print(Rule("After-action report"))
+    console.print(Text(part["headline"], style="bold"), soft_wrap=True)
+    for x in [*part["luck"], *part["strengths"], *part["improvements"]]:
+        console.print(Text("- " + x["sentence"]), soft_wrap=True)
+    return assemble(spec.scenario, [part], seed=spec.seed, replications=spec.replications)
 
 
 def _played(scenario: Scenario, opts: PlayOptions) -> tuple[str, ...]:
@@ -279,16 +303,25 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             soft_wrap=True,
         )
         return ended, written
+    fixed = tuple(p for p in opts.policies if scenario.own_policy(p).cell not in played)
     spec = RunSpec.of_cells(
         scenario,
-        [p for p in opts.policies if scenario.own_policy(p).cell not in played],
+        fixed,
         [*files, *others],
         replications=opts.replications,
         seed=run_seed,
         scenario_hash=digest,
     )
+    team_names = [f.team for f in files if f.team]
+    playing = Team(
+        " + ".join(team_names) if team_names else spec.policy.id,
+        tuple(files),
+        tuple(written),
+        tuple(others),
+        fixed,
+    )
     try:
-        data = _debrief(console, spec, session.state)
+        data = _after_action(console, playing, spec, session.state)
     except KeyboardInterrupt:
         console.print(
             f"Interrupted during the debrief; the answers are saved in {', '.join(written)}. "
@@ -299,8 +332,8 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             soft_wrap=True,
         )
         return Ended("interrupted"), written
-    write_atomic(md, render_markdown(data))
-    write_atomic(html, render_html(data))
+    write_atomic(md, aar_report.render_markdown(data))
+    write_atomic(html, aar_report.render_html(data))
     written += [str(md), str(html)]
     return ended, written
 

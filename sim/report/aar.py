@@ -124,8 +124,11 @@ def render_markdown(data: AfterAction) -> str:
             table(
                 ["objective", *[md_escape(t["name"]) for t in teams], "default policy"],
                 [
-                    [md_code(r["objective"]), *[pct(r["teams"][t["name"]]) for t in teams]]
-                    + [pct(r["default"])]
+                    [
+                        md_code(r["objective"]),
+                        *[pct(r["teams"][t["name"]]) for t in teams],
+                        pct(r["default"]),
+                    ]
                     for r in data["table"]
                 ],
             ),
