@@ -1,0 +1,299 @@
+"""The after-action report (sim.analysis.aar, sim.report.aar, sim.play.aar, ``ttx debrief``).
+
+A constructed scenario makes every expected figure known: one decision at
+month 6 whose ``cut`` option drops trust below the ``keep_trust`` threshold
+(met throughout otherwise), and a ``steady`` objective that 3 of 20 replays
+meet on seed 23, replication 0 among them (the luck call-out).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from factories import make_scenario
+from sim.analysis.aar import Team, assemble, group_teams, team_report
+from sim.cli import app
+from sim.errors import TtxError
+from sim.play.aar import load_teams
+from sim.play.command import replay
+from sim.report.aar import render_html, render_markdown
+from sim.runs.runner import run
+from sim.runs.spec import RunSpec
+from sim.scenario.models import Policy, PolicyFile, Scenario
+from sim.scenario.policyfile import dumps_policy_file
+
+N = 20
+LUCKY_SEED = 23  # steady: 3 of 20 replays meet it, replication 0 among them
+FIXTURE = Path(__file__).parent / "assets" / "three_decisions.yaml"
+
+
+def scenario() -> Scenario:
+    return make_scenario(
+        default_policy="full",
+        injects=[
+            {
+                "id": "crisis",
+                "at": 6,
+                "title": "A crisis of confidence",
+                "narrative": "Alpha doubts the alliance.",
+                "decision": {
+                    "prompt": "What does the alliance do?",
+                    "default": "keep",
+                    "options": [
+                        {"id": "keep", "label": "Keep faith", "description": "Stay the course."},
+                        {
+                            "id": "cut",
+                            "label": "Cut support",
+                            "description": "Withdraw the offer.",
+                            "effects": [{"target": "alpha.trust", "delta": -0.45}],
+                        },
+                        {
+                            "id": "boost",
+                            "label": "Boost",
+                            "description": "Add a little.",
+                            "effects": [{"target": "alpha.stability", "delta": 0.05}],
+                        },
+                    ],
+                },
+            }
+        ],
+        objectives=[
+            {
+                "id": "keep_trust",
+                "description": "Trust never falls below 0.3.",
+                "condition": "alpha.trust >= 0.3",
+                "check": "throughout",
+            },
+            {
+                "id": "steady",
+                "description": "Stability ends at 0.46 or more.",
+                "condition": "alpha.stability >= 0.46",
+                "check": "end",
+            },
+        ],
+    )
+
+
+SC = scenario()
+
+
+def answers(option: str, team: str, seed: int = 7, cell: str = "blue") -> PolicyFile:
+    return PolicyFile(
+        scenario=SC.id,
+        team=team,
+        seed=seed,
+        policy=Policy(id=f"team_{team.lower()}", extends="full", decisions={"crisis": option}, cell=cell),
+    )
+
+
+def report(option: str, team: str = "T", seed: int = 7):
+    t = Team(team, (answers(option, team, seed),))
+    outcome = replay(t.spec(SC, N, seed))
+    return team_report(
+        SC, t, replications=N, seed=seed, played=outcome.result, answers=list(outcome.answers)
+    )
+
+
+def objective_p(option: str, seed: int = 7) -> dict[str, float]:
+    """An independent run with the decision forced: the figure each alternative must show."""
+    policy = SC.policy("full").model_copy(update={"decisions": {"crisis": option}})
+    results = run(RunSpec.of(SC, policy, replications=N, seed=seed)).to_dict()["results"]
+    return {o: v["p"] for o, v in results["objectives"].items()}
+
+
+def test_headline_names_the_objective_that_moved_most():
+    r = report("cut")
+    assert r["moved"] == "keep_trust"
+    assert r["headline"].startswith("keep_trust: from 100% to 0%.")
+    assert [(p["objective"], p["rating"]) for p in r["performance"]] == [
+        ("keep_trust", "not met"),
+        ("steady", "not met"),
+    ]
+
+
+def test_no_move_says_so():
+    r = report("keep")
+    assert r["moved"] is None
+    assert "left every objective where the default policy leaves it" in r["headline"]
+
+
+def test_each_alternative_shows_its_objectives_on_the_same_seeds():
+    r = report("cut")
+    [d] = r["decisions"]
+    assert (d["inject"], d["chosen"], d["cell"]) == ("crisis", "cut", "blue")
+    assert [o["option"] for o in d["options"]] == ["keep", "cut", "boost"]
+    for o in d["options"]:
+        assert o["chosen"] == (o["option"] == "cut")
+        assert o["objectives"] == pytest.approx(objective_p(o["option"]))
+    assert d["options"][0]["objectives"]["keep_trust"] == 1.0
+    assert d["options"][1]["objectives"]["keep_trust"] == 0.0
+    # The choice that cost keep_trust is the area for improvement.
+    [imp] = [x for x in r["improvements"] if x["objective"] == "keep_trust"]
+    assert (imp["inject"], imp["option"], imp["size"]) == ("crisis", "keep", 1.0)
+    assert "would have raised it from 0% to 100%" in imp["sentence"]
+
+
+def test_strength_is_tied_to_the_decision_that_caused_it():
+    r = report("keep")
+    [s] = [x for x in r["strengths"] if x["objective"] == "keep_trust"]
+    assert (s["inject"], s["option"]) == ("crisis", "keep")
+    assert "against 0% with 'Cut support'" in s["sentence"]
+
+
+def test_luck_is_called_out_when_few_replays_meet_what_the_team_met():
+    r = report("keep", seed=LUCKY_SEED)
+    steady = next(p for p in r["performance"] if p["objective"] == "steady")
+    assert steady["played"] and steady["p"] == pytest.approx(3 / N)
+    assert [x["objective"] for x in r["luck"]] == ["steady"]
+    assert r["luck"][0]["sentence"] == (
+        "You met steady, which only 15% of replays of your choices do."
+    )
+    assert "You met steady, which only 15%" in render_markdown(
+        assemble(SC, [r], seed=LUCKY_SEED, replications=N)
+    )
+
+
+def test_no_luck_on_an_ordinary_seed():
+    assert report("keep")["luck"] == []
+
+
+def test_three_teams_side_by_side():
+    parts = [report("keep", "Amber"), report("cut", "Blue"), report("boost", "Cyan")]
+    data = assemble(SC, parts, seed=7, replications=N, notes="Blue argued for *cuts*.")
+    keep = next(r for r in data["table"] if r["objective"] == "keep_trust")
+    assert keep["teams"] == {"Amber": 1.0, "Blue": 0.0, "Cyan": 1.0}
+    assert keep["default"] == 1.0
+    [diff] = data["differences"]
+    assert diff["choices"] == {"Amber": "Keep faith", "Blue": "Cut support", "Cyan": "Boost"}
+    md = render_markdown(data)
+    assert "| objective | Amber | Blue | Cyan | default policy |" in md
+    assert "| `keep_trust` | 100% | 0% | 100% | 100% |" in md
+    assert "| A crisis of confidence | Keep faith | Cut support | Boost |" in md
+    for part in ("## Teams side by side", "## Team Blue", "### Luck", "### Strengths"):
+        assert part in md
+    assert "### Areas for improvement" in md
+    assert "## Facilitator's notes\n\nBlue argued for *cuts*." in md
+    html = render_html(data)
+    assert "<h2>Teams side by side</h2>" in html
+    assert "Blue argued for *cuts*." in html
+    assert "probability of meeting the objective (%)" in html  # labelled axes
+    assert "decision: option" in html
+
+
+def test_same_decisions_say_so():
+    data = assemble(SC, [report("keep", "A"), report("keep", "B")], seed=7, replications=N)
+    assert data["differences"] == []
+    assert "The teams took the same decisions." in render_markdown(data)
+
+
+def test_notes_are_escaped_in_html():
+    data = assemble(SC, [report("keep")], seed=7, replications=N, notes="<script>x</script>")
+    html = render_html(data)
+    assert "<script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def test_a_sessions_blue_and_red_files_form_one_team():
+    blue, red = answers("keep", "blue"), answers("keep", "red", cell="red")
+    other = answers("cut", "other")
+    teams = group_teams([("b", blue), ("r", red), ("o", other)])
+    assert [(t.name, t.paths) for t in teams] == [("blue + red", ("b", "r")), ("other", ("o",))]
+    # Another seed starts another team even for another cell.
+    teams = group_teams([("b", blue), ("r", answers("keep", "red", seed=8, cell="red"))])
+    assert len(teams) == 2
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def write(path: Path, pf: PolicyFile, scenario_file: Path = FIXTURE) -> Path:
+    path.write_text(dumps_policy_file(pf, scenario_file))
+    return path
+
+
+def fixture_answers(tmp: Path, name: str, option: str, seed: int = 11) -> Path:
+    pf = PolicyFile(
+        scenario="three_decisions",
+        team=name,
+        seed=seed,
+        policy=Policy(id=f"team_{name.lower()}", extends="steady", decisions={"second_call": option}),
+    )
+    return write(tmp / f"{name.lower()}.answers.yaml", pf)
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_debrief_two_teams_with_notes(runner, tmp_path):
+    a = fixture_answers(tmp_path, "Amber", "deploy")
+    b = fixture_answers(tmp_path, "Blue", "fund")
+    notes = tmp_path / "notes.md"
+    notes.write_text("Hot wash: Amber worried about the border.\n")
+    out = tmp_path / "out"
+    args = ["debrief", str(a), str(b), "--notes", str(notes), "--replications", "4"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    md = (out / "three_decisions.teams.debrief.md").read_text()
+    assert md.startswith("# After-action report: Three decisions in Jordan and Iraq")
+    assert "Hot wash: Amber worried about the border." in md
+    assert "| Attack on a border post | Deploy a protection force | Fund Iraqi units instead |" in md
+    assert (out / "three_decisions.teams.debrief.html").exists()
+    # By default: next to the first answers file; never overwritten without --force.
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "three_decisions.teams.debrief.md").exists()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert "--force" in again.output
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_debrief_errors_are_clear(runner, tmp_path):
+    a = fixture_answers(tmp_path, "Amber", "deploy")
+    missing = runner.invoke(app, ["debrief", str(a), str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 1
+    assert "nope.yaml: no such answers file" in missing.output
+    other = tmp_path / "other.answers.yaml"
+    other.write_text("scenario: iran_saudi_rivalry\npolicy: {id: x}\n")
+    mixed = runner.invoke(app, ["debrief", str(a), str(other)])
+    assert mixed.exit_code == 1
+    assert "is for scenario 'iran_saudi_rivalry'" in mixed.output
+    assert "Traceback" not in mixed.output
+    b = fixture_answers(tmp_path, "Blue", "fund", seed=12)
+    seeds = runner.invoke(app, ["debrief", str(a), str(b)])
+    assert "different seeds" in seeds.output
+
+
+def test_load_teams_finds_the_scenario_from_the_header(tmp_path):
+    a = fixture_answers(tmp_path, "Amber", "deploy")
+    scenario, teams = load_teams([a])
+    assert scenario.id == "three_decisions"
+    assert [t.name for t in teams] == ["Amber"]
+    bare = tmp_path / "bare.answers.yaml"
+    bare.write_text("scenario: not_shipped\npolicy: {id: x}\n")
+    with pytest.raises(TtxError, match="cannot find the scenario file of 'not_shipped'"):
+        load_teams([bare])
+
+
+def test_play_ends_with_the_same_report_as_ttx_debrief(runner, tmp_path):
+    record = tmp_path / "team.answers.yaml"
+    played = runner.invoke(
+        app,
+        ["play", str(FIXTURE), "--record", str(record), "--replications", "4", "--seed", "11"],
+        input="2\nfund\ndecline\n",
+    )
+    assert played.exit_code == 0, played.output
+    md = tmp_path / "team.debrief.md"
+    from_play = md.read_text()
+    assert from_play.startswith("# After-action report:")
+    again = runner.invoke(app, ["debrief", str(record), "--replications", "4", "--force"])
+    assert again.exit_code == 0, again.output
+    assert md.read_text() == from_play
