@@ -85,7 +85,9 @@ def answers(option: str, team: str, seed: int = 7, cell: str = "blue") -> Policy
         scenario=SC.id,
         team=team,
         seed=seed,
-        policy=Policy(id=f"team_{team.lower()}", extends="full", decisions={"crisis": option}, cell=cell),
+        policy=Policy(
+            id=f"team_{team.lower()}", extends="full", decisions={"crisis": option}, cell=cell
+        ),
     )
 
 
@@ -222,7 +224,9 @@ def fixture_answers(tmp: Path, name: str, option: str, seed: int = 11) -> Path:
         scenario="three_decisions",
         team=name,
         seed=seed,
-        policy=Policy(id=f"team_{name.lower()}", extends="steady", decisions={"second_call": option}),
+        policy=Policy(
+            id=f"team_{name.lower()}", extends="steady", decisions={"second_call": option}
+        ),
     )
     return write(tmp / f"{name.lower()}.answers.yaml", pf)
 
@@ -244,7 +248,9 @@ def test_debrief_two_teams_with_notes(runner, tmp_path):
     md = (out / "three_decisions.teams.debrief.md").read_text()
     assert md.startswith("# After-action report: Three decisions in Jordan and Iraq")
     assert "Hot wash: Amber worried about the border." in md
-    assert "| Attack on a border post | Deploy a protection force | Fund Iraqi units instead |" in md
+    assert (
+        "| Attack on a border post | Deploy a protection force | Fund Iraqi units instead |" in md
+    )
     assert (out / "three_decisions.teams.debrief.html").exists()
     # By default: next to the first answers file; never overwritten without --force.
     result = runner.invoke(app, args)
