@@ -140,3 +140,48 @@ def test_comparison_page_in_chromium(browser: Any, pages: dict[str, Any], tmp_pa
     )
     assert min(widths) > 300
     page.close()
+
+
+def test_after_action_page_in_chromium(browser: Any, tmp_path: Path) -> None:
+    """Three teams with long names: no horizontal overflow at 1,280 px, labelled chart axes."""
+    from sim.play.aar import after_action, load_teams
+    from sim.report.aar import render_html
+    from sim.scenario.models import Policy, PolicyFile
+    from sim.scenario.policyfile import dumps_policy_file
+
+    fixture = ROOT / "tests" / "assets" / "three_decisions.yaml"
+    paths = []
+    for name, option in [
+        ("Amber team of the northern command", "deploy"),
+        ("Blue team of the southern command", "fund"),
+        ("Cyan team of the western command", "stay"),
+    ]:
+        slug = name.split()[0].lower()
+        pf = PolicyFile(
+            scenario="three_decisions",
+            team=name,
+            seed=11,
+            policy=Policy(id=f"team_{slug}", extends="steady", decisions={"second_call": option}),
+        )
+        path = tmp_path / f"{slug}.answers.yaml"
+        path.write_text(dumps_policy_file(pf, fixture))
+        paths.append(path)
+    scenario, teams = load_teams(paths)
+    data = after_action(scenario, teams, replications=4, notes="A " + "very-long-word" * 30)
+    page_file = tmp_path / "aar.html"
+    page_file.write_text(render_html(data))
+    page, seen = _open(browser, page_file)
+    assert seen == {"console": [], "errors": [], "dialogs": [], "requests": []}
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, width
+    n_svg = page.evaluate("document.querySelectorAll('svg').length")
+    assert n_svg == 1 + len(teams)  # teams x objectives, and one per team's options
+    labels = page.evaluate("Array.from(document.querySelectorAll('svg')).map(s => s.textContent)")
+    assert all("(%)" in t for t in labels)  # the probability axis
+    assert "objective" in labels[0] and all("decision: option" in t for t in labels[1:])
+    text = str(page.inner_text("body"))
+    for part in ("Teams side by side", "Strengths", "Areas for improvement", "Luck"):
+        assert part in text
+    page.screenshot(path=tmp_path / "aar.png", full_page=True)
+    assert (tmp_path / "aar.png").stat().st_size > 10_000
+    page.close()
