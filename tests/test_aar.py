@@ -109,7 +109,7 @@ def objective_p(option: str, seed: int = 7) -> dict[str, float]:
 def test_headline_names_the_objective_that_moved_most():
     r = report("cut")
     assert r["moved"] == "keep_trust"
-    assert r["headline"].startswith("keep_trust: from 100% to 0%.")
+    assert r["headline"].startswith("keep_trust: from 100% to 0%, the objective your choices")
     assert [(p["objective"], p["rating"]) for p in r["performance"]] == [
         ("keep_trust", "not met"),
         ("steady", "not met"),

@@ -251,6 +251,7 @@ def _findings(
     best_gain: Finding | None = None
     best_loss: Finding | None = None
     for d in decisions:
+        where = f"'{d['title']}'" + ("" if d["cell"] == "blue" else f" ({d['cell']})")
         chosen = next(o for o in d["options"] if o["chosen"])
         others = [o for o in d["options"] if not o["chosen"]]
         if not others:
@@ -267,7 +268,7 @@ def _findings(
                 "option": chosen["option"],
                 "size": gain,
                 "sentence": (
-                    f"{objective}: choosing '{chosen['label']}' at '{d['title']}' gave "
+                    f"{objective}: choosing '{chosen['label']}' at {where} gave "
                     f"{_pct(p)}, against {_pct(worst['objectives'][objective])} with "
                     f"'{worst['label']}'."
                 ),
@@ -279,7 +280,7 @@ def _findings(
                 "option": better["option"],
                 "size": loss,
                 "sentence": (
-                    f"{objective}: at '{d['title']}', '{better['label']}' instead of "
+                    f"{objective}: at {where}, '{better['label']}' instead of "
                     f"'{chosen['label']}' would have raised it from {_pct(p)} to "
                     f"{_pct(better['objectives'][objective])}."
                 ),
@@ -338,9 +339,9 @@ def team_report(
         )
     else:
         headline = (
-            f"{moved['objective']}: from {_pct(moved['default'])} to {_pct(moved['p'])}. "
-            "Of all objectives, your choices moved this one most (from the default policy, "
-            f"{debrief['default_policy']['title']}, to your choices, on the same seeds)."
+            f"{moved['objective']}: from {_pct(moved['default'])} to {_pct(moved['p'])}, "
+            "the objective your choices moved most (from the default policy, "
+            f"{debrief['default_policy']['title']}, on the same seeds)."
         )
     return {
         "name": team.name,

@@ -239,7 +239,7 @@ def debrief_screen(data: Debrief) -> RenderableType:
         title=f"Choices or dice? Your answers over {data['replications']} replications "
         f"vs the default policy ({data['default_policy']['title']}), same seeds"
     )
-    for col in ("indicator", "your choices", "default", "difference", "this run", "pct"):
+    for col in ("indicator", "your choices", "default", "difference", "this run", "percentile"):
         table.add_column(col, justify="left" if col == "indicator" else "right")
     for k in data["kpis"]:
         diff = k["difference"]
@@ -252,16 +252,23 @@ def debrief_screen(data: Debrief) -> RenderableType:
             f"{k['percentile']:.0f}",
         )
     parts: list[RenderableType] = [Rule("Debrief"), Text(data["headline"], style="bold"), table]
-    parts.append(Text("* the paired 95% interval of the difference excludes zero", style="dim"))
+    parts.append(
+        Text(
+            "* the paired 95% interval of the difference excludes zero; percentile: where this "
+            "run falls among the replays of your choices",
+            style="dim",
+        )
+    )
     if data["objectives"]:
         obj = Table(title="Objectives: probability of success")
-        for col in ("objective", "your choices", "default", "this run"):
+        for col in ("objective", "your choices", "default", "difference", "this run"):
             obj.add_column(col)
         for o in data["objectives"]:
             obj.add_row(
                 o["description"] or o["id"],
                 proportion(o["team"]),
                 f"{o['default']['p']:.2f}",
+                signed(o["difference"]["estimate"], 2),
                 "met" if o["played"] else "not met",
             )
         parts.append(obj)

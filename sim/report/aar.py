@@ -113,10 +113,8 @@ def render_markdown(data: AfterAction) -> str:
         f"horizon {sc['horizon']} months.",
         "",
     ]
-    out += [
-        f"> {md_escape(t['name']) + ': ' if several else ''}{md_escape(t['headline'])}"
-        for t in teams
-    ] + [""]
+    for t in teams:
+        out += [f"> {md_escape(t['name']) + ': ' if several else ''}{md_escape(t['headline'])}", ""]
     if several:
         out += [
             "## Teams side by side",
