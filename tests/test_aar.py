@@ -86,7 +86,10 @@ def answers(option: str, team: str, seed: int = 7, cell: str = "blue") -> Policy
         team=team,
         seed=seed,
         policy=Policy(
-            id=f"team_{team.lower()}", extends="full", decisions={"crisis": option}, cell=cell
+            id="team_" + team.lower().replace(" ", "_"),
+            extends="full",
+            decisions={"crisis": option},
+            cell=cell,
         ),
     )
 
@@ -206,6 +209,8 @@ def test_a_sessions_blue_and_red_files_form_one_team():
     other = answers("cut", "other")
     teams = group_teams([("b", blue), ("r", red), ("o", other)])
     assert [(t.name, t.paths) for t in teams] == [("blue + red", ("b", "r")), ("other", ("o",))]
+    north = [answers("keep", "North blue"), answers("keep", "North red", cell="red")]
+    assert group_teams([("b", north[0]), ("r", north[1])])[0].name == "North"
     # Another seed starts another team even for another cell.
     teams = group_teams([("b", blue), ("r", answers("keep", "red", seed=8, cell="red"))])
     assert len(teams) == 2

@@ -170,12 +170,25 @@ def group_teams(
             groups.append([(path, pf)])
         else:
             current.append((path, pf))
-    teams = []
-    for g in groups:
-        names = [f.team for _, f in g if f.team]
-        name = " + ".join(names) if names else g[0][1].policy.id
-        teams.append(Team(name, tuple(f for _, f in g), tuple(p for p, _ in g)))
-    return teams
+    return [
+        Team(team_name([f for _, f in g]), tuple(f for _, f in g), tuple(p for p, _ in g))
+        for g in groups
+    ]
+
+
+def team_name(files: Sequence[PolicyFile]) -> str:
+    """One name for a session's files: ``North`` for ``North blue`` and ``North red``.
+
+    ``ttx play --cells`` names each cell's file after the team and the cell;
+    without a common team name the cells' names are joined (``blue + red``).
+    """
+    names = [f.team for f in files if f.team]
+    if not names:
+        return files[0].policy.id
+    stems = {f.team.removesuffix(f" {f.policy.cell}") for f in files if f.team and len(files) > 1}
+    if len(stems) == 1 and (stem := stems.pop()) not in names:
+        return stem
+    return " + ".join(names)
 
 
 def _probabilities(spec: RunSpec) -> dict[str, list[bool]]:

@@ -366,16 +366,19 @@ def debrief(
 ) -> None:
     """Write the after-action report of one or several teams: what each choice cost, luck, notes."""
     with user_errors("--out to choose another folder"):
-        from sim.play.aar import write_after_action
+        from sim.play.aar import ScenarioNotFound, write_after_action
 
-        written = write_after_action(
-            answers,
-            scenario_file=scenario,
-            notes=notes,
-            out=out,
-            replications=replications,
-            force=force,
-        )
+        try:
+            written = write_after_action(
+                answers,
+                scenario_file=scenario,
+                notes=notes,
+                out=out,
+                replications=replications,
+                force=force,
+            )
+        except ScenarioNotFound as exc:
+            raise TtxError(f"{exc}; name it with --scenario") from None
         typer.echo("wrote " + ", ".join(str(p) for p in written))
 
 

@@ -20,6 +20,11 @@ from sim.scenario.loader import load_policy_file, load_scenario
 from sim.scenario.models import PolicyFile, Scenario
 from sim.scenario.source import read_source
 
+
+class ScenarioNotFound(TtxError):
+    """The scenario file of an answers file is neither named in its header nor shipped."""
+
+
 _HEADER = re.compile(r"^# .*ttx (?:play|run) (\S+) --(?:answers|policy-file) THIS_FILE", re.M)
 
 
@@ -51,9 +56,9 @@ def scenario_file_of(answers: Path, scenario_id: str) -> Path:
     for c in candidates:
         if c.is_file():
             return c
-    raise TtxError(
+    raise ScenarioNotFound(
         f"{answers}: cannot find the scenario file of '{scenario_id}' (tried "
-        f"{', '.join(str(c) for c in candidates)}); name it with --scenario"
+        f"{', '.join(str(c) for c in candidates)})"
     )
 
 
@@ -168,7 +173,7 @@ def write_after_action(
     md, html = report_paths(paths[0], len(teams), scenario.id)
     if out is not None:
         if out.exists() and not out.is_dir():
-            raise TtxError(f"{out} is a file; --out names a folder for the report")
+            raise TtxError(f"{out} is a file; the report needs a folder")
         md, html = out / md.name, out / html.name
     check_writable([md, html], force)
     data = after_action(scenario, teams, replications=replications, notes=text, progress=progress)

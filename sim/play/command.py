@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from sim.analysis.aar import AfterAction, Team, assemble, team_report
+from sim.analysis.aar import AfterAction, Team, assemble, team_name, team_report
 from sim.analysis.debrief import Debrief, build_debrief
 from sim.errors import TtxError
 from sim.model.plan import compile_plan
@@ -312,9 +312,8 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
         seed=run_seed,
         scenario_hash=digest,
     )
-    team_names = [f.team for f in files if f.team]
     playing = Team(
-        " + ".join(team_names) if team_names else spec.policy.id,
+        team_name(files),
         tuple(files),
         tuple(written),
         tuple(others),
