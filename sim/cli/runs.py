@@ -23,13 +23,13 @@ if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
 
 
 def summary(report: RunDocument) -> None:
-    """The headline KPIs and objectives of a run, as a table on the terminal."""
+    """The headline KPIs and objectives of a run, as two tables that fit 80 columns."""
     from rich.table import Table
 
-    from sim.analysis.kpis import HEADLINE, kpi_label
-    from sim.analysis.wording import fixed, span
+    from sim.report.summary import kpi_rows, objective_rows
 
     r = report["results"]
+    out = console()
     table = Table(
         "indicator",
         "mean",
@@ -38,18 +38,15 @@ def summary(report: RunDocument) -> None:
         title=f"{r['scenario']['title']} - {r['policy']['title']} "
         f"({r['replications']} replications, seed {r['seed']})",
     )
-    for name in HEADLINE:
-        k = r["kpis"].get(name)
-        if k:
-            table.add_row(
-                kpi_label(name, r),
-                fixed(k["mean"]),
-                span(k["ci_low"], k["ci_high"]),
-                span(k["p5"], k["p95"]),
-            )
-    for oid, o in r["objectives"].items():
-        table.add_row(f"objective: {oid}", fixed(o["p"], 2), span(o["ci_low"], o["ci_high"], 2), "")
-    console().print(table)
+    for row in kpi_rows(r):
+        table.add_row(*row)
+    out.print(table)
+    rows = objective_rows(r)
+    if rows:
+        objectives = Table("objective", "success", "95% CI", title="Objectives met")
+        for row in rows:
+            objectives.add_row(*row)
+        out.print(objectives)
 
 
 def run_(
