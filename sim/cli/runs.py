@@ -44,8 +44,8 @@ def summary(report: RunDocument) -> None:
     rows = objective_rows(r)
     if rows:
         objectives = Table("objective", "success", "95% CI", title="Objectives met")
-        for row in rows:
-            objectives.add_row(*row)
+        for cells in rows:
+            objectives.add_row(*cells)
         out.print(objectives)
 
 
@@ -103,6 +103,12 @@ def run_(
         bool,
         typer.Option(help="Keep per-replication KPI values in the report (paired comparisons)."),
     ] = True,
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="Renderings besides report.json: md, html, csv or e.g. md,html,csv."
+        ),
+    ] = "md",
 ) -> None:
     """Run a scenario under one policy (one per cell); write report.json and report.md.
 
@@ -111,6 +117,7 @@ def run_(
     """
     with user_errors():
         from sim.jobs.run import run_file
+        from sim.report.outputs import RUN_FORMATS, parse_formats
         from sim.report.terminal import progress_bar
         from sim.runs.checkpoint import CheckpointMismatch
         from sim.runs.executors import EXECUTORS
@@ -120,6 +127,7 @@ def run_(
             raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
         if scheduler is not None and executor not in (None, "dask"):
             raise TtxError("--scheduler only applies to --executor dask")
+        formats = parse_formats(format, RUN_FORMATS)
         try:
             done = run_file(
                 file,
@@ -138,6 +146,7 @@ def run_(
                 kpi_values=kpi_values,
                 progress=lambda label, total: progress_bar(label, total, quiet),
                 warn=err,
+                formats=formats,
             )
         except RunFailed as exc:
             raise TtxError(run_failed(exc, file, policy_file, policy)) from None
@@ -152,7 +161,7 @@ def run_(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         if not quiet:
             summary(done.report)
-        typer.echo(f"wrote {done.paths[0]} and {done.paths[1]}")
+        typer.echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
 
 
 def run_failed(

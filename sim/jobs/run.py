@@ -16,7 +16,7 @@ from sim.runs.sweep import ProgressFactory, open_progress
 from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
 from sim.scenario.policyfile import hash_warning
 
-#: A run writes the JSON report and its Markdown rendering.
+#: By default a run writes the JSON report and its Markdown rendering.
 RUN_FORMATS = ("md",)
 
 
@@ -54,8 +54,9 @@ def run_file(
     kpi_values: bool = True,
     progress: ProgressFactory | None = None,
     warn: Callable[[str], None] | None = None,
+    formats: Sequence[str] = RUN_FORMATS,
 ) -> RunDone:
-    """Run a scenario file and write ``report.json`` and ``report.md``.
+    """Run a scenario file and write ``report.json`` and its renderings (``report.md``).
 
     Args:
         file: The scenario file.
@@ -80,6 +81,8 @@ def run_file(
         kpi_values: Keep per-replication KPI values in the report.
         progress: Progress-bar factory, called once with the run's label and size.
         warn: Told about a policy file recorded on another version of the scenario.
+        formats: Renderings besides the JSON: ``md``, ``html``, ``csv``
+            (:data:`sim.report.outputs.RUN_FORMATS`).
 
     Raises:
         OutputExists: A report exists and ``force`` is not set (nothing ran).
@@ -108,7 +111,7 @@ def run_file(
     target = out or Path("runs") / f"{scenario.id}-{spec.label}-s{spec.seed}" / (
         "" if replication is None else f"rep{replication}"
     )
-    paths = run_paths(target, RUN_FORMATS)
+    paths = run_paths(target, formats)
     check_writable(paths, force)
     total = spec.replications if indices is None else len(indices)
     if workers is None and executor is None and scheduler is None:
@@ -133,5 +136,9 @@ def run_file(
                 exc.partial_file = target / "report.partial.json"
                 write_atomic(exc.partial_file, dumps(exc.partial.to_dict()))
             raise
-    write_run(report, target, RUN_FORMATS)
+    # Where the scenario file was, as given (relative to the working directory),
+    # for the "command to reproduce" line; not in ``results``, which must not
+    # depend on where the file lives.
+    report["meta"]["scenario_file"] = str(file)
+    write_run(report, target, formats)
     return RunDone(report, paths)

@@ -15,8 +15,9 @@ from typing import Any
 
 from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.report.reproduce import reproduce_command
 from sim.report.templating import render
-from sim.runs.contract import ComparisonDocument, RunDocument, RunMeta, RunResults
+from sim.runs.contract import ComparisonDocument, RunDocument, RunResults
 from sim.scenario.vocabulary import PARTNER_VARS, is_incident_name
 
 
@@ -100,19 +101,6 @@ def _markup(fans: list[tuple[str, list[str]]], *svgs: str) -> tuple[Any, ...]:
         [(h, [Markup(s) for s in group]) for h, group in fans],
         *(Markup(s) for s in svgs),
     )
-
-
-def reproduce_command(results: RunResults, meta: RunMeta) -> str:
-    """The ``ttx run`` command line that reproduces a run (scenario file if recorded)."""
-    scenario = meta.get("scenario_file") or f"{results['scenario']['id']}.yaml"
-    cmd = (
-        f"ttx run {scenario} --policy {results['policy']['id']} --seed {results['seed']} "
-        f"--replications {results['replications']}"
-    )
-    indices = results.get("replication_indices")
-    if indices and len(indices) == 1:
-        cmd += f" --replication {indices[0]}"
-    return cmd
 
 
 def render_run_html(report: RunDocument) -> str:

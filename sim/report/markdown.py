@@ -13,6 +13,7 @@ from typing import Any
 
 from sim.analysis.kpis import HEADLINE, kpi_label
 from sim.analysis.wording import fixed, span
+from sim.report.reproduce import reproduce_command
 from sim.runs.contract import RunDocument, RunResults
 from sim.scenario.vocabulary import is_incident_name
 
@@ -166,6 +167,8 @@ def render_run(report: RunDocument) -> str:
         f"{md_escape(r['replications'])} replications; "
         f"ttx {md_escape(meta.get('ttx_version', '?'))}, "
         f"run {md_escape(meta.get('created', '?'))} in {md_escape(meta.get('duration_s', '?'))} s.",
+        "",
+        f"From the directory the run was started in: {md_code(reproduce_command(r, meta))}",
         "",
     ]
     return "\n".join(out)

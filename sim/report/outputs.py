@@ -17,6 +17,8 @@ from sim.runs.contract import ComparisonDocument, RunDocument
 from sim.runs.reportfile import dumps, write_atomic, write_outputs
 
 FORMATS = ("md", "html")
+RUN_FORMATS = ("md", "html", "csv")
+"""What ``ttx run --format`` may write: a run also has CSV (series and per-replication KPIs)."""
 
 
 def parse_formats(text: str, allowed: Sequence[str] = FORMATS) -> list[str]:
@@ -31,8 +33,17 @@ def parse_formats(text: str, allowed: Sequence[str] = FORMATS) -> list[str]:
 
 
 def run_paths(directory: Path, formats: Sequence[str]) -> list[Path]:
-    """``report.json`` plus one rendering per format in ``directory``."""
-    return [directory / "report.json", *(directory / f"report.{f}" for f in formats)]
+    """``report.json`` plus one rendering per format in ``directory``.
+
+    CSV is two files, named as ``ttx report report.json --format csv`` names them.
+    """
+    paths = [directory / "report.json"]
+    for f in formats:
+        if f == "csv":
+            paths += [directory / "report_series.csv", directory / "report_kpis.csv"]
+        else:
+            paths.append(directory / f"report.{f}")
+    return paths
 
 
 def comparison_paths(directory: Path, formats: Sequence[str]) -> list[Path]:
@@ -59,10 +70,18 @@ def write_run(report: RunDocument, directory: Path, formats: Sequence[str]) -> l
     """
     paths = run_paths(directory, formats)
     outputs = [(paths[0], lambda: dumps(report))]
-    outputs += [
-        (path, lambda fmt=fmt: render_run_text(report, fmt))  # type: ignore[misc]
-        for path, fmt in zip(paths[1:], formats, strict=True)
-    ]
+    for fmt in formats:
+        if fmt == "csv":
+            from sim.report.csv import kpis_csv, series_csv
+
+            outputs += [
+                (directory / "report_series.csv", lambda: series_csv(report)),
+                (directory / "report_kpis.csv", lambda: kpis_csv(report)),
+            ]
+        else:
+            outputs.append(
+                (directory / f"report.{fmt}", lambda fmt=fmt: render_run_text(report, fmt))  # type: ignore[misc]
+            )
     return write_outputs(outputs)
 
 
