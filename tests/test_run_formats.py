@@ -83,3 +83,19 @@ def test_reproduce_command_runs_as_printed_from_the_same_directory(
         json.loads((work / d / "report.json").read_text())["results"] for d in ("first", "again")
     )
     assert a == b
+
+
+def test_sweep_comparison_names_its_command_with_the_path_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    (work / "scenarios").mkdir(parents=True)
+    shutil.copy(ROOT / SCENARIO, work / SCENARIO)
+    monkeypatch.chdir(work)
+    result = runner.invoke(
+        app,
+        ["sweep", SCENARIO, "--replications", "2", "--out", "sw", "--format", "md", "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    md = (work / "sw" / "comparison.md").read_text()
+    assert f"`ttx sweep {SCENARIO} --policies" in md

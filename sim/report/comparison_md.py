@@ -183,6 +183,8 @@ def render_comparison(comparison: ComparisonDocument) -> str:
         "## Reproduce",
         "",
     ]
+    if meta.get("command"):
+        out += [f"From the directory it was run in: {md_code(meta['command'])}", ""]
     for x in r["runs"]:
         out.append(
             f"- {md_code(x['name'])}: "
