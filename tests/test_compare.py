@@ -106,8 +106,9 @@ def test_compare_on_saved_reports_gives_the_sweeps_numbers(swept: Path, tmp_path
     assert "wrote the comparison to" in result.output
     assert read(out / "comparison.json")["results"] == read(swept / "comparison.json")["results"]
 
-    def body(p: Path) -> list[str]:  # all but the "compared on <time>" line
-        return [ln for ln in p.read_text().splitlines() if not ln.startswith("Compared with")]
+    def body(p: Path) -> list[str]:  # all but the "compared on <time>" and command lines
+        meta = ("Compared with", "From the directory")
+        return [ln for ln in p.read_text().splitlines() if not ln.startswith(meta)]
 
     assert body(out / "comparison.md") == body(swept / "comparison.md")
 
