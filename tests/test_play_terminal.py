@@ -7,11 +7,12 @@ session is touched.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,47 @@ TTX = Path(sys.executable).with_name("ttx")
 def clean_env() -> dict[str, str]:
     """This environment without LINES/COLUMNS: they describe the test's terminal, not tmux's."""
     return {k: v for k, v in os.environ.items() if k not in ("LINES", "COLUMNS")}
+
+
+@contextlib.contextmanager
+def tmux_session(name: str, command: str, width: int, height: int) -> Iterator[Callable[..., str]]:
+    """A private tmux server running ``command`` in a ``width`` x ``height`` pane.
+
+    Yields ``tmux(*args)``, which runs a tmux command on that server and returns its
+    output; the server is killed on the way out, whatever happened.
+    """
+    socket = f"{name}-{os.getpid()}"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(
+            ["tmux", "-L", socket, *args], check=True, capture_output=True, text=True
+        ).stdout
+
+    env = {**clean_env(), "TERM": "xterm-256color"}
+    subprocess.run(
+        [
+            "tmux",
+            "-L",
+            socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "play",
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            command,
+        ],
+        check=True,
+        env=env,
+    )
+    try:
+        yield tmux
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
 
 
 def _wait(screen: Callable[[], str], needle: str, count: int = 1, tries: int = 300) -> str:
@@ -47,43 +89,16 @@ def _wait(screen: Callable[[], str], needle: str, count: int = 1, tries: int = 3
 
 @pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 def test_play_in_tmux(tmp_path):
-    socket = f"ttx-play-test-{os.getpid()}"
     record = tmp_path / "red.answers.yaml"
     command = (
         f"cd {tmp_path} && {TTX} play {FIXTURE} --team Red --record {record} "
         "--replications 4; echo EXIT=$?; sleep 60"
     )
+    with tmux_session("ttx-play-test", command, 100, 50) as tmux:
 
-    def tmux(*args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-L", socket, *args], check=True, capture_output=True, text=True
-        ).stdout
+        def screen() -> str:
+            return tmux("capture-pane", "-p", "-t", "play", "-S", "-200")
 
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", "play", "-S", "-200")
-
-    env = {**clean_env(), "TERM": "xterm-256color"}
-    subprocess.run(
-        [
-            "tmux",
-            "-L",
-            socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "play",
-            "-x",
-            "100",
-            "-y",
-            "50",
-            command,
-        ],
-        check=True,
-        env=env,
-    )
-    try:
         first = _wait(screen, "Your decision (1-2, id, or help):")
         assert "Decision 1 of up to 3 · month 4" in first
         assert "Jordan asks for more courses" in first
@@ -105,8 +120,6 @@ def test_play_in_tmux(tmp_path):
         end = _wait(screen, "EXIT=0", tries=600)
         assert "Debrief" in end
         assert "this run was at the" in end
-    finally:
-        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
     pf = load_policy_file(record, load_scenario(FIXTURE))
     assert [(r.inject, r.option) for r in pf.recorded] == [
         ("first_call", "train_more"),
@@ -151,49 +164,47 @@ RIVALRY = Path(__file__).parent.parent / "scenarios" / "iran_saudi_rivalry.yaml"
 def test_hot_seat_at_80x24_keeps_header_and_prompt_on_screen(tmp_path):
     """At every decision of a two-cell session the visible 80x24 screen shows the header
     ("Decision k of N · month M"), the inject, the options and the prompt together."""
-    socket = f"ttx-cells-test-{os.getpid()}"
     command = (
         f"cd {tmp_path} && {TTX} play {RIVALRY} --cells blue,red --save {tmp_path} "
         "--replications 4; echo EXIT=$?; sleep 60"
     )
 
-    def tmux(*args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-L", socket, *args], check=True, capture_output=True, text=True
-        ).stdout
+    with tmux_session("ttx-cells-test", command, 80, 24) as tmux:
 
-    def visible() -> str:  # the 24 lines on screen, no scrollback
-        return tmux("capture-pane", "-p", "-t", "play")
+        def visible() -> str:  # the 24 lines on screen, no scrollback
+            return tmux("capture-pane", "-p", "-t", "play")
 
-    env = {**clean_env(), "TERM": "xterm-256color"}
-    subprocess.run(
-        [
-            "tmux",
-            "-L",
-            socket,
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "play",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            command,
-        ],
-        check=True,
-        env=env,
-    )
-    turns = [
-        ("BLUE", "Decision 1 of up to 3 · month 2 · BLUE", "Riyadh asks for reassur", "1-3", "1"),
-        ("RED", "Decision 1 of 2 · month 4 · RED", "Riyadh's request reaches Tehran", "1-2", "2"),
-        ("BLUE", "Decision 2 of up to 3 · month 30 · BLUE", "Strike on a major oil", "1-3", "1"),
-        ("BLUE", "Decision 3 of up to 3 · month 30 · BLUE", "Enrichment and missile", "1-3", "1"),
-        ("RED", "Decision 2 of 2 · month 31 · RED", "Tehran weighs the alliance", "1-3", "3"),
-    ]
-    try:
+        turns = [
+            (
+                "BLUE",
+                "Decision 1 of up to 3 · month 2 · BLUE",
+                "Riyadh asks for reassur",
+                "1-3",
+                "1",
+            ),
+            (
+                "RED",
+                "Decision 1 of 2 · month 4 · RED",
+                "Riyadh's request reaches Tehran",
+                "1-2",
+                "2",
+            ),
+            (
+                "BLUE",
+                "Decision 2 of up to 3 · month 30 · BLUE",
+                "Strike on a major oil",
+                "1-3",
+                "1",
+            ),
+            (
+                "BLUE",
+                "Decision 3 of up to 3 · month 30 · BLUE",
+                "Enrichment and missile",
+                "1-3",
+                "1",
+            ),
+            ("RED", "Decision 2 of 2 · month 31 · RED", "Tehran weighs the alliance", "1-3", "3"),
+        ]
         previous = ""
         for cell, head, title, numbers, answer in turns:
             if cell != previous:  # the same cell deciding again keeps the keyboard
@@ -207,7 +218,5 @@ def test_hot_seat_at_80x24_keeps_header_and_prompt_on_screen(tmp_path):
             assert "1. " in screen and f"{numbers[-1]}. " in screen, screen
             tmux("send-keys", "-t", "play", answer, "Enter")
         _wait(visible, "EXIT=0", tries=600)
-    finally:
-        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
     assert (tmp_path / "iran_saudi_rivalry.red.answers.yaml").exists()
     assert (tmp_path / "iran_saudi_rivalry.blue.answers.yaml").exists()
