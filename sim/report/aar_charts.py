@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sim.analysis.aar import AfterAction, TeamReport
-from sim.report.plots import _figure, _wrap, colour, to_svg
+from sim.report.plots import _figure, _wrap, grouped_barh, to_svg
 
 
 def probability_bars(
@@ -24,14 +24,11 @@ def probability_bars(
 ) -> str:
     """Grouped horizontal bars: one group per category, one bar per series (0-100%)."""
     n = max(len(series), 1)
-    height = 0.8 / n
     with _figure(9.0, 1.6 + 0.42 * len(categories) * n) as fig:
         ax = fig.add_subplot()
-        for i, (label, values) in enumerate(series):
-            ys = [j + (i - (n - 1) / 2) * height for j in range(len(categories))]
-            ax.barh(
-                ys, [100 * v for v in values], height=height * 0.9, color=colour(i), label=label
-            )
+        grouped_barh(
+            ax, len(categories), [(label, [100 * v for v in vs], {}) for label, vs in series]
+        )
         ax.set_yticks(range(len(categories)), [_wrap(c, 34) for c in categories])
         ax.invert_yaxis()
         ax.set_xlim(0, 100)

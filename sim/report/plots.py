@@ -157,28 +157,47 @@ def fan_chart(
         return to_svg(fig, key, title)
 
 
+def grouped_barh(
+    ax: Any, n_categories: int, series: Sequence[tuple[str, Sequence[float], dict[str, Any]]]
+) -> None:
+    """One group of horizontal bars per category, one bar per series, side by side.
+
+    ``series`` holds (label, one value per category, extra ``barh`` keywords such
+    as error bars); the first category is drawn at y = 0.
+    """
+    n = max(len(series), 1)
+    height = 0.8 / n
+    for i, (label, values, extra) in enumerate(series):
+        ys = [j + (i - (n - 1) / 2) * height for j in range(n_categories)]
+        ax.barh(ys, values, height=height * 0.9, color=colour(i), label=label, **extra)
+
+
 def objective_bars(
     key: str, objectives: Sequence[str], runs: Sequence[tuple[str, Mapping[str, Interval]]]
 ) -> str:
     """Success probability per objective and run, with 95% Wilson interval whiskers."""
     n_runs = max(len(runs), 1)
-    height = 0.8 / n_runs
     with _figure(9.0, 1.2 + 0.55 * len(objectives) * n_runs) as fig:
         ax = fig.add_subplot()
-        for i, (label, probs) in enumerate(runs):
-            ys = [j + (i - (n_runs - 1) / 2) * height for j in range(len(objectives))]
-            p = [probs[o]["p"] for o in objectives]
-            lo = [probs[o]["p"] - probs[o]["ci_low"] for o in objectives]
-            hi = [probs[o]["ci_high"] - probs[o]["p"] for o in objectives]
-            ax.barh(
-                ys,
-                p,
-                height=height * 0.9,
-                color=colour(i),
-                label=_wrap(label),
-                xerr=[lo, hi],
-                error_kw={"ecolor": "#222222", "capsize": 4, "linewidth": 1.5},
-            )
+        whiskers = {"ecolor": "#222222", "capsize": 4, "linewidth": 1.5}
+        grouped_barh(
+            ax,
+            len(objectives),
+            [
+                (
+                    _wrap(label),
+                    [probs[o]["p"] for o in objectives],
+                    {
+                        "xerr": [
+                            [probs[o]["p"] - probs[o]["ci_low"] for o in objectives],
+                            [probs[o]["ci_high"] - probs[o]["p"] for o in objectives],
+                        ],
+                        "error_kw": whiskers,
+                    },
+                )
+                for label, probs in runs
+            ],
+        )
         ax.set_yticks(range(len(objectives)), list(objectives))
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
