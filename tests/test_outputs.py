@@ -55,7 +55,7 @@ def test_interrupt_after_the_temporary_file_is_written_leaves_nothing(
         written.extend(p for p in tmp_path.rglob("*") if p.is_file())
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(files.os, "fsync", interrupted_fsync)
+    monkeypatch.setattr(os, "fsync", interrupted_fsync)
     out = tmp_path / "out"
     result = run_small(out)
     assert result.exit_code == 130, result.output

@@ -8,9 +8,7 @@ existing report is only replaced when the user says ``--force``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast, overload
 
@@ -26,85 +24,31 @@ from sim.runs.contract import (
     RunDocument,
     adapter,
 )
+from sim.runs.outfiles import (  # writing lives there; re-exported for callers
+    OutputExists,
+    RenderFailed,
+    check_writable,
+    write_atomic,
+    write_outputs,
+)
 from sim.scenario.source import format_loc
 
-
-class OutputExists(TtxError):
-    """Refusing to overwrite existing output files (``paths``)."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths = paths
-        names = ", ".join(str(p) for p in paths)
-        super().__init__(f"{names} already exist{'s' if len(paths) == 1 else ''}")
+__all__ = [
+    "OutputExists",
+    "RenderFailed",
+    "ReportError",
+    "check_writable",
+    "dumps",
+    "load_report",
+    "report_problem",
+    "results_bytes",
+    "write_atomic",
+    "write_outputs",
+]
 
 
 class ReportError(TtxError):
     """A file that is not a readable ttx report."""
-
-
-def check_writable(paths: list[Path], force: bool) -> None:
-    """Fail before any work is done if outputs exist and ``force`` is not set."""
-    existing = [p for p in paths if p.exists()]
-    if existing and not force:
-        raise OutputExists(existing)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # mkstemp creates the file 0600; a report is for the whole room, so give
-        # it the permissions any new file gets (0666 less the umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-class RenderFailed(TtxError):
-    """One or more report formats could not be rendered; the others were written."""
-
-
-def write_outputs(outputs: Sequence[tuple[Path, Callable[[], str]]]) -> list[Path]:
-    """Render and write each output file on its own, each atomically.
-
-    A renderer that fails (a bug, or a missing optional dependency) costs
-    only its own file: the others are still written, and a file of the same
-    name from an earlier run is left as it was rather than half-replaced.
-    Ctrl-C is not caught here; it propagates after the current file's
-    temporary is removed.
-
-    Returns:
-        The paths written, in order.
-
-    Raises:
-        RenderFailed: naming each file that could not be written, after all
-            the others were.
-    """
-    written: list[Path] = []
-    failed: list[str] = []
-    for path, render in outputs:
-        try:
-            write_atomic(path, render())
-        except Exception as exc:  # one broken format must not cost the others
-            failed.append(f"{path}: {type(exc).__name__}: {exc}")
-        else:
-            written.append(path)
-    if failed:
-        done = ", ".join(str(p) for p in written) or "nothing"
-        raise RenderFailed(
-            "could not write " + "; ".join(failed) + f" (written: {done}; any earlier "
-            "file of a failed format was left unchanged)"
-        )
-    return written
 
 
 def dumps(report: Mapping[str, Any]) -> str:
