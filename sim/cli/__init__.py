@@ -233,14 +233,20 @@ def play(
             raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def _write_text(path: Path, text: str) -> None:
-    """Write a generated file atomically; an unwritable path is a user error."""
-    from sim.runs.reportfile import write_atomic
+def _check_out(out: Path | None, force: bool) -> None:
+    """Refuse an ``--out`` file before any work: existing (without --force), a device, a FIFO."""
+    if out is not None:
+        from sim.runs.outfiles import check_writable
 
-    try:
+        check_writable([out], force)
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a generated file atomically, holding its folder's lock while it does."""
+    from sim.runs.outfiles import OutputLock, write_atomic
+
+    with OutputLock(path.parent):
         write_atomic(path, text)
-    except OSError as exc:
-        raise TtxError(f"cannot write {path}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {path}")
 
 
@@ -249,9 +255,10 @@ def schema_(
     out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
     policy: Annotated[bool, typer.Option("--policy", help="The policy-file schema.")] = False,
     report: Annotated[bool, typer.Option("--report", help="The report schema.")] = False,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
 ) -> None:
     """Write the JSON Schema of scenario files (or policy files, or reports) for editors."""
-    with user_errors():
+    with user_errors("--out to choose another file"):
         from sim.authoring.schema_export import (
             dumps_schema,
             policy_schema,
@@ -261,6 +268,7 @@ def schema_(
 
         if policy and report:
             raise TtxError("choose one of --policy and --report")
+        _check_out(out, force)
         schema = (
             report_schema_json() if report else policy_schema() if policy else scenario_schema()
         )
@@ -296,14 +304,16 @@ def brief(
     cell: Annotated[
         str | None, typer.Option(help="Brief this cell: add its own briefing and decisions.")
     ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
 ) -> None:
     """Write the participants' situation manual: no events to come, no options, no effects."""
-    with user_errors():
+    with user_errors("--out to choose another file"):
         from sim.authoring.brief import render
         from sim.scenario.loader import load_scenario
 
         if format_ not in ("md", "html"):
             raise TtxError(f"unknown format '{format_}'; expected md or html")
+        _check_out(out, force)
         try:
             text = render(load_scenario(file), format_, cell)
         except KeyError as exc:  # an unknown --cell; the message lists the cells
@@ -330,10 +340,7 @@ def msel(
 
         if format_ not in FORMATS:
             raise TtxError(f"unknown format '{format_}'; expected {', '.join(FORMATS)}")
-        if out is not None:
-            from sim.runs.reportfile import check_writable
-
-            check_writable([out], force)
+        _check_out(out, force)
         text = render(load_scenario(file), format_)
         if out is None:
             typer.echo(text, nl=False)

@@ -44,13 +44,24 @@ def user_errors(elsewhere: str = "--out to choose another directory") -> Iterato
             err(str(problem))
         raise typer.Exit(EXIT_ERROR) from None
     except TtxError as exc:
-        # Raised by the report writer, so importing its module here costs nothing;
-        # at start-up it would (the report contract brings pydantic and numpy).
-        from sim.runs.reportfile import OutputExists
+        # Imported here, where an error is already being reported, not at start-up.
+        from sim.runs.outfiles import OutputBusy, OutputExists
 
         hint = f"; use --force to overwrite or {elsewhere}" if isinstance(exc, OutputExists) else ""
+        hint = f" or use {elsewhere}" if isinstance(exc, OutputBusy) else hint
         err(f"error: {exc}{hint}")
         raise typer.Exit(EXIT_ERROR) from None
-    except KeyboardInterrupt:
-        err("interrupted; no partial output was written")
+    except KeyboardInterrupt as exc:
+        err(interrupted_message(exc))
         raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+def interrupted_message(exc: KeyboardInterrupt) -> str:
+    """What Ctrl-C left behind: nothing, unless it landed while files were renamed."""
+    written = getattr(exc, "written", None)
+    if not written:
+        return "interrupted; no partial output was written"
+    left = ", ".join(str(p) for p in getattr(exc, "left", ()))
+    return f"interrupted; wrote only {', '.join(str(p) for p in written)}" + (
+        f" (not {left})" if left else ""
+    )

@@ -154,8 +154,8 @@ def run_(
             raise TtxError(
                 f"{exc}. Use another --checkpoint folder, or delete this one to start afresh"
             ) from None
-        except KeyboardInterrupt:
-            if checkpoint is None:
+        except KeyboardInterrupt as exc:
+            if checkpoint is None or getattr(exc, "written", None):
                 raise
             err(f"interrupted; finished chunks are in {checkpoint}: rerun the command to resume")
             raise typer.Exit(EXIT_INTERRUPTED) from None

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.report.outputs import run_paths, write_run
 from sim.runs.contract import RunDocument
 from sim.runs.executors import auto_workers, make_executor
-from sim.runs.reportfile import check_writable, dumps, write_atomic
+from sim.runs.outfiles import OutputLock, check_folder, check_writable, write_atomic
+from sim.runs.reportfile import dumps
 from sim.runs.runner import RunFailed, run
 from sim.runs.spec import RunSpec
 from sim.runs.sweep import ProgressFactory, open_progress
 from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
 from sim.scenario.policyfile import hash_warning
+
+#: The checkpoint folder's own lock: it may also be the output folder.
+CHECKPOINT_LOCK = ".ttx-checkpoint.lock"
 
 #: By default a run writes the JSON report and its Markdown rendering.
 RUN_FORMATS = ("md",)
@@ -85,7 +90,11 @@ def run_file(
             (:data:`sim.report.outputs.RUN_FORMATS`).
 
     Raises:
-        OutputExists: A report exists and ``force`` is not set (nothing ran).
+        OutputExists: A report (or ``report.partial.json``) exists and
+            ``force`` is not set (nothing ran).
+        OutputRefused: An output is a device, FIFO, folder or link, or cannot
+            be written (nothing ran).
+        OutputBusy: Another ttx command is writing to ``out`` or ``checkpoint``.
         RunFailed: Some replications raised; what finished is saved next to the
             report as ``report.partial.json`` (``partial_file``).
         UnknownPolicy, CellConflict, InputError, CheckpointError, ExecutorError: Bad inputs.
@@ -112,33 +121,40 @@ def run_file(
         "" if replication is None else f"rep{replication}"
     )
     paths = run_paths(target, formats)
-    check_writable(paths, force)
+    partial_file = target / "report.partial.json"
+    check_writable([*paths, partial_file], force)
+    if checkpoint is not None:
+        check_folder(checkpoint)
     total = spec.replications if indices is None else len(indices)
     if workers is None and executor is None and scheduler is None:
         workers = auto_workers(total, scenario.horizon)
     label = f"{scenario.id}/{spec.label}"
     with (
-        make_executor(executor, workers, scheduler) as ex,
-        open_progress(progress, label, total) as bar,
+        OutputLock(target),
+        OutputLock(checkpoint, CHECKPOINT_LOCK) if checkpoint is not None else nullcontext(),
     ):
-        try:
-            report = run(
-                spec,
-                executor=ex,
-                progress=bar,
-                indices=indices,
-                chunk_size=chunk_size,
-                checkpoint=checkpoint,
-                kpi_values=kpi_values,
-            ).to_dict()
-        except RunFailed as exc:
-            if exc.partial is not None:
-                exc.partial_file = target / "report.partial.json"
-                write_atomic(exc.partial_file, dumps(exc.partial.to_dict()))
-            raise
-    # Where the scenario file was, as given (relative to the working directory),
-    # for the "command to reproduce" line; not in ``results``, which must not
-    # depend on where the file lives.
-    report["meta"]["scenario_file"] = str(file)
-    write_run(report, target, formats)
+        with (
+            make_executor(executor, workers, scheduler) as ex,
+            open_progress(progress, label, total) as bar,
+        ):
+            try:
+                report = run(
+                    spec,
+                    executor=ex,
+                    progress=bar,
+                    indices=indices,
+                    chunk_size=chunk_size,
+                    checkpoint=checkpoint,
+                    kpi_values=kpi_values,
+                ).to_dict()
+            except RunFailed as exc:
+                if exc.partial is not None:
+                    exc.partial_file = partial_file
+                    write_atomic(partial_file, dumps(exc.partial.to_dict()))
+                raise
+        # Where the scenario file was, as given (relative to the working directory),
+        # for the "command to reproduce" line; not in ``results``, which must not
+        # depend on where the file lives.
+        report["meta"]["scenario_file"] = str(file)
+        write_run(report, target, formats)
     return RunDone(report, paths)

@@ -9,7 +9,8 @@ from pathlib import Path
 from sim.analysis.compare import DEFAULT_PRECISION, compare, load_runs
 from sim.report.outputs import FORMATS, comparison_paths, rerender, rerender_paths, write_comparison
 from sim.runs.contract import ComparisonDocument
-from sim.runs.reportfile import check_writable, load_report
+from sim.runs.outfiles import OutputLock, check_writable
+from sim.runs.reportfile import load_report
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ def compare_files(
     sid = comparison["results"]["scenario"]["id"]
     target = out or Path("runs") / f"{sid}-comparison"
     check_writable(comparison_paths(target, formats), force)
-    write_comparison(comparison, runs, target, formats)
+    with OutputLock(target):
+        write_comparison(comparison, runs, target, formats)
     return CompareDone(comparison, target)
 
 
@@ -76,5 +78,6 @@ def rerender_file(
     report = load_report(file)
     paths = rerender_paths(file, fmt, out)
     check_writable(paths, force)
-    rerender(report, file, fmt, paths)
+    with OutputLock(paths[0].parent):
+        rerender(report, file, fmt, paths)
     return paths

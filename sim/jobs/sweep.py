@@ -9,13 +9,13 @@ from pathlib import Path
 from sim.analysis.compare import compare
 from sim.report.outputs import (
     FORMATS,
+    comparison_outputs,
     comparison_paths,
+    run_outputs,
     run_paths,
-    write_comparison,
-    write_run,
 )
-from sim.runs.contract import ComparisonDocument
-from sim.runs.reportfile import check_writable
+from sim.runs.contract import ComparisonDocument, RunDocument
+from sim.runs.outfiles import OutputLock, check_writable, write_outputs
 from sim.runs.spec import RunSpec
 from sim.runs.sweep import ProgressFactory, resolve_policies, sweep
 from sim.scenario.loader import load_scenario, scenario_hash
@@ -57,6 +57,8 @@ def sweep_file(
 
     Raises:
         OutputExists: A report exists and ``force`` is not set (nothing ran).
+        OutputRefused, OutputBusy: An output cannot be written, or another
+            ttx command is writing to ``out`` (nothing ran).
         TtxError: Unknown, repeated or too few policies; invalid scenario.
     """
     scenario = load_scenario(file)
@@ -67,6 +69,25 @@ def sweep_file(
     target = out or Path("runs") / f"{scenario.id}-sweep-s{base.seed}"
     paths = [p for pid in ids for p in run_paths(target / pid, formats)]
     check_writable([*paths, *comparison_paths(target, formats)], force)
+    with OutputLock(target):
+        comparison, reports = _sweep(file, ids, base, target, progress)
+        # One transaction: every run report and the comparison, or none of them.
+        write_outputs(
+            [
+                *(
+                    o
+                    for pid, r in zip(ids, reports, strict=True)
+                    for o in run_outputs(r, target / pid, formats)
+                ),
+                *comparison_outputs(comparison, reports, target, formats),
+            ]
+        )
+    return SweepDone(comparison, ids, target)
+
+
+def _sweep(
+    file: Path, ids: list[str], base: RunSpec, target: Path, progress: ProgressFactory | None
+) -> tuple[ComparisonDocument, list[RunDocument]]:
     runs = sweep([base.with_policy(pid) for pid in ids], progress=progress)
     reports = [report.to_dict() for report in runs.values()]
     for report in reports:
@@ -79,7 +100,4 @@ def sweep_file(
         command=f"ttx sweep {file} --policies {','.join(ids)} "
         f"--replications {base.replications} --seed {base.seed}",
     )
-    for pid, report in zip(ids, reports, strict=True):
-        write_run(report, target / pid, formats)
-    write_comparison(comparison, reports, target, formats)
-    return SweepDone(comparison, ids, target)
+    return comparison, reports

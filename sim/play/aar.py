@@ -166,7 +166,7 @@ def write_after_action(
     and an existing report is only replaced with ``force``.
     """
     from sim.report.aar import render_html, render_markdown
-    from sim.runs.reportfile import check_writable, write_atomic
+    from sim.runs.outfiles import check_writable, write_outputs
 
     scenario, teams = load_teams(paths, scenario_file)
     text = read_notes(notes)
@@ -180,6 +180,4 @@ def write_after_action(
     md_text, html_text = render_markdown(data), render_html(data)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    write_atomic(md, md_text)
-    write_atomic(html, html_text)
-    return [md, html]
+    return write_outputs([(md, lambda: md_text), (html, lambda: html_text)])

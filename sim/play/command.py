@@ -37,7 +37,7 @@ from sim.play.terminal import (
 )
 from sim.report import aar as aar_report
 from sim.report.terminal import progress_bar
-from sim.runs.reportfile import check_writable, write_atomic
+from sim.runs.reportfile import check_writable, write_atomic, write_outputs
 from sim.runs.spec import RunSpec
 from sim.scenario.cells import cell_ids, decision_cells, get_cell
 from sim.scenario.loader import load_policy_file, load_scenario, scenario_hash
@@ -331,8 +331,12 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             soft_wrap=True,
         )
         return Ended("interrupted"), written
-    write_atomic(md, aar_report.render_markdown(data))
-    write_atomic(html, aar_report.render_html(data))
+    write_outputs(
+        [
+            (md, lambda: aar_report.render_markdown(data)),
+            (html, lambda: aar_report.render_html(data)),
+        ]
+    )
     written += [str(md), str(html)]
     return ended, written
 

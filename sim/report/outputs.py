@@ -9,12 +9,13 @@ file is actually requested.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sim.errors import TtxError
 from sim.runs.contract import ComparisonDocument, RunDocument
-from sim.runs.reportfile import dumps, write_atomic, write_outputs
+from sim.runs.outfiles import write_atomic, write_outputs
+from sim.runs.reportfile import dumps
 
 FORMATS = ("md", "html")
 RUN_FORMATS = ("md", "html", "csv")
@@ -62,14 +63,13 @@ def render_run_text(report: RunDocument, fmt: str) -> str:
     return render_run_html(report)
 
 
-def write_run(report: RunDocument, directory: Path, formats: Sequence[str]) -> list[Path]:
-    """Write a run report's JSON and renderings; return the paths written.
+Outputs = list[tuple[Path, Callable[[], str]]]
+"""Files to write, each with the function that renders its text."""
 
-    Each file is rendered and written on its own (``write_outputs``), so a
-    failing renderer costs only its own file.
-    """
-    paths = run_paths(directory, formats)
-    outputs = [(paths[0], lambda: dumps(report))]
+
+def run_outputs(report: RunDocument, directory: Path, formats: Sequence[str]) -> Outputs:
+    """A run report's JSON and renderings in ``directory``, not yet rendered."""
+    outputs: Outputs = [(directory / "report.json", lambda: dumps(report))]
     for fmt in formats:
         if fmt == "csv":
             from sim.report.csv import kpis_csv, series_csv
@@ -82,7 +82,17 @@ def write_run(report: RunDocument, directory: Path, formats: Sequence[str]) -> l
             outputs.append(
                 (directory / f"report.{fmt}", lambda fmt=fmt: render_run_text(report, fmt))  # type: ignore[misc]
             )
-    return write_outputs(outputs)
+    return outputs
+
+
+def write_run(report: RunDocument, directory: Path, formats: Sequence[str]) -> list[Path]:
+    """Write a run report's JSON and renderings; return the paths written.
+
+    All files are rendered to temporaries and renamed together
+    (``write_outputs``): an interruption leaves none of them, and a failing
+    renderer costs only its own file.
+    """
+    return write_outputs(run_outputs(report, directory, formats))
 
 
 def render_comparison_text(
@@ -98,20 +108,30 @@ def render_comparison_text(
     return render_comparison_html(comparison, reports)
 
 
+def comparison_outputs(
+    comparison: ComparisonDocument,
+    reports: Sequence[RunDocument],
+    directory: Path,
+    formats: Sequence[str],
+) -> Outputs:
+    """A comparison's JSON and renderings in ``directory``, not yet rendered."""
+    paths = comparison_paths(directory, formats)
+    outputs: Outputs = [(paths[0], lambda: dumps(comparison))]
+    outputs += [
+        (path, lambda fmt=fmt: render_comparison_text(comparison, reports, fmt))  # type: ignore[misc]
+        for path, fmt in zip(paths[1:], formats, strict=True)
+    ]
+    return outputs
+
+
 def write_comparison(
     comparison: ComparisonDocument,
     reports: Sequence[RunDocument],
     directory: Path,
     formats: Sequence[str],
 ) -> list[Path]:
-    """Write a comparison's JSON and renderings, each on its own; return the paths written."""
-    paths = comparison_paths(directory, formats)
-    outputs = [(paths[0], lambda: dumps(comparison))]
-    outputs += [
-        (path, lambda fmt=fmt: render_comparison_text(comparison, reports, fmt))  # type: ignore[misc]
-        for path, fmt in zip(paths[1:], formats, strict=True)
-    ]
-    return write_outputs(outputs)
+    """Write a comparison's JSON and renderings together; return the paths written."""
+    return write_outputs(comparison_outputs(comparison, reports, directory, formats))
 
 
 def rerender_paths(source: Path, fmt: str, out: Path | None) -> list[Path]:

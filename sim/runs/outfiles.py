@@ -90,17 +90,17 @@ def _system_tree(path: Path) -> str | None:
     return None
 
 
-def _folder_problem(folder: Path) -> str | None:
-    """Why files cannot be created in ``folder`` (or in the folder that will hold it)."""
+def _folder_problem(path: Path, folder: Path) -> str | None:
+    """Why ``path`` cannot be created in ``folder`` (which may not exist yet)."""
     probe = folder
     while not os.path.lexists(probe):
         if probe.parent == probe:
             break
         probe = probe.parent
     if not probe.is_dir():
-        return f"{probe} is not a folder"
+        return f"cannot write {path}: {probe} is not a folder"
     if not os.access(probe, os.W_OK | os.X_OK):
-        return f"cannot write in {probe} (read-only or no permission)"
+        return f"cannot write {path}: {probe} is read-only or not writable by you"
     return None
 
 
@@ -108,16 +108,33 @@ def target_problem(path: Path) -> str | None:
     """Why ttx must never write ``path``, even with ``force`` (None when it may)."""
     tree = _system_tree(path)
     if tree is not None:
-        return f"{path} is under {tree}; ttx writes reports to regular folders only"
+        return f"{path} is under {tree}; ttx writes to regular folders only"
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return _folder_problem(path.parent)
+    except (FileNotFoundError, NotADirectoryError):
+        return _folder_problem(path, path.parent)
     except OSError as exc:
         return f"cannot inspect {path}: {exc.strerror or exc}"
     if not stat.S_ISREG(mode):
         return f"{path} is {_kind(mode)}; ttx only replaces regular files, even with --force"
-    return _folder_problem(path.parent)
+    return _folder_problem(path, path.parent)
+
+
+def check_folder(folder: Path) -> None:
+    """Fail before any work is done if files cannot be created in ``folder``.
+
+    Raises:
+        OutputRefused: ``folder`` is under a kernel file system, is not a
+            folder, or cannot be written.
+    """
+    tree = _system_tree(folder)
+    if tree is not None:
+        raise OutputRefused(f"{folder} is under {tree}; ttx writes to regular folders only")
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise OutputRefused(f"{folder} is not a folder")
+    problem = _folder_problem(folder, folder)
+    if problem:
+        raise OutputRefused(problem)
 
 
 def check_writable(paths: Sequence[Path], force: bool) -> None:
@@ -179,9 +196,9 @@ class OutputLock:
     file is deleted on exit; the kernel drops the lock if the process dies.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, name: str = LOCK_NAME) -> None:
         self.folder = Path(folder)
-        self.path = self.folder / LOCK_NAME
+        self.path = self.folder / name
         self._fd: int | None = None
         self._created: list[Path] = []
 

@@ -288,6 +288,8 @@ def run(
                 "scenario_content": content_hash(scenario),
                 "policy": pol.id,
                 "policy_content": content_hash(pol),
+                "cells": getattr(pol, "cells", None),
+                "objectives": [o.id for o in scenario.objectives],
                 "seed": run_seed,
                 "replications": spec.replications,
                 "indices": None if indices is None else [todo.start, todo.stop],
