@@ -32,7 +32,7 @@ import numpy as np
 
 from sim.errors import TtxError
 from sim.runs.aggregate import ChunkPartial
-from sim.runs.outfiles import TMP_SUFFIX, write_temporary
+from sim.runs.outfiles import TMP_SUFFIX, WriteFailed, write_temporary
 
 MANIFEST = "manifest.json"
 FORMAT = 2
@@ -212,11 +212,13 @@ class Checkpoint:
                 return _partial(header, {k: npz[k] for k in _ARRAYS}, self.expected_indices(chunk))
         except _Foreign as exc:
             raise CheckpointError(
-                f"{path} belongs to another run ({exc}); delete that file to recompute its chunk"
+                f"checkpoint chunk {path} is not this run's: {exc}; "
+                "delete that file to recompute its chunk"
             ) from None
         except Exception as exc:  # any damage at all: flipped bytes reach odd places
             raise CheckpointError(
-                f"cannot read {path} ({_why(exc)}); delete that file to recompute its chunk"
+                f"cannot read checkpoint chunk {path} ({_why(exc)}); "
+                "delete that file to recompute its chunk"
             ) from None
 
 
@@ -250,6 +252,8 @@ def _ours(name: str) -> bool:
 
 
 def _why(exc: BaseException) -> str:
+    if isinstance(exc, WriteFailed):
+        return exc.reason
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
@@ -314,7 +318,7 @@ def _check_header(header: Any, identity: dict[str, Any], chunk: int) -> None:
         raise _Damaged("its header does not say which run it belongs to")
     diffs = _differences(header["run"], identity)
     if diffs:
-        raise _Foreign("; ".join(diffs))
+        raise _Foreign("it has " + ", ".join(diffs))
     if header.get("chunk") != chunk:
         raise _Foreign(f"it holds chunk {header.get('chunk')!r}, not chunk {chunk}")
 
@@ -325,15 +329,13 @@ def _partial(
     """Build the chunk partial, checking every part against the others and the run."""
     indices = [int(i) for i in arrays["indices"]]
     if indices != expected:
-        raise _Foreign(
-            f"it holds replications {_span(indices)}, the run's chunk holds {_span(expected)}"
-        )
+        raise _Foreign(f"it holds replications {_span(indices)}, not {_span(expected)}")
     n = len(indices)
     names: Any = header.get("kpi_names")
     oids: Any = header.get("objective_ids")
     want = header["run"].get("objectives")
     if want is not None and oids != want:
-        raise _Foreign(f"objectives {oids!r} (this run: {want!r})")
+        raise _Foreign(f"it has objectives {oids!r} (this run: {want!r})")
     if not _strings(names) or not _strings(oids):
         raise _Damaged("its header lists no KPI or objective names")
     kpis, objectives = arrays["kpis"], arrays["objectives"]

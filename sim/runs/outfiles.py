@@ -60,6 +60,14 @@ class RenderFailed(TtxError):
     """One or more report formats could not be rendered; the others were written."""
 
 
+class WriteFailed(TtxError):
+    """A file could not be written (a full disk, a read-only folder); nothing of it is left."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"cannot write {path}: {reason}")
+
+
 class InterruptedWrite(KeyboardInterrupt):
     """Ctrl-C while a transaction renamed its files: ``written`` are in place, the rest not."""
 
@@ -100,7 +108,8 @@ def _folder_problem(path: Path, folder: Path) -> str | None:
     if not probe.is_dir():
         return f"cannot write {path}: {probe} is not a folder"
     if not os.access(probe, os.W_OK | os.X_OK):
-        return f"cannot write {path}: {probe} is read-only or not writable by you"
+        where = "it" if probe == path else probe
+        return f"cannot write {path}: {where} is read-only or not writable by you"
     return None
 
 
@@ -268,7 +277,7 @@ def _temporary(path: Path) -> tuple[int, Path]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     except OSError as exc:
-        raise TtxError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise WriteFailed(path, exc.strerror or str(exc)) from None
     # mkstemp creates the file 0600; a report is for the whole room, so give
     # it the permissions any new file gets (0666 less the umask).
     umask = os.umask(0)
@@ -281,7 +290,7 @@ def write_temporary(path: Path, write: Callable[[int], None]) -> Path:
     """Create a temporary beside ``path``, let ``write(fd)`` fill it, sync it; return its path.
 
     On any failure the temporary is removed; an ``OSError`` (a full disk, a
-    read-only folder) becomes a one-line :class:`~sim.errors.TtxError`.
+    read-only folder) becomes :class:`WriteFailed`, one line.
     """
     fd, tmp = _temporary(path)
     try:
@@ -292,7 +301,7 @@ def write_temporary(path: Path, write: Callable[[int], None]) -> Path:
             os.close(fd)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise TtxError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise WriteFailed(path, exc.strerror or str(exc)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
