@@ -156,7 +156,7 @@ def check_writable(paths: Sequence[Path], force: bool) -> None:
     """
     problems = [p for p in map(target_problem, paths) if p]
     if problems:
-        raise OutputRefused("; ".join(dict.fromkeys(problems)))
+        raise OutputRefused(problems[0])
     existing = [p for p in paths if os.path.lexists(p)]
     if existing and not force:
         raise OutputExists(existing)
@@ -324,6 +324,7 @@ class Transaction:
     def __init__(self) -> None:
         self.staged: list[tuple[Path, Path]] = []
         self.written: list[Path] = []
+        self.created: list[Path] = []
 
     def __enter__(self) -> Transaction:
         return self
@@ -338,15 +339,19 @@ class Transaction:
 
     def stage(self, path: Path, text: str | bytes) -> None:
         """Write ``text`` to a temporary beside ``path`` (creating its folder)."""
-        _mkdirs(path.parent)
+        self.created[:0] = _mkdirs(path.parent)
         data = text.encode("utf-8") if isinstance(text, str) else text
         self.staged.append((path, write_temporary(path, lambda fd: _write_all(fd, data))))
 
     def discard(self) -> None:
-        """Remove the temporaries not yet renamed."""
+        """Remove the temporaries not yet renamed, and the folders made for them if empty."""
         for _, tmp in self.staged:
             tmp.unlink(missing_ok=True)
         self.staged = []
+        for d in self.created:
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only if empty: a folder holding a written file stays
+        self.created = []
 
     def commit(self) -> list[Path]:
         """Rename every staged file into place, in order; return the paths written.
