@@ -225,6 +225,30 @@ def no_identity(path: Path) -> None:
     rewrite_header(path, lambda h: h.pop("run"))
 
 
+def edit_arrays(path: Path, change: Callable[[dict], None], *, compressed: bool = False) -> None:  # type: ignore[type-arg]
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    change(arrays)
+    with path.open("wb") as fh:
+        (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+
+
+def header_edit(**fields: object) -> Callable[[Path], None]:
+    return lambda path: rewrite_header(path, lambda h: h.update(fields))
+
+
+def array_edit(name: str, value: Callable[[np.ndarray], np.ndarray]) -> Callable[[Path], None]:
+    return lambda path: edit_arrays(path, lambda a: a.update({name: value(a[name])}))
+
+
+def extra_member(path: Path) -> None:
+    edit_arrays(path, lambda a: a.update(extra=np.zeros(1)))
+
+
+def compressed(path: Path) -> None:
+    edit_arrays(path, lambda a: None, compressed=True)
+
+
 DAMAGE = {
     "truncated": (truncate, "not a chunk file: not a zip archive"),
     "empty": (empty, "it is empty"),
@@ -234,6 +258,25 @@ DAMAGE = {
     "flipped bytes": (flipped, "damaged: kpis.npy fails its checksum"),
     "wrong shape": (wrong_shape, "KPI values of shape (2, 3) for 2 replications"),
     "format 1 chunk": (no_identity, "its header does not say which run it belongs to"),
+    "extra member": (extra_member, "not a chunk file: unexpected contents"),
+    "compressed": (compressed, "not a chunk file: compressed members"),
+    "names": (header_edit(kpi_names=[1, 2]), "its header lists no KPI or objective names"),
+    "decisions": (
+        header_edit(decisions={"x": {"a": 99}}),
+        "its decision counts do not fit its replications",
+    ),
+    "series count": (
+        header_edit(running_n=5),
+        "its monthly series statistics do not fit its replications",
+    ),
+    "series size": (
+        array_edit("running_mean", lambda a: a.ravel()[:3]),
+        "its monthly series statistics have the wrong size",
+    ),
+    "sample": (
+        array_edit("sample_indices", lambda a: a + 99),
+        "its percentile sample does not fit its replications",
+    ),
 }
 
 
