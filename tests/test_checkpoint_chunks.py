@@ -419,3 +419,52 @@ def test_cli_checkpoint_on_a_full_disk(tmp_path: Path, monkeypatch: pytest.Monke
         f"error: cannot write checkpoint {ck}: No space left on device\n"
     )
     assert not ck.exists() and not (tmp_path / "out").exists()
+
+
+def test_odd_folders_and_manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "file").write_text("")
+    with pytest.raises(CheckpointError, match=r"is not a folder$"):
+        Checkpoint(tmp_path / "file", {"seed": 1})
+    (tmp_path / "ck").mkdir()
+    (tmp_path / "ck" / "manifest.json").write_text("[]")
+    with pytest.raises(CheckpointError, match=r"not a JSON object$"):
+        Checkpoint(tmp_path / "ck", {"seed": 1})
+    store = Checkpoint(tmp_path / "new", {"seed": 1, "replications": 4, "chunk_size": 2})
+    (tmp_path / "new" / "chunk-abc.npz").write_text("not ours, not a chunk name")
+    assert store.finished() == set()
+    assert store.expected_indices(1) == [2, 3]
+    from sim.runs.aggregate import ChunkPartial
+
+    with pytest.raises(ValueError, match="only complete chunks"):
+        store.save(ChunkPartial(chunk=0, failures=[(0, 1, "boom")]))
+
+
+def test_oversized_chunk_is_not_read(
+    scenario: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ours = checkpointed(scenario, tmp_path / "ours")
+    monkeypatch.setattr("sim.runs.checkpoint.MAX_CHUNK_BYTES", 100)
+    with pytest.raises(CheckpointError, match=r"\(it is too large \(\d+ bytes\)\)"):
+        resume(scenario, ours)
+
+
+@pytest.mark.parametrize(
+    ("harm", "reason"),
+    [
+        (
+            array_edit("objectives", lambda a: a.astype(np.float64)),
+            "objective outcomes of shape (2, {k}) for 2 replications",
+        ),
+        (header_edit(decisions=[]), "its decision counts do not fit its replications"),
+        (header_edit(decisions={"x": 3}), "its decision counts do not fit its replications"),
+    ],
+)
+def test_more_inconsistent_chunks(
+    scenario: Scenario, tmp_path: Path, harm: Callable[[Path], None], reason: str
+) -> None:
+    ours = checkpointed(scenario, tmp_path / "ours")
+    path = ours / "chunk-000000.npz"
+    harm(path)
+    with pytest.raises(CheckpointError) as info:
+        resume(scenario, ours)
+    assert f"({reason.format(k=len(scenario.objectives))})" in str(info.value)

@@ -103,3 +103,23 @@ def test_a_failing_renderer_costs_only_its_file(tmp_path: Path) -> None:
         f"{tmp_path / 'a.md'}; any earlier file of a failed format was left unchanged)"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["a.md"]
+
+
+def test_a_name_too_long_to_inspect(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300)
+    assert target_problem(path) == f"cannot inspect {path}: File name too long"
+
+
+def test_folders_that_cannot_be_made(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read_only(monkeypatch, tmp_path)
+    with pytest.raises(TtxError) as info, Transaction() as t:
+        t.stage(tmp_path / "sub" / "a.txt", "a")
+    assert str(info.value) == (f"cannot create folder {tmp_path / 'sub'}: Read-only file system")
+
+
+def test_lock_keeps_a_made_folder_that_holds_something(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b"
+    with pytest.raises(RuntimeError), OutputLock(out):
+        (out / "kept.txt").write_text("written by the failed work")
+        raise RuntimeError
+    assert [p.name for p in out.iterdir()] == ["kept.txt"]
