@@ -132,29 +132,27 @@ def run_file(
     with (
         OutputLock(target),
         OutputLock(checkpoint, CHECKPOINT_LOCK) if checkpoint is not None else nullcontext(),
+        make_executor(executor, workers, scheduler) as ex,
+        open_progress(progress, label, total) as bar,
     ):
-        with (
-            make_executor(executor, workers, scheduler) as ex,
-            open_progress(progress, label, total) as bar,
-        ):
-            try:
-                report = run(
-                    spec,
-                    executor=ex,
-                    progress=bar,
-                    indices=indices,
-                    chunk_size=chunk_size,
-                    checkpoint=checkpoint,
-                    kpi_values=kpi_values,
-                ).to_dict()
-            except RunFailed as exc:
-                if exc.partial is not None:
-                    exc.partial_file = partial_file
-                    write_atomic(partial_file, dumps(exc.partial.to_dict()))
-                raise
+        try:
+            report = run(
+                spec,
+                executor=ex,
+                progress=bar,
+                indices=indices,
+                chunk_size=chunk_size,
+                checkpoint=checkpoint,
+                kpi_values=kpi_values,
+            ).to_dict()
+        except RunFailed as exc:
+            if exc.partial is not None:
+                exc.partial_file = partial_file
+                write_atomic(exc.partial_file, dumps(exc.partial.to_dict()))
+            raise
         # Where the scenario file was, as given (relative to the working directory),
         # for the "command to reproduce" line; not in ``results``, which must not
         # depend on where the file lives.
         report["meta"]["scenario_file"] = str(file)
-        write_run(report, target, formats)
+        write_run(report, target, formats)  # still holding the folder's lock
     return RunDone(report, paths)
