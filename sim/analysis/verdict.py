@@ -277,22 +277,33 @@ def objective_sentence(who: str, what: str, p_a: float, p_b: float, d: Available
     return f"{who} {move}, {size}: {words}."
 
 
-def difference_cell(d: ComparedDifference, objective: bool = False) -> str:
-    """A table cell: the verdict in words, then the difference (in points for objectives)
-    with its interval, or the fixed difference alone."""
-    if not d["available"]:
-        return f"n/a ({d['note']})"
+def difference_figures(d: AvailableDifference, objective: bool = False) -> str:
+    """The difference with its interval (in points for objectives), or the fixed figure."""
     est, low, high = d["estimate"], d["ci_low"], d["ci_high"]
     if d["constant"]:
-        if est == 0:
-            return "no difference (fixed)"
         figure = f"{est * 100:+z.0f} points" if objective else signed_interval(est, est, est)
-        shown = figure.split(" (")[0] + " (fixed)"
-    elif objective:
-        shown = points_interval(est, low, high).replace(" (", " points (", 1)
-    else:
-        shown = signed_interval(est, low, high)
-    return f"{VERDICT_WORDS[d['verdict']]}: {shown}"
+        return figure.split(" (")[0] + " (fixed)"
+    if objective:
+        return points_interval(est, low, high).replace(" (", " points (", 1)
+    return signed_interval(est, low, high)
+
+
+def verdict_word(d: AvailableDifference) -> str:
+    """``better``, ``worse``, ``no meaningful difference``, ``could be chance`` or, for a
+    difference that is zero in every replication, ``no difference``."""
+    if d["constant"] and d["estimate"] == 0:
+        return "no difference"
+    return VERDICT_WORDS[d["verdict"]]
+
+
+def difference_cell(d: ComparedDifference, objective: bool = False) -> str:
+    """A table cell: the verdict in words, then :func:`difference_figures`; or why no
+    difference is available."""
+    if not d["available"]:
+        return f"n/a ({d['note']})"
+    if d["constant"] and d["estimate"] == 0:
+        return "no difference (fixed)"
+    return f"{verdict_word(d)}: {difference_figures(d, objective)}"
 
 
 def _join(items: Sequence[str]) -> str:

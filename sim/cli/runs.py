@@ -188,12 +188,36 @@ def run_failed(
 
 
 def echo_sentences(comparison: ComparisonDocument) -> None:
-    """A comparison's headline sentences and its replication advice."""
+    """A comparison for the terminal: the bottom line, the trade-off matrix, then the
+    headline differences in words and the replication advice."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from sim.analysis.compare import headline_sentences
 
+    r = comparison["results"]
+    out = console()
+    out.print("[bold]Bottom line[/bold]")
+    out.print(escape(" ".join(r["bottom_line"])), highlight=False)
+    out.print()
+    table = Table(title="Trade-offs (* = best)", highlight=False)
+    table.add_column("objective: chance of success")
+    for run in r["runs"]:
+        table.add_column(escape(run["label"]), justify="right", max_width=14)
+    for row in r["tradeoffs"]:
+        cells = [row["cells"][run["name"]] for run in r["runs"]]
+        table.add_row(
+            escape(row["label"]),
+            *(f"[bold]{c['text']} *[/bold]" if c["best"] else c["text"] for c in cells),
+        )
+    out.print(table)
+    out.print(
+        "Differences to the baseline, paired by seed where the runs allow, with 95% intervals:",
+        highlight=False,
+    )
     for line in headline_sentences(comparison):
-        typer.echo(f"- {line}")
-    typer.echo(comparison["results"]["advice"]["sentence"])
+        out.print(f"- {escape(line)}", highlight=False)
+    out.print(escape(r["advice"]["sentence"]), highlight=False)
 
 
 def sweep_(
