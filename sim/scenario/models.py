@@ -69,6 +69,7 @@ __all__ = [
     "Policy",
     "PolicyFile",
     "RecordedDecision",
+    "Reporting",
     "Rival",
     "Rivalry",
     "Rule",
@@ -435,6 +436,23 @@ class Objective(Frozen):
         return self
 
 
+# --------------------------------------------------------------------------- reporting
+
+MinDifference = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class Reporting(Frozen):
+    """How reports of this scenario judge differences between policies."""
+
+    min_difference: dict[str, MinDifference] = Field(
+        default_factory=dict,
+        description="Smallest meaningful difference per KPI name (e.g. final_stability: "
+        "0.05, cost: 10) or 'objectives' (a probability, 0.05 = 5 points). Smaller "
+        "differences read 'no meaningful difference'. Defaults: 0.02 on a 0-1 index, "
+        "1 incident, 5% of the baseline's cost or harm, 0.05 for objectives.",
+    )
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -482,6 +500,10 @@ class Scenario(Frozen):
         default_factory=UncertaintySettings,
         description="Random sources beyond threats: political events, programme effect and "
         "cost variation, rival drift (MODEL.md 3.3.7); 'enabled: false' turns them all off.",
+    )
+    reporting: Reporting = Field(
+        default_factory=Reporting,
+        description="How comparisons judge differences (smallest meaningful differences).",
     )
 
     # -- policies -------------------------------------------------------------
