@@ -364,3 +364,53 @@ def test_flagship_html_begins_with_bottom_line_and_tradeoffs(tmp_path: Path) -> 
     matrix = html.split('<table class="tradeoffs">', 1)[1].split("</table>", 1)[0]
     assert 'class="num best"' in matrix and "★ best" in matrix
     assert html.count("paired by seed (common random numbers)") == 1
+
+
+def test_cost_clauses_and_the_less_certain_verdicts() -> None:
+    noisy = [103.0 + 400 * e for e in NOISE]
+    a = run("a", {"cost": [100.0 + 10 * e for e in NOISE]}, {"g": [0, 1] * 10})
+    same = run("same", {"cost": [v + 0.5 for v in a["results"]["kpis"]["cost"]["values"]]})
+    vague = run("vague", {"cost": list(reversed(noisy))}, {"g": [1, 0] * 5 + [1, 1] * 5})
+    same["results"]["objectives"] = {"g": {"description": "", "check": "end", "values": [1] * 20}}
+    r = compare([a, same, vague])["results"]
+    line_same, line_vague = r["bottom_line"]
+    assert line_same.endswith(", at about the same cost.")
+    assert line_vague.endswith("; whether it costs more could be chance.")
+    d = r["kpis"]["cost"]["differences"]["vague"]
+    assert d["available"] and d["verdict"] == "uncertain"
+    assert d["sentence"].startswith("Vague changes total cost by ")
+    assert d["sentence"].endswith(": could be chance.")
+    o = r["objectives"]["g"]["differences"]["vague"]
+    assert o["available"] and o["verdict"] == "uncertain"
+    assert "of “Goal g is met” from 50% to 75%, +25 points (-15 to +65): could" in o["sentence"]
+    assert "better on g (50% → 100%)" in line_same
+
+
+def test_objectives_that_never_vary_are_facts() -> None:
+    a = run("a", {"cost": BASE}, {"g": [0] * 10, "h": [1] * 10})
+    b = run("b", {"cost": BASE}, {"g": [1] * 10, "h": [1] * 10})
+    r = compare([a, b])["results"]["objectives"]
+    g, h = r["g"]["differences"]["b"], r["h"]["differences"]["b"]
+    assert g["available"] and g["constant"]
+    assert g["sentence"] == (
+        "B raises the chance of “Goal g is met” from 0% to 100% (the same in every "
+        "replication): better."
+    )
+    assert difference_cell(g, objective=True) == "better: +100 points (fixed)"
+    assert h["available"] and h["constant"]
+    assert h["sentence"] == (
+        "B leaves the chance of “Goal h is met” at 100% (the same in every replication)."
+    )
+
+
+def test_single_replications_have_no_difference_to_judge() -> None:
+    a = run("a", {"cost": [1.0]}, {"g": [1]})
+    b = run("b", {"cost": [2.0]}, {"g": [0]})
+    r = compare([a, b])["results"]
+    for d in (r["kpis"]["cost"]["differences"]["b"], r["objectives"]["g"]["differences"]["b"]):
+        assert not d["available"]
+        assert difference_cell(d).startswith("n/a (")
+    assert r["bottom_line"] == [
+        "Against A (the baseline), B makes no meaningful difference to the objectives or "
+        "key indicators."
+    ]
