@@ -414,3 +414,21 @@ def test_single_replications_have_no_difference_to_judge() -> None:
         "Against A (the baseline), B makes no meaningful difference to the objectives or "
         "key indicators."
     ]
+
+
+@pytest.mark.slow
+def test_the_bottom_line_quoted_in_the_docs_is_what_the_sweep_prints(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "comparing.md").read_text(encoding="utf-8")
+    lines = doc.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("> Against"))
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("> "):
+            break
+        block.append(line[2:])
+    quoted = " ".join(block)
+    args = ["sweep", str(IRAQ), "--replications", "100", "--out", str(tmp_path)]
+    result = cli.invoke(app, [*args, "--format", "md", "--quiet"])
+    assert result.exit_code == 0, result.output
+    doc_json = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    assert " ".join(quoted.split()) == " ".join(doc_json["results"]["bottom_line"])
