@@ -150,7 +150,8 @@ def points_interval(estimate: float, low: float, high: float, *, sign: bool = Tr
 
 def enough_decimals(values: Sequence[float], start: int) -> int:
     """``start`` or more decimals, until no non-zero value reads as zero and no two
-    different values read the same (so "-0.04 to -0.04" cannot be printed); at most 6."""
+    different values read the same (so neither "-0.04 to -0.04" nor "0.12 (0.12 to 0.13)"
+    is printed); at most 6."""
     decimals = start
     while decimals < 6:
         shown = [f"{v:z.{decimals}f}" for v in values]
@@ -176,7 +177,9 @@ def magnitude_interval(estimate: float, low: float, high: float) -> str:
     """
     if estimate < 0:
         estimate, low, high = -estimate, -high, -low
-    n = enough_decimals((low, high), size_decimals(max(abs(estimate), abs(low), abs(high))))
+    n = enough_decimals(
+        (low, estimate, high), size_decimals(max(abs(estimate), abs(low), abs(high)))
+    )
     return f"{estimate:z.{n}f} ({low:z.{n}f} to {high:z.{n}f})"
 
 
