@@ -203,7 +203,7 @@ def echo_sentences(comparison: ComparisonDocument) -> None:
     table = Table(title="Trade-offs (* = best)", highlight=False)
     table.add_column("objective: chance of success")
     for run in r["runs"]:
-        table.add_column(escape(run["label"]), justify="right", max_width=14)
+        table.add_column(escape(run["label"]), justify="right", max_width=14, overflow="fold")
     for row in r["tradeoffs"]:
         cells = [row["cells"][run["name"]] for run in r["runs"]]
         table.add_row(
