@@ -364,6 +364,10 @@ def test_flagship_html_begins_with_bottom_line_and_tradeoffs(tmp_path: Path) -> 
     matrix = html.split('<table class="tradeoffs">', 1)[1].split("</table>", 1)[0]
     assert 'class="num best"' in matrix and "★ best" in matrix
     assert html.count("paired by seed (common random numbers)") == 1
+    # One difference column per compared policy, and no method repeated in the cells.
+    kpis = html.split('<h2 id="summary">', 1)[1].split("</thead>", 1)[0]
+    assert re.findall(r"<th>([^<]*) vs baseline</th>", kpis) == ["Expanded operational scope"]
+    assert "common random numbers" not in html.split('<h2 id="summary">', 1)[1]
 
 
 def test_cost_clauses_and_the_less_certain_verdicts() -> None:
