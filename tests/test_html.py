@@ -17,6 +17,7 @@ from markupsafe import escape
 from typer.testing import CliRunner
 
 from sim.analysis.compare import compare, headline_sentences
+from sim.analysis.verdict import difference_figures
 from sim.cli import app
 from sim.report.html import series_groups
 from sim.report.markdown import render_run
@@ -117,11 +118,11 @@ def test_comparison_page_content(tiny_html: dict[str, Any]) -> None:
     html = (tiny_html["dir"] / "comparison.html").read_text()
     assert "paired by seed (common random numbers)" in html
     d = c["kpis"]["final_stability"]["differences"]["heavy"]
-    assert f"{d['estimate']:+.3f}" in html
+    assert difference_figures(d) in html
     assert html.count("<svg") == len(tiny_html["reports"]["steady"]["results"]["series"]) + 2
     assert c["advice"]["sentence"] in html
     for sentence in headline_sentences(tiny_html["comparison"]):
-        assert f"<li>{escape(sentence)}</li>" in html
+        assert f">{escape(sentence)}</li>" in html
 
 
 def test_series_groups_order() -> None:

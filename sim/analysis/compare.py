@@ -20,17 +20,34 @@ so Markdown, HTML and JSON renderers only read it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim.analysis.kpis import HEADLINE, kpi_label, lower_is_better
-from sim.analysis.wording import describe_difference
-from sim.errors import TtxError
+from sim.analysis.kpis import (
+    HEADLINE,
+    OBJECTIVES_KEY,
+    kpi_label,
+    lower_is_better,
+    min_difference,
+)
+from sim.analysis.verdict import (
+    LEVEL,
+    CompareError,
+    bottom_line,
+    check_thresholds,
+    judge,
+    kpi_difference,
+    kpi_sentence,
+    objective_difference,
+    objective_sentence,
+    objective_text,
+    ranking,
+    tradeoffs,
+)
 from sim.runs.contract import (
     SCHEMA_VERSION,
     Advice,
-    ComparedDifference,
     ComparedKpi,
     ComparedObjective,
     ComparisonDocument,
@@ -38,40 +55,39 @@ from sim.runs.contract import (
     ComparisonResults,
     KpiEstimate,
     KpiSummary,
-    RankEntry,
-    Ranking,
     ReplicationAdvice,
     RunDocument,
     RunEntry,
-    RunResults,
-    difference_fields,
     interval,
     kpi_summary,
 )
 from sim.runs.reportfile import ReportError, load_report
 from sim.stats import (
     MAX_REPLICATIONS,
-    Difference,
-    paired_difference,
-    paired_proportion_difference,
-    proportion_difference,
     relative_half_width,
     replications_needed,
     summarize,
-    welch_difference,
     wilson_interval,
 )
 from sim.version import __version__
+
+__all__ = [
+    "COMPARISON_SCHEMA_VERSION",
+    "DEFAULT_PRECISION",
+    "DEFAULT_RANK",
+    "LEVEL",
+    "CompareError",
+    "compare",
+    "headline_sentences",
+    "load_runs",
+    "pairing",
+    "replication_advice",
+]
 
 #: Version of the comparison report layout (shares the run reports' numbering).
 COMPARISON_SCHEMA_VERSION = SCHEMA_VERSION
 DEFAULT_RANK = "final_stability"
 DEFAULT_PRECISION = 0.05
-LEVEL = 0.95
-
-
-class CompareError(TtxError):
-    """Reports that cannot be compared (different scenarios, too few, bad options)."""
 
 
 def load_runs(paths: Sequence[str | Path]) -> list[RunDocument]:
@@ -145,30 +161,6 @@ def _check_compatible(reports: Sequence[RunDocument], sources: Sequence[str]) ->
                 "cannot compare runs of different scenarios: "
                 f"{sources[0]} is scenario '{first}' but {source} is scenario '{other}'"
             )
-
-
-def _difference_entry(diff: Difference | None, sentence: str, note: str = "") -> ComparedDifference:
-    if diff is None:
-        return {"available": False, "note": note}
-    return {"available": True, **difference_fields(diff), "sentence": sentence}
-
-
-def _kpi_difference(a: list[float], b: list[float], paired: bool) -> tuple[Difference | None, str]:
-    try:
-        return (paired_difference(a, b, LEVEL) if paired else welch_difference(a, b, LEVEL)), ""
-    except ValueError as exc:
-        return None, str(exc)
-
-
-def _objective_difference(
-    a: list[int], b: list[int], paired: bool
-) -> tuple[Difference | None, str]:
-    try:
-        if paired:
-            return paired_proportion_difference(a, b, LEVEL), ""
-        return proportion_difference(sum(a), len(a), sum(b), len(b), LEVEL), ""
-    except ValueError as exc:
-        return None, str(exc)
 
 
 def _ordered_kpis(reports: Sequence[RunDocument]) -> list[str]:
@@ -256,47 +248,6 @@ def _advice(
     }
 
 
-def _ranking(
-    runs: list[tuple[str, RunDocument]],
-    labels: dict[str, str],
-    kpi: str,
-    pairs: dict[tuple[str, str], bool],
-    results0: RunResults,
-) -> Ranking:
-    lower = lower_is_better(kpi)
-    summaries = {name: summarize(r["results"]["kpis"][kpi]["values"], LEVEL) for name, r in runs}
-    # sorted() is stable: tied means keep the order the runs were given in.
-    order = sorted(summaries, key=lambda n: summaries[n].mean, reverse=not lower)
-    by_name = dict(runs)
-    leader = order[0]
-    entries = []
-    for rank, name in enumerate(order, 1):
-        s = summaries[name]
-        entry: RankEntry = {
-            "rank": rank,
-            "name": name,
-            "label": labels[name],
-            "mean": s.mean,
-            "ci_low": s.ci_low,
-            "ci_high": s.ci_high,
-        }
-        if name != leader:
-            paired = pairs[(leader, name)]
-            diff, note = _kpi_difference(
-                by_name[leader]["results"]["kpis"][kpi]["values"],
-                by_name[name]["results"]["kpis"][kpi]["values"],
-                paired,
-            )
-            entry["vs_leader"] = _difference_entry(diff, "", note)
-        entries.append(entry)
-    return {
-        "kpi": kpi,
-        "label": kpi_label(kpi, results0),
-        "better": "lower" if lower else "higher",
-        "order": entries,
-    }
-
-
 def compare(
     reports: Sequence[RunDocument],
     *,
@@ -305,6 +256,7 @@ def compare(
     rank: str | None = None,
     precision: float = DEFAULT_PRECISION,
     command: str | None = None,
+    min_differences: Mapping[str, float] | None = None,
 ) -> ComparisonDocument:
     """Build a comparison report (``{schema_version, kind, results, meta}``).
 
@@ -317,10 +269,15 @@ def compare(
         rank: KPI to rank the runs by (default ``final_stability``).
         precision: Target relative CI half-width for the replication advice.
         command: The command line that produced the comparison, for ``meta``.
+        min_differences: Smallest meaningful differences that replace the
+            catalogue's defaults (KPI name or ``objectives`` -> size), from the
+            scenario and the command line. The scenario's own, recorded in the
+            run reports, apply unless these name the same KPI.
 
     Raises:
         CompareError: Fewer than two reports, different scenarios, an unknown
-            baseline or ranking KPI, or a non-positive precision.
+            baseline or ranking KPI, a non-positive precision, or a smallest
+            meaningful difference for an unknown KPI or below zero.
     """
     srcs = (
         list(sources) if sources is not None else [f"report {i + 1}" for i in range(len(reports))]
@@ -367,6 +324,18 @@ def compare(
             }
         )
 
+    # The scenario's own thresholds (recorded in its run reports), then the caller's.
+    chosen = {
+        **by_name[base]["results"]["scenario"].get("min_difference", {}),
+        **(min_differences or {}),
+    }
+    check_thresholds(chosen, kpis)
+    base_kpis = by_name[base]["results"]["kpis"]
+
+    def threshold(k: str) -> float:
+        return min_difference(k, summarize(base_kpis[k]["values"], LEVEL).mean, chosen)
+
+    objective_threshold = min_difference(OBJECTIVES_KEY, 0.0, chosen)
     kpi_out: dict[str, ComparedKpi] = {}
     for k in kpis:
         label = kpi_label(k, results0)
@@ -379,10 +348,16 @@ def compare(
             },
             "differences": {},
         }
+        t = threshold(k)
         for name in others:
-            diff, note = _kpi_difference(values[base], values[name], pairs[(base, name)])
-            sentence = "" if diff is None else describe_difference(labels[name], label, diff)
-            kpi_out[k]["differences"][name] = _difference_entry(diff, sentence, note)
+            d = judge(
+                *kpi_difference(values[base], values[name], pairs[(base, name)]),
+                t,
+                lower_is_better(k),
+            )
+            if d["available"]:
+                d["sentence"] = kpi_sentence(labels[name], label, d)
+            kpi_out[k]["differences"][name] = d
 
     obj_out: dict[str, ComparedObjective] = {}
     # Sorted by id: saved reports have sorted keys, so this order is the same
@@ -391,7 +366,7 @@ def compare(
         if not all(oid in r["results"]["objectives"] for r in reports):
             continue
         values_o = {name: r["results"]["objectives"][oid]["values"] for name, r in runs}
-        what = f"the chance of objective '{oid}'"
+        what = objective_text(oid, o["description"])
         obj_out[oid] = {
             "description": o["description"],
             "check": o["check"],
@@ -401,10 +376,13 @@ def compare(
             },
             "differences": {},
         }
+        p = {name: obj_out[oid]["runs"][name]["p"] for name in names}
         for name in others:
-            diff, note = _objective_difference(values_o[base], values_o[name], pairs[(base, name)])
-            sentence = "" if diff is None else describe_difference(labels[name], what, diff)
-            obj_out[oid]["differences"][name] = _difference_entry(diff, sentence, note)
+            diff, note = objective_difference(values_o[base], values_o[name], pairs[(base, name)])
+            d = judge(diff, note, objective_threshold, False)
+            if d["available"]:
+                d["sentence"] = objective_sentence(labels[name], what, p[base], p[name], d)
+            obj_out[oid]["differences"][name] = d
 
     focus = [k for k in HEADLINE if k in kpis]
     if rank_kpi not in focus:
@@ -421,9 +399,12 @@ def compare(
         "level": LEVEL,
         "baseline": base,
         "runs": run_entries,
+        "bottom_line": bottom_line(base, labels, others, kpi_out, obj_out),
+        "tradeoffs": tradeoffs(names, kpi_out, obj_out, objective_threshold, threshold, results0),
+        "min_difference": dict(sorted(chosen.items())),
         "kpis": kpi_out,
         "objectives": obj_out,
-        "ranking": _ranking(runs, labels, rank_kpi, pairs, results0),
+        "ranking": ranking(runs, labels, rank_kpi, pairs, results0, threshold(rank_kpi)),
         "advice": _advice(runs, kpis, focus, precision),
     }
     meta: ComparisonMeta = {

@@ -23,6 +23,22 @@ COUNT = "incidents"
 HARM = "harm (severity units)"
 BUDGET = "budget units"
 
+#: The smallest difference worth a trainer's attention, by unit: ``(size, relative)``.
+#: An absolute size is in the KPI's own unit; a relative one is a share of the
+#: baseline's mean (money and harm have no natural scale of their own).
+MIN_DIFFERENCE_BY_UNIT: dict[str, tuple[float, bool]] = {
+    SHARE: (0.02, False),
+    COUNT: (1.0, False),
+    HARM: (0.05, True),
+    BUDGET: (0.05, True),
+}
+#: For a KPI no catalogue pattern knows: 5% of the baseline's mean.
+MIN_DIFFERENCE_UNKNOWN = (0.05, True)
+#: Objective success probabilities: 5 percentage points.
+MIN_DIFFERENCE_OBJECTIVES = 0.05
+#: The key that overrides the objectives' smallest meaningful difference.
+OBJECTIVES_KEY = "objectives"
+
 HEADLINE_ROLE = "headline"
 """Shown first, in this order, in every report and in the terminal summary."""
 JUDGED_ROLE = "judged"
@@ -147,3 +163,24 @@ def lower_is_better(kpi: str) -> bool:
 def direction(kpi: str) -> int:
     """+1 when higher is better, -1 when lower is better (objectives: higher)."""
     return -1 if lower_is_better(kpi) else +1
+
+
+def min_difference(
+    kpi: str, baseline_mean: float, overrides: Mapping[str, float] | None = None
+) -> float:
+    """The smallest meaningful difference of ``kpi`` against a baseline with this mean.
+
+    An override (from the scenario's ``reporting.min_difference`` or
+    ``--min-difference``) is an absolute size in the KPI's unit. Without one,
+    the catalogue's default for the KPI's unit applies (see
+    :data:`MIN_DIFFERENCE_BY_UNIT`); ``objectives`` is the key of the objective
+    success probabilities. Differences smaller than this are "no meaningful
+    difference" even when their interval excludes zero.
+    """
+    if overrides and kpi in overrides:
+        return float(overrides[kpi])
+    if kpi == OBJECTIVES_KEY:
+        return MIN_DIFFERENCE_OBJECTIVES
+    spec = kpi_spec(kpi)
+    size, relative = MIN_DIFFERENCE_UNKNOWN if spec is None else MIN_DIFFERENCE_BY_UNIT[spec.unit]
+    return size * abs(baseline_mean) if relative else size

@@ -8,7 +8,7 @@ Nothing here escapes: each renderer escapes the text for its own format.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only annotated: keep numpy out of commands that merely print
@@ -127,3 +127,73 @@ def describe_difference(label: str, kpi_label: str, diff: Difference, decimals: 
     verb = "raises" if est > 0 else "lowers" if est < 0 else "changes"
     verdict = "more than chance" if diff.significant else "could be chance"
     return f"{label} {verb} {kpi_label} by {fmt(abs(est))} ({fmt(lo)} to {fmt(hi)}); {verdict}."
+
+
+def pct(p: float) -> str:
+    """A probability as a whole percentage, for trainers: ``0.384`` -> ``38%``."""
+    return f"{p * 100:.0f}%"
+
+
+def points_interval(estimate: float, low: float, high: float, *, sign: bool = True) -> str:
+    """A difference of probabilities in percentage points: ``+59 (+49 to +69)``.
+
+    With ``sign=False`` the interval (which must exclude zero) is given as sizes for a
+    verb, as in :func:`magnitude_interval`: ``-0.6 (-0.7 to -0.5)`` -> ``60 (50 to 70)``.
+    """
+    if not sign and estimate < 0:
+        estimate, low, high = -estimate, -high, -low
+    values = (estimate * 100, low * 100, high * 100)
+    n = enough_decimals(values[1:], 0)
+    fmt = f"+z.{n}f" if sign else f"z.{n}f"
+    return f"{values[0]:{fmt}} ({values[1]:{fmt}} to {values[2]:{fmt}})"
+
+
+def enough_decimals(values: Sequence[float], start: int) -> int:
+    """``start`` or more decimals, until no non-zero value reads as zero and no two
+    different values read the same (so neither "-0.04 to -0.04" nor "0.12 (0.12 to 0.13)"
+    is printed); at most 6."""
+    decimals = start
+    while decimals < 6:
+        shown = [f"{v:z.{decimals}f}" for v in values]
+        reads_zero = any(v != 0 and float(s) == 0 for v, s in zip(values, shown, strict=True))
+        merged = len(set(shown)) < len(set(values))
+        if not (reads_zero or merged):
+            break
+        decimals += 1
+    return decimals
+
+
+def size_decimals(size: float) -> int:
+    """Decimals a figure of this size deserves (as :func:`num`), before :func:`enough_decimals`."""
+    size = abs(size)
+    return 0 if size >= 100 else 1 if size >= 10 else 2 if size >= 0.05 or size == 0 else 3
+
+
+def magnitude_interval(estimate: float, low: float, high: float) -> str:
+    """An interval that excludes zero, as sizes that agree with a verb: ``0.23 (0.22 to 0.25)``.
+
+    A negative difference ``-0.23 (-0.25 to -0.22)`` is said "lowers by 0.23 (0.22 to
+    0.25)": the bounds swap and lose their sign, so the sign never contradicts the verb.
+    """
+    if estimate < 0:
+        estimate, low, high = -estimate, -high, -low
+    n = enough_decimals(
+        (low, estimate, high), size_decimals(max(abs(estimate), abs(low), abs(high)))
+    )
+    return f"{estimate:z.{n}f} ({low:z.{n}f} to {high:z.{n}f})"
+
+
+def signed_interval(estimate: float, low: float, high: float) -> str:
+    """A difference and its interval, every figure signed: ``+0.004 (-0.001 to +0.009)``."""
+    n = enough_decimals(
+        (estimate, low, high), size_decimals(max(abs(estimate), abs(low), abs(high)))
+    )
+    return f"{estimate:+z.{n}f} ({low:+z.{n}f} to {high:+z.{n}f})"
+
+
+def count_noun(shown: str, label: str) -> str:
+    """``1`` + ``incidents that succeeded`` -> ``1 incident that succeeded``; other counts
+    keep the plural."""
+    if shown == "1":
+        label = label.replace("incidents", "incident", 1)
+    return f"{shown} {label}"

@@ -57,6 +57,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("uncertainty.political_events", "PoliticalEvents"),
     ("uncertainty.rival_drift", "RivalDrift"),
     ("uncertainties[]", "Uncertainty"),
+    ("reporting", "Reporting"),
 ]
 
 # Fields the models leave undescribed, because their meaning is the same everywhere.

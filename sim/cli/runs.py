@@ -188,12 +188,65 @@ def run_failed(
 
 
 def echo_sentences(comparison: ComparisonDocument) -> None:
-    """A comparison's headline sentences and its replication advice."""
+    """A comparison for the terminal: the bottom line, the trade-off matrix, then the
+    headline differences in words and the replication advice."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from sim.analysis.compare import headline_sentences
 
+    r = comparison["results"]
+    out = console()
+    out.print("[bold]Bottom line[/bold]")
+    out.print(escape(" ".join(r["bottom_line"])), highlight=False)
+    out.print()
+    table = Table(title="Trade-offs (* = best)", highlight=False)
+    table.add_column("objective: chance of success")
+    for run in r["runs"]:
+        table.add_column(escape(run["label"]), justify="right", max_width=14, overflow="fold")
+    for row in r["tradeoffs"]:
+        cells = [row["cells"][run["name"]] for run in r["runs"]]
+        table.add_row(
+            escape(row["label"]),
+            *(f"[bold]{c['text']} *[/bold]" if c["best"] else c["text"] for c in cells),
+        )
+    out.print(table)
+    out.print(
+        "Differences to the baseline, paired by seed where the runs allow, with 95% intervals:",
+        highlight=False,
+    )
     for line in headline_sentences(comparison):
-        typer.echo(f"- {line}")
-    typer.echo(comparison["results"]["advice"]["sentence"])
+        out.print(f"- {escape(line)}", highlight=False)
+    out.print(escape(r["advice"]["sentence"]), highlight=False)
+
+
+MinDifferenceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--min-difference",
+        metavar="KPI=VALUE",
+        help="Smallest meaningful difference of a KPI (or 'objectives', a probability); "
+        "smaller ones read 'no meaningful difference'. Repeatable.",
+    ),
+]
+
+
+def min_differences(given: list[str] | None) -> dict[str, float]:
+    """``["cost=10", "objectives=0.1"]`` -> ``{"cost": 10.0, "objectives": 0.1}``."""
+    out: dict[str, float] = {}
+    for item in given or ():
+        key, sep, value = item.partition("=")
+        try:
+            size = float(value) if sep and key.strip() else math.nan
+        except ValueError:
+            size = math.nan
+        if not (size >= 0 and math.isfinite(size)):
+            raise TtxError(
+                f"--min-difference expects KPI=VALUE with a number >= 0 (e.g. "
+                f"final_stability=0.05), got '{item}'"
+            )
+        out[key.strip()] = size
+    return out
 
 
 def sweep_(
@@ -213,6 +266,7 @@ def sweep_(
     ),
     force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bars or summary.")] = False,
+    min_difference: MinDifferenceOption = None,
 ) -> None:
     """Run several policies on the same seeds and compare them (common random numbers)."""
     with user_errors():
@@ -229,6 +283,7 @@ def sweep_(
             formats=parse_formats(format),
             force=force,
             progress=lambda label, total: progress_bar(label, total, quiet),
+            min_differences=min_differences(min_difference),
         )
         if not quiet:
             echo_sentences(done.comparison)
@@ -251,6 +306,7 @@ def compare_(
         "md,html"
     ),
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+    min_difference: MinDifferenceOption = None,
 ) -> None:
     """Compare saved run reports: differences with CIs (paired where seeds match)."""
     with user_errors():
@@ -267,6 +323,7 @@ def compare_(
             out=out,
             formats=parse_formats(format),
             force=force,
+            min_differences=min_differences(min_difference),
         )
         echo_sentences(done.comparison)
         typer.echo(f"wrote the comparison to {done.target}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ def compare_files(
     out: Path | None = None,
     formats: Sequence[str] = FORMATS,
     force: bool = False,
+    min_differences: Mapping[str, float] | None = None,
 ) -> CompareDone:
     """Compare saved run reports and write ``comparison.json`` and its renderings.
 
@@ -41,6 +42,8 @@ def compare_files(
         out: Output folder (default ``runs/<scenario>-comparison``).
         formats: Renderings besides JSON (``md``, ``html``).
         force: Overwrite existing files.
+        min_differences: Smallest meaningful differences (KPI name or
+            ``objectives`` -> size) over the scenario's and the catalogue's.
 
     Raises:
         OutputExists: A comparison file exists and ``force`` is not set.
@@ -53,7 +56,10 @@ def compare_files(
         baseline=baseline,
         rank=rank,
         precision=precision,
-        command="ttx compare " + " ".join(str(p) for p in reports),
+        command="ttx compare "
+        + " ".join(str(p) for p in reports)
+        + "".join(f" --min-difference {k}={v:g}" for k, v in (min_differences or {}).items()),
+        min_differences=min_differences,
     )
     sid = comparison["results"]["scenario"]["id"]
     target = out or Path("runs") / f"{sid}-comparison"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.analysis.compare import compare
+from sim.analysis.verdict import check_thresholds
 from sim.report.outputs import (
     FORMATS,
     comparison_outputs,
@@ -19,6 +20,7 @@ from sim.runs.outfiles import OutputLock, check_writable, write_outputs
 from sim.runs.spec import RunSpec
 from sim.runs.sweep import ProgressFactory, resolve_policies, sweep
 from sim.scenario.loader import load_scenario, scenario_hash
+from sim.scenario.references import kpi_names
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ def sweep_file(
     formats: Sequence[str] = FORMATS,
     force: bool = False,
     progress: ProgressFactory | None = None,
+    min_differences: Mapping[str, float] | None = None,
 ) -> SweepDone:
     """Run policies of a scenario file on the same seeds; write each run and the comparison.
 
@@ -54,14 +57,18 @@ def sweep_file(
         formats: Renderings besides JSON (``md``, ``html``).
         force: Overwrite existing reports.
         progress: Progress-bar factory, called once per policy.
+        min_differences: Smallest meaningful differences (KPI name or
+            ``objectives`` -> size) over the scenario's and the catalogue's.
 
     Raises:
         OutputExists: A report exists and ``force`` is not set (nothing ran).
         OutputRefused, OutputBusy: An output cannot be written, or another
             ttx command is writing to ``out`` (nothing ran).
-        TtxError: Unknown, repeated or too few policies; invalid scenario.
+        TtxError: Unknown, repeated or too few policies; invalid scenario; a
+            smallest meaningful difference for an unknown KPI (nothing ran).
     """
     scenario = load_scenario(file)
+    check_thresholds(min_differences or {}, sorted(kpi_names(scenario)))
     ids = resolve_policies(scenario, policies)
     base = RunSpec.of(
         scenario, ids[0], replications=replications, seed=seed, scenario_hash=scenario_hash(file)
@@ -70,7 +77,7 @@ def sweep_file(
     paths = [p for pid in ids for p in run_paths(target / pid, formats)]
     check_writable([*paths, *comparison_paths(target, formats)], force)
     with OutputLock(target):
-        comparison, reports = _sweep(file, ids, base, target, progress)
+        comparison, reports = _sweep(file, ids, base, target, progress, min_differences)
         # One transaction: every run report and the comparison, or none of them.
         write_outputs(
             [
@@ -86,7 +93,12 @@ def sweep_file(
 
 
 def _sweep(
-    file: Path, ids: list[str], base: RunSpec, target: Path, progress: ProgressFactory | None
+    file: Path,
+    ids: list[str],
+    base: RunSpec,
+    target: Path,
+    progress: ProgressFactory | None,
+    min_differences: Mapping[str, float] | None,
 ) -> tuple[ComparisonDocument, list[RunDocument]]:
     runs = sweep([base.with_policy(pid) for pid in ids], progress=progress)
     reports = [report.to_dict() for report in runs.values()]
@@ -98,6 +110,8 @@ def _sweep(
         reports,
         sources=[str(target / pid / "report.json") for pid in ids],
         command=f"ttx sweep {file} --policies {','.join(ids)} "
-        f"--replications {base.replications} --seed {base.seed}",
+        f"--replications {base.replications} --seed {base.seed}"
+        + "".join(f" --min-difference {k}={v:g}" for k, v in (min_differences or {}).items()),
+        min_differences=min_differences,
     )
     return comparison, reports

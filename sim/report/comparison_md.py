@@ -7,22 +7,28 @@ piece of scenario text goes through :func:`md_escape`, every id through :func:`m
 from __future__ import annotations
 
 from sim.analysis.compare import headline_sentences
-from sim.analysis.wording import fixed, method_phrase, percent, signed, span
+from sim.analysis.verdict import difference_cell, estimate_text, objective_text
+from sim.analysis.wording import method_phrase, pct, percent
 from sim.report.markdown import md_code, md_escape, table
 from sim.runs.contract import ComparedDifference, ComparisonDocument, ComparisonResults
 
 
-def _estimate(value: float, low: float, high: float, decimals: int = 3) -> str:
-    """``0.500 (0.400 to 0.600)``."""
-    return f"{fixed(value, decimals)} ({span(low, high, decimals)})"
+def diff_cell(d: ComparedDifference, objective: bool = False) -> str:
+    """``worse: -0.235 (-0.245 to -0.225)``, a fixed difference, or why none is available."""
+    return md_escape(difference_cell(d, objective))
 
 
-def diff_cell(d: ComparedDifference, decimals: int = 3) -> str:
-    """``+0.080 (0.050 to 0.110) *`` or why no difference is available."""
-    if not d["available"]:
-        return f"n/a ({md_escape(d['note'])})"
-    star = " *" if d["significant"] else ""
-    return f"{signed(d['estimate'], decimals)} ({span(d['ci_low'], d['ci_high'], decimals)}){star}"
+def tradeoff_table(r: ComparisonResults) -> str:
+    """Objectives (and cost) x runs, the best in each row in bold and marked "(best)"."""
+    runs = r["runs"]
+    rows = []
+    for row in r["tradeoffs"]:
+        cells = [md_escape(row["label"])]
+        for run in runs:
+            c = row["cells"][run["name"]]
+            cells.append(f"**{c['text']}** (best)" if c["best"] else c["text"])
+        rows.append(cells)
+    return table(["objective: chance of success", *(md_escape(x["label"]) for x in runs)], rows)
 
 
 def _run_table(r: ComparisonResults) -> str:
@@ -45,18 +51,19 @@ def _run_table(r: ComparisonResults) -> str:
 def _kpi_table(r: ComparisonResults, names: list[str]) -> str:
     runs = [x["name"] for x in r["runs"]]
     others = [n for n in runs if n != r["baseline"]]
+    labels = {x["name"]: md_escape(x["label"]) for x in r["runs"]}
     header = [
         "indicator",
-        *(md_escape(n) for n in runs),
-        *(f"{md_escape(n)} − base" for n in others),
+        *(labels[n] for n in runs),
+        *(f"{labels[n]} vs baseline" for n in others),
     ]
     rows = []
     for k in names:
         entry = r["kpis"][k]
-        cells = [md_escape(entry["label"])]
+        cells = [f"{md_escape(entry['label'])} ({entry['better']} is better)"]
         for n in runs:
             s = entry["runs"][n]
-            cells.append(_estimate(s["mean"], s["ci_low"], s["ci_high"]))
+            cells.append(estimate_text(k, s["mean"], s["ci_low"], s["ci_high"]))
         cells += [diff_cell(entry["differences"][n]) for n in others]
         rows.append(cells)
     return table(header, rows)
@@ -80,23 +87,37 @@ def render_comparison(comparison: ComparisonDocument) -> str:
     r, meta = comparison["results"], comparison.get("meta", {})
     sc = r["scenario"]
     base = next(x for x in r["runs"] if x["name"] == r["baseline"])
+    paragraph = " ".join(r["bottom_line"])
     out = [
         f"# Comparison: {md_escape(sc['title'])}",
         "",
-        f"{len(r['runs'])} runs of scenario {md_code(sc['id'])}, baseline "
-        f"**{md_escape(base['label'])}** ({md_code(base['name'])}). Means with 95% "
-        "confidence intervals; differences are run minus baseline, * = more than chance "
-        "(the interval excludes 0).",
+        "## Bottom line",
+        "",
+        md_escape(paragraph),
+        "",
+        "## Trade-offs",
+        "",
+        tradeoff_table(r),
+        "",
+        "(best) marks the best policy in each row, with any within the smallest meaningful "
+        "difference of it; none is marked when all are that close.",
+        "",
+        "## How to read this",
+        "",
+        f"{len(r['runs'])} runs of scenario {md_code(sc['id'])}; the baseline is "
+        f"**{md_escape(base['label'])}**. Means with 95% confidence intervals; differences "
+        "are policy minus baseline. A difference is *better* or *worse* when its interval "
+        "excludes zero and it is at least the smallest meaningful difference (0.02 on a "
+        "0-1 index, one incident, 5% of the baseline's cost or harm, 5 percentage points "
+        "for objectives, unless the scenario or `--min-difference` sets another); smaller "
+        "ones read *no meaningful difference*; the rest *could be chance*. A difference "
+        "that is the same in every replication is shown without an interval (fixed).",
         "",
         f"Method used for differences: {_methods_used(r)}. Runs that share scenario, seed "
         "and replication count are compared pair by pair (common random numbers); others "
         "as independent samples (Welch for indicators, Newcombe for objectives).",
         "",
         "The model's numbers are illustrative training parameters, not forecasts.",
-        "",
-        "## Runs",
-        "",
-        _run_table(r),
         "",
         "## In plain words",
         "",
@@ -110,25 +131,25 @@ def render_comparison(comparison: ComparisonDocument) -> str:
     if r["objectives"]:
         runs = [x["name"] for x in r["runs"]]
         others = [n for n in runs if n != r["baseline"]]
+        labels = {x["name"]: md_escape(x["label"]) for x in r["runs"]}
         rows = []
         for oid, o in r["objectives"].items():
-            cells = [md_code(oid), md_escape(o["description"])]
+            cells = [md_escape(objective_text(oid, o["description"]))]
             for n in runs:
                 p = o["runs"][n]
-                cells.append(_estimate(p["p"], p["ci_low"], p["ci_high"], 2))
-            cells += [diff_cell(o["differences"][n], 2) for n in others]
+                cells.append(f"{pct(p['p'])} ({pct(p['ci_low'])} to {pct(p['ci_high'])})")
+            cells += [diff_cell(o["differences"][n], objective=True) for n in others]
             rows.append(cells)
         out += [
             "## Objectives",
             "",
-            "Probability of success (Wilson 95% interval).",
+            "Probability of success (Wilson 95% interval); differences in percentage points.",
             "",
             table(
                 [
                     "objective",
-                    "description",
-                    *(md_escape(n) for n in runs),
-                    *(f"{md_escape(n)} − base" for n in others),
+                    *(labels[n] for n in runs),
+                    *(f"{labels[n]} vs baseline" for n in others),
                 ],
                 rows,
             ),
@@ -140,19 +161,19 @@ def render_comparison(comparison: ComparisonDocument) -> str:
         vs = e.get("vs_leader")
         rank_rows.append(
             [
-                str(e["rank"]),
+                e["place"],
                 md_escape(e["label"]),
-                _estimate(e["mean"], e["ci_low"], e["ci_high"]),
+                estimate_text(rk["kpi"], e["mean"], e["ci_low"], e["ci_high"]),
                 "leader" if vs is None else diff_cell(vs),
             ]
         )
     out += [
         f"## Ranking by {md_escape(rk['label'])}",
         "",
-        f"{rk['better'].capitalize()} is better. A difference to the leader marked * is more "
-        "than chance; without *, the order could be chance.",
+        f"{rk['better'].capitalize()} is better. Policies whose difference is not "
+        "meaningful share a place (=1).",
         "",
-        table(["rank", "run", "mean (95% CI)", "vs leader"], rank_rows),
+        table(["rank", "policy", "mean (95% CI)", "vs leader"], rank_rows),
         "",
     ]
     adv = r["advice"]
@@ -178,7 +199,11 @@ def render_comparison(comparison: ComparisonDocument) -> str:
         "Relative 95% CI half-width of each mean → replications needed for "
         f"±{adv['precision'] * 100:g}%.",
         "",
-        table(["indicator", *(md_escape(n) for n in runs)], adv_rows),
+        table(["indicator", *(md_escape(x["label"]) for x in r["runs"])], adv_rows),
+        "",
+        "## Runs",
+        "",
+        _run_table(r),
         "",
         "## Reproduce",
         "",

@@ -17,12 +17,14 @@ from functools import cache
 from typing import Any
 
 from sim import __version__
+from sim.analysis.verdict import difference_figures, estimate_text, verdict_word
 from sim.analysis.wording import (
     difference,
     fixed,
     interval,
     method_phrase,
     num,
+    pct,
     percent,
     proportion,
     signed,
@@ -49,8 +51,13 @@ def environment() -> Any:
         interval=interval,
         proportion=proportion,
         difference=difference,
+        pct=pct,
     )
     env.globals.update(method_phrase=method_phrase, ttx_version=__version__)
+    # The comparison's verdicts, worded as in Markdown and on the terminal.
+    env.globals.update(
+        verdict_word=verdict_word, difference_figures=difference_figures, estimate=estimate_text
+    )
     return env
 
 

@@ -30,7 +30,16 @@ import numpy as np
 
 from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
-from sim.runs.contract import Kpi, Objective, PolicyInfo, RunResults, Series, interval, kpi_summary
+from sim.runs.contract import (
+    Kpi,
+    Objective,
+    PolicyInfo,
+    RunResults,
+    ScenarioInfo,
+    Series,
+    interval,
+    kpi_summary,
+)
 from sim.scenario.models import Scenario
 from sim.scenario.vocabulary import OUTCOMES, incident_name
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
@@ -325,15 +334,18 @@ class Aggregator:
             kind: {o: kpis[incident_name(kind, o)]["mean"] for o in OUTCOMES}
             for kind in plan.threat_kinds
         }
+        scenario: ScenarioInfo = {
+            "id": s.id,
+            "title": s.title,
+            "hash": scenario_hash,
+            "horizon": s.horizon,
+            "partners": {p.id: p.name for p in s.partners},
+            "rivalries": [r.id for r in s.rivalries],
+        }
+        if s.reporting.min_difference:  # only when set: other reports keep their bytes
+            scenario["min_difference"] = dict(sorted(s.reporting.min_difference.items()))
         return {
-            "scenario": {
-                "id": s.id,
-                "title": s.title,
-                "hash": scenario_hash,
-                "horizon": s.horizon,
-                "partners": {p.id: p.name for p in s.partners},
-                "rivalries": [r.id for r in s.rivalries],
-            },
+            "scenario": scenario,
             "policy": _policy_info(plan),
             "seed": seed,
             "replications": self.count,

@@ -50,6 +50,7 @@ RETIRED_VERSIONS: dict[int, str] = {
 _documented = with_config(ConfigDict(use_attribute_docstrings=True))
 
 Better = Literal["higher", "lower"]
+Verdict = Literal["better", "worse", "negligible", "uncertain"]
 Check = Literal["end", "by", "throughout"]
 
 # --------------------------------------------------------------------------- shared parts
@@ -142,6 +143,8 @@ class ScenarioInfo(TypedDict):
     partners: dict[str, str]
     """Partner id -> name."""
     rivalries: list[str]
+    min_difference: NotRequired[dict[str, float]]
+    """The scenario's smallest meaningful differences (reporting.min_difference), when set."""
 
 
 @_documented
@@ -279,6 +282,16 @@ class AvailableDifference(DifferenceFields):
 
     available: Literal[True]
     sentence: str
+    verdict: Verdict
+    """better/worse: the interval excludes zero and the estimate is at least min_difference
+    (direction from the KPI's better); negligible: the estimate is below min_difference and
+    either the interval excludes zero or lies within +-min_difference ("no meaningful
+    difference"); uncertain: anything else ("could be chance")."""
+    min_difference: float
+    """The smallest meaningful difference used, in the KPI's unit (a probability for objectives)."""
+    constant: bool
+    """The difference is the same in every replication (zero-width interval): a fact, not
+    an estimate."""
 
 
 @_documented
@@ -327,6 +340,9 @@ class RankEntry(TypedDict):
     """A run's place in the ranking."""
 
     rank: int
+    """Competition rank (1, 1, 3): runs whose difference is not meaningful share a rank."""
+    place: str
+    """The rank as shown: '=1' for a tie."""
     name: str
     label: str
     mean: float
@@ -368,6 +384,31 @@ class ReplicationAdvice(TypedDict):
 
 
 @_documented
+class TradeOffCell(TypedDict):
+    """One run's value in a row of the trade-off matrix."""
+
+    value: float
+    text: str
+    best: bool
+    """Best in the row, or within the row's smallest meaningful difference of the best
+    (never set when every run ties)."""
+
+
+@_documented
+class TradeOffRow(TypedDict):
+    """One objective (probability of success) or KPI across the runs."""
+
+    key: str
+    """The objective id or KPI name."""
+    kind: Literal["objective", "kpi"]
+    label: str
+    """The objective's description, or the KPI's label with its unit."""
+    better: Better
+    min_difference: float
+    cells: dict[str, TradeOffCell]
+
+
+@_documented
 class ComparisonResults(TypedDict):
     """The reproducible part of a comparison report."""
 
@@ -375,6 +416,13 @@ class ComparisonResults(TypedDict):
     level: float
     baseline: str
     runs: Annotated[list[RunEntry], Field(min_length=2)]
+    bottom_line: list[str]
+    """One sentence per compared run: what it buys and what it costs against the baseline."""
+    tradeoffs: list[TradeOffRow]
+    """Runs x objectives (and cost): probability of success, best marked."""
+    min_difference: dict[str, float]
+    """Smallest meaningful differences set by the scenario or the command line (KPI name or
+    'objectives' -> size); the others are the catalogue's defaults."""
     kpis: dict[str, ComparedKpi]
     objectives: dict[str, ComparedObjective]
     ranking: Ranking

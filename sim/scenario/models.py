@@ -70,6 +70,7 @@ __all__ = [
     "Policy",
     "PolicyFile",
     "RecordedDecision",
+    "Reporting",
     "Rival",
     "Rivalry",
     "Rule",
@@ -436,6 +437,23 @@ class Objective(Frozen):
         return self
 
 
+# --------------------------------------------------------------------------- reporting
+
+MinDifference = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class Reporting(Frozen):
+    """How reports of this scenario judge differences between policies."""
+
+    min_difference: dict[str, MinDifference] = Field(
+        default_factory=dict,
+        description="Smallest meaningful difference per KPI name (e.g. final_stability: "
+        "0.05, cost: 10) or 'objectives' (a probability, 0.05 = 5 points). Smaller "
+        "differences read 'no meaningful difference'. Defaults: 0.02 on a 0-1 index, "
+        "1 incident, 5% of the baseline's cost or harm, 0.05 for objectives.",
+    )
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -488,6 +506,10 @@ class Scenario(Frozen):
         None,
         description="Ranges of model numbers that 'ttx explore' varies (none: its documented "
         "default set); ignored by 'ttx run'.",
+    )
+    reporting: Reporting = Field(
+        default_factory=Reporting,
+        description="How comparisons judge differences (smallest meaningful differences).",
     )
 
     # -- policies -------------------------------------------------------------

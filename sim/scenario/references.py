@@ -17,7 +17,16 @@ from sim.scenario.exploration import check_uncertainties
 from sim.scenario.models import Effect, Scenario
 from sim.scenario.policies import BLUE, Policy, PolicyFile
 from sim.scenario.source import Loc
-from sim.scenario.vocabulary import INITIATIVE_KINDS, THREAT_KINDS
+from sim.scenario.vocabulary import (
+    ALL_INCIDENTS,
+    INCIDENT_COUNTS,
+    INITIATIVE_KINDS,
+    PARTNER_VARS,
+    PER_PARTNER_VARS,
+    THREAT_KINDS,
+    harm_name,
+    incident_name,
+)
 
 Found = tuple[Loc, str, int]
 KEY = -1  # offset meaning "point at the mapping key, not its value"
@@ -277,6 +286,30 @@ def _check_scenario(s: Scenario) -> Iterator[Found]:
         yield from _condition(objective.condition, symbols, ("objectives", i, "condition"))
     yield from _model_keys(s)
     yield from ((loc, msg, 0) for loc, msg in check_uncertainties(s, s.uncertainties or []))
+    yield from _reporting(s)
+
+
+def kpi_names(s: Scenario) -> set[str]:
+    """The KPI names a run of this scenario reports (as the engine names them)."""
+    names = {f"{when}_{var}" for when in ("final", "mean") for var in PARTNER_VARS}
+    names |= {f"{p.id}.final_{var}" for p in s.partners for var in PER_PARTNER_VARS}
+    names |= {f"{r.id}.final_tension" for r in s.rivalries}
+    kinds = [*sorted({str(t.kind) for t in s.threats}), ALL_INCIDENTS]
+    names |= {incident_name(k, count) for k in kinds for count in INCIDENT_COUNTS}
+    names |= {harm_name(k) for k in kinds}
+    return names | {"cost"}
+
+
+def _reporting(s: Scenario) -> Iterator[Found]:
+    """Smallest meaningful differences must name a KPI of this scenario, or 'objectives'."""
+    known = kpi_names(s)
+    for key in s.reporting.min_difference:
+        if key != "objectives" and key not in known:
+            yield (
+                ("reporting", "min_difference", key),
+                f"unknown KPI '{key}'; expected 'objectives' or one of {_choices(known)}",
+                KEY,
+            )
 
 
 def _cells(s: Scenario) -> Iterator[Found]:
