@@ -55,6 +55,7 @@ SECTIONS: list[tuple[str, str]] = [
     ("uncertainty", "UncertaintySettings"),
     ("uncertainty.political_events", "PoliticalEvents"),
     ("uncertainty.rival_drift", "RivalDrift"),
+    ("uncertainties[]", "Uncertainty"),
 ]
 
 # Fields the models leave undescribed, because their meaning is the same everywhere.

@@ -176,6 +176,11 @@ class PointWriter:
         self._flush()
         self._writer.close()
 
+    def abandon(self) -> None:
+        """Close without writing what is buffered (the caller deletes the partial file)."""
+        self._buffer.clear()
+        self._writer.close()
+
     def __enter__(self) -> PointWriter:
         return self
 

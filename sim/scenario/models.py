@@ -45,6 +45,7 @@ from sim.scenario.policies import (
     combine_policies,
     resolve_policy,
 )
+from sim.scenario.ranges import Uncertainty
 from sim.scenario.uncertainty import UncertaintySettings
 from sim.scenario.vocabulary import PARTNER_VARS
 
@@ -482,6 +483,11 @@ class Scenario(Frozen):
         default_factory=UncertaintySettings,
         description="Random sources beyond threats: political events, programme effect and "
         "cost variation, rival drift (MODEL.md 3.3.7); 'enabled: false' turns them all off.",
+    )
+    uncertainties: list[Uncertainty] | None = Field(
+        None,
+        description="Ranges of model numbers that 'ttx explore' varies (none: its documented "
+        "default set); ignored by 'ttx run'.",
     )
 
     # -- policies -------------------------------------------------------------

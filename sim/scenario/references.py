@@ -13,6 +13,7 @@ from typing import Any
 
 from sim.scenario.cells import cell_ids, decision_cells, lever_cells, red_levers
 from sim.scenario.conditions import ExprError, Symbols, compile_condition, parse_target
+from sim.scenario.exploration import check_uncertainties
 from sim.scenario.models import Effect, Scenario
 from sim.scenario.policies import BLUE, Policy, PolicyFile
 from sim.scenario.source import Loc
@@ -275,6 +276,7 @@ def _check_scenario(s: Scenario) -> Iterator[Found]:
     for i, objective in enumerate(s.objectives):
         yield from _condition(objective.condition, symbols, ("objectives", i, "condition"))
     yield from _model_keys(s)
+    yield from ((loc, msg, 0) for loc, msg in check_uncertainties(s, s.uncertainties or []))
 
 
 def _cells(s: Scenario) -> Iterator[Found]:
