@@ -129,6 +129,23 @@ def test_primary_measure_prefers_headline_kpis() -> None:
     assert primary_measure(d(["x"], [])) == "x"
 
 
+def test_primary_measure_is_where_the_uncertain_numbers_decide_the_ranking() -> None:
+    n = 10
+    flips = np.column_stack([np.linspace(0, 1, n), np.full(n, 0.5)])
+    always = np.column_stack([np.zeros(n), np.ones(n)])
+    data = ExploreData(
+        ["a"],
+        np.linspace(0, 1, n)[:, None],
+        ["p", "q"],
+        {"final_stability": always, "final_trust": flips, "cost": np.zeros((n, 2))},
+        {},
+    )
+    f = analyse(data)
+    assert f.leader == "q"  # best on stability everywhere, on trust half the time
+    assert f.primary == "final_trust"
+    assert f.sensitivities[0].output == "regret" and f.sensitivities[0].leading == "a"
+
+
 def test_reads_the_file_written_by_the_store(tmp_path: Path) -> None:
     data = load_points(synthetic(tmp_path / "p.parquet", points=24, policies=("a", "b", "c")))
     f = analyse(data, threshold=0.7)

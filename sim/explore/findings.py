@@ -103,11 +103,23 @@ def sensitivity_method(design: Mapping[str, object], n: int, k: int) -> tuple[Me
     return "given-data", False
 
 
-def primary_measure(data: ExploreData) -> str:
-    """The first headline KPI in the file (else the first objective, else the first KPI)."""
-    for name in HEADLINE:
-        if name in data.kpis:
-            return name
+def primary_measure(data: ExploreData, rob: Robustness | None = None) -> str:
+    """The headline KPI the recommendation is judged on when it comes to losing.
+
+    The first headline KPI on which the most robust policy loses at some points
+    but not at all of them - where the uncertain numbers decide the ranking,
+    which is what sensitivity and discovery can explain; else the first
+    headline KPI in the file (else the first objective, else the first KPI).
+    """
+    present = [name for name in HEADLINE if name in data.kpis]
+    if rob is not None and len(rob.ranking) > 1:
+        for name in present:
+            m = rob.measure(name)
+            share = float((m.regret[rob.most_robust] > m.tolerance).mean())
+            if 0.0 < share < 1.0:
+                return name
+    if present:
+        return present[0]
     return next(iter(data.objectives), next(iter(data.kpis), ""))
 
 
@@ -121,7 +133,7 @@ def analyse(
     """Robustness, sensitivity and discovery of one results file."""
     rob = robustness(data.policies, data.kpis, data.objectives, threshold)
     labels = {p: param_label(p, partners) for p in data.params}
-    primary = primary_measure(data)
+    primary = primary_measure(data, rob)
     leader = rob.most_robust
     method, second = sensitivity_method(data.design, len(data.X), len(data.params))
     bounds = _bounds(data)
