@@ -118,7 +118,7 @@ def discover(
         nonlocal best, best_key
         if t.children_left[node] == -1:
             bounds = [Bound(names[i], lo, hi) for i, (lo, hi) in sorted(limits.items())]
-            region = _measure(bounds, X, names, y, total)
+            region = _simplify(_measure(bounds, X, names, y, total), X, names, y)
             key = (region.density * region.coverage, -len(bounds))
             if region.density > 0.5 and key > best_key:
                 best, best_key = region, key
@@ -130,6 +130,25 @@ def discover(
 
     walk(0, {})
     return best
+
+
+def _simplify(region: Region, X: Array, names: list[str], y: NDArray[np.bool_]) -> Region:
+    """Drop each bound whose removal does not lower the density, one at a time.
+
+    A tree splits where it helps the fit, not the reader: a bound that only
+    separates cases from cases (both sides go wrong) says nothing, and
+    removing it widens the box to hold more of the cases.
+    """
+    while region.bounds:
+        wider = [
+            _measure([b for b in region.bounds if b is not drop], X, names, y, region.total_cases)
+            for drop in region.bounds
+        ]
+        best = max(wider, key=lambda r: (r.density, r.coverage))
+        if best.density < region.density - 1e-12:
+            return region
+        region = best
+    return region
 
 
 def _measure(
