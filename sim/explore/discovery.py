@@ -13,9 +13,8 @@ The box is a leaf of a CART tree (Breiman et al. 1984; scikit-learn's
 ``DecisionTreeClassifier``, seeded, so the same points give the same box).
 A shallow tree keeps the box to a few conditions a participant can read;
 the leaf with the best density x coverage among those where most points go
-wrong is the box. PRIM (Friedman & Fisher 1999) peels boxes more gently,
-but no maintained package for it installs cleanly alongside our pins; see
-docs/DESIGN-NOTES.md.
+wrong is the box. PRIM (Friedman & Fisher 1999) peels boxes more gently;
+docs/DESIGN-NOTES.md says why CART was chosen over its packages.
 """
 
 from __future__ import annotations

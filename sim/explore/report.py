@@ -164,12 +164,14 @@ def headline(f: Findings, ctx: Context) -> str:
     leader = ctx.policy_titles.get(f.leader, f.leader)
     sat = [m for m in rob.measures if m.satisfice_share is not None]
     if sat:
+        shares = [m.satisfice_share[f.leader] for m in sat if m.satisfice_share is not None]
         worst = min(sat, key=lambda m: m.satisfice_share[f.leader] if m.satisfice_share else 0)
-        share = worst.satisfice_share[f.leader] if worst.satisfice_share else 0.0
+        mean = percent(sum(shares) / len(shares), 0)
         return (
-            f"{leader} is the most robust policy: it keeps every objective's probability at "
-            f"or above {rob.threshold:g} over the largest share of the space; its weakest "
-            f"objective, {worst.name}, holds at {percent(share, 0)} of the points."
+            f"{leader} is the most robust policy: its objectives stay at or above "
+            f"{rob.threshold:g} over the largest share of the space ({mean} "
+            f"of the points on average over {len(sat)} objective{'s' if len(sat) > 1 else ''}); "
+            f"its weakest, {worst.name}, at {percent(min(shares), 0)}."
         )
     if not f.primary:
         return f"{leader} is the most robust policy."
