@@ -95,6 +95,15 @@ def test_ranking_puts_the_policy_that_satisfices_more_of_the_space_first() -> No
     assert sorted(r.ranking) == ["a", "b"]
 
 
+def test_min_difference_uses_the_catalogue_when_it_has_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sim.analysis import kpis
+
+    monkeypatch.setattr(kpis, "min_difference", lambda kpi, values: 0.5, raising=False)
+    assert min_difference("final_stability", np.array([1.0])) == 0.5
+
+
 def test_min_difference_defaults_by_unit() -> None:
     v = np.array([100.0, 300.0])
     assert min_difference("final_stability", v) == 0.02

@@ -150,3 +150,25 @@ def test_reads_the_file_written_by_the_store(tmp_path: Path) -> None:
     data = load_points(synthetic(tmp_path / "p.parquet", points=24, policies=("a", "b", "c")))
     f = analyse(data, threshold=0.7)
     assert f.robustness.threshold == 0.7 and len(f.robustness.ranking) == 3
+
+
+def test_saltelli_points_get_sobol_columns_and_a_headline_without_objectives() -> None:
+    from SALib.sample import sobol as saltelli
+
+    problem = {"num_vars": 2, "names": ["model.a", "model.b"], "bounds": [[0, 1]] * 2}
+    X = saltelli.sample(problem, 16, calc_second_order=False, seed=1)
+    n = len(X)
+    lead = np.where(X[:, 0] > 0.5, 0.1, -0.1)
+    data = ExploreData(
+        ["model.a", "model.b"],
+        X,
+        ["p", "q"],
+        {"final_stability": np.column_stack([0.5 + lead, np.full(n, 0.5)])},
+        {},
+        design={"method": "sobol", "analysis": "saltelli", "second_order": False},
+    )
+    f = analyse(data)
+    assert f.sensitivities[0].method == "saltelli" and f.sensitivities[0].leading == "model.a"
+    md = render_markdown(f, CTX)
+    assert "Sobol' total order (95% interval) | Sobol' first order |" in md
+    assert "is the most robust policy: it is best or tied on final regional stability" in md

@@ -72,12 +72,6 @@ class Region:
         names = labels or {}
         return " and ".join(b.words(names.get(b.param, b.param)) for b in self.bounds)
 
-    def contains(self, X: Array, params: Sequence[str]) -> NDArray[np.bool_]:
-        inside = np.ones(len(X), bool)
-        for b in self.bounds:
-            inside &= b.contains(X[:, list(params).index(b.param)])
-        return inside
-
 
 def _num(v: float) -> str:
     return f"{v:.3g}"
