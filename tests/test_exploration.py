@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from factories import base_data, make_scenario
 from sim.errors import InputError
@@ -189,3 +191,44 @@ def test_apply_point_keeps_the_scenario_valid() -> None:
 
 def test_uncertainty_distribution_names() -> None:
     assert Uncertainty(target="model.coop_rate", low=0, high=1).distribution == "uniform"
+
+
+def test_ttx_run_ignores_uncertainties() -> None:
+    from sim.model.engine import simulate
+    from sim.model.plan import compile_plan
+
+    plain = make_scenario(horizon=12)
+    declared = make_scenario(
+        horizon=12, uncertainties=[{"target": "alpha.sensitivity", "low": 0.1, "high": 0.9}]
+    )
+    a = simulate(compile_plan(plain, plain.policy("full")), 3)
+    b = simulate(compile_plan(declared, declared.policy("full")), 3)
+    assert a.kpis == b.kpis and a.objectives == b.objectives
+
+
+SPACE_TARGETS = (
+    "model.footprint_trust",
+    "model.rate_instability",
+    "model.threats.insurgency.capacity_harm",
+    "model.footprints.training_mission",
+    "alpha.stability",
+    "threats.cells.rate",
+    "initiatives.train.cost",
+)
+
+
+@given(st.lists(st.floats(0, 1), min_size=len(SPACE_TARGETS), max_size=len(SPACE_TARGETS)))
+def test_every_point_of_a_checked_space_is_a_valid_scenario(unit: list[float]) -> None:
+    s = make_scenario()
+    point = {}
+    for target, u in zip(SPACE_TARGETS, unit, strict=True):
+        found = resolve_target(s, target)
+        assert isinstance(found, Target)
+        low = found.lower if found.lower is not None else 0.0
+        high = min(found.upper if found.upper is not None else 100.0, 100.0)
+        point[target] = low + u * (high - low)
+    out = apply_point(s, point)
+    assert type(out).model_validate(out.model_dump()) == out
+    for target, value in point.items():
+        found = resolve_target(out, target)
+        assert isinstance(found, Target) and found.value == value

@@ -49,6 +49,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
         address = wait_for(
             lambda: info.exists() and json.loads(info.read_text() or "{}").get("address"),
             "the scheduler's address file",
+            tries=2400,  # a loaded machine starts Python processes slowly
         )
         for _ in range(2):
             procs.append(
@@ -70,7 +71,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]
         from distributed import Client
 
         with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
+            client.wait_for_workers(2, timeout=120)
         yield address, procs[1:]
     finally:
         for p in reversed(procs):

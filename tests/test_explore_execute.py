@@ -15,13 +15,14 @@ from sim.explore.execute import (
     ExploreFailed,
     ExploreSpec,
     PointTask,
+    build_spec,
     explore,
     work_estimate,
 )
 from sim.explore.store import PointResult, load_points
 from sim.runs.executors import ProcessExecutor
 from sim.runs.runner import run
-from sim.runs.spec import RunSpec
+from sim.runs.spec import RunSpec, UnknownPolicy
 from sim.scenario.exploration import apply_point
 from sim.scenario.ranges import Uncertainty
 
@@ -179,3 +180,17 @@ def test_process_pool_gives_the_serial_file(tmp_path: Path) -> None:
         pooled = explore(spec, tmp_path / "p.parquet", executor=ex)
     assert pooled.executor == "processes" and pooled.workers == 2
     assert pooled.path.read_bytes() == serial
+
+
+def test_build_spec_resolves_defaults_once() -> None:
+    s = make_scenario(seed=9)
+    spec = build_spec(s, SPACE, samples=4)
+    assert spec.policies == ("none", "full")
+    assert spec.seed == 9 and spec.design.seed == 9 and spec.design.points == 4
+    assert spec.replications == 20
+    chosen = build_spec(s, SPACE, policies=["full", "full"], samples=3, seed=2, replications=2)
+    assert chosen.policies == ("full",) and chosen.seed == 2
+    with pytest.raises(UnknownPolicy, match="no policy 'ful'"):
+        build_spec(s, SPACE, policies=["ful"])
+    with pytest.raises(ValueError, match="at least 1"):
+        build_spec(s, SPACE, replications=0)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sim.authoring.schema_export import scenario_schema
 from sim.report.markdown import table
+from sim.scenario.ranges import TARGET_PATTERN
 
 BEGIN = (
     "<!-- reference:begin "
@@ -130,6 +131,8 @@ def _type(p: dict[str, Any], defs: dict[str, Any]) -> str:
         )
         return f"mapping {key} → {_type(value, defs)}" if value else "mapping"
     if kind == "string":
+        if p.get("pattern") == TARGET_PATTERN:
+            return "dotted target"
         return "id" if p.get("pattern") else "text"
     return {"number": "number", "integer": "integer", "boolean": "true/false"}.get(str(kind), "any")
 

@@ -29,18 +29,23 @@ from typing import Any, overload
 from sim.analysis.kpis import HEADLINE
 from sim.errors import TtxError
 from sim.explore.checkpoint import PointCheckpoint
-from sim.explore.design import Design
+from sim.explore.design import Design, draw
 from sim.explore.store import PointResult, PointWriter, PolicySummary
 from sim.model.engine import simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
 from sim.runs.checkpoint import content_hash
 from sim.runs.executors import Executor, SerialExecutor
+from sim.runs.spec import scenario_policy
 from sim.scenario.exploration import apply_point
 from sim.scenario.models import Scenario
+from sim.scenario.policies import BLUE
+from sim.scenario.ranges import Uncertainty
 from sim.version import __version__
 
 Progress = Callable[[int, int], None]
+DEFAULT_SAMPLES = 64
+DEFAULT_REPLICATIONS = 20
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,43 @@ class ExploreSpec:
             "kpis": list(self.kpis),
             "ttx_version": __version__,
         }
+
+
+def build_spec(
+    scenario: Scenario,
+    space: Sequence[Uncertainty],
+    *,
+    policies: Sequence[str] | None = None,
+    samples: int = DEFAULT_SAMPLES,
+    method: str = "lhs",
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int | None = None,
+    scenario_hash: str = "",
+) -> ExploreSpec:
+    """An exploration of ``scenario`` over ``space``, defaults resolved once.
+
+    Args:
+        policies: Policy ids (None: every blue policy, in scenario order).
+        samples: Points (base points for ``sobol``, trajectories for ``morris``).
+        method: The design (:data:`~sim.explore.design.METHODS`).
+        replications: Replications per policy per point.
+        seed: Seed of the design and of the replications (default: the scenario's).
+
+    Raises:
+        UnknownPolicy: A policy id the scenario does not have.
+        DesignError: A design that cannot be drawn.
+    """
+    if policies is None:
+        ids = tuple(p.id for p in scenario.policies if p.cell == BLUE)
+    else:
+        ids = tuple(dict.fromkeys(policies))
+        for policy_id in ids:
+            scenario_policy(scenario, policy_id)
+    if replications < 1:
+        raise ValueError(f"replications must be at least 1, got {replications}")
+    run_seed = scenario.seed if seed is None else seed
+    design = draw(space, method, samples, run_seed)
+    return ExploreSpec(scenario, ids, design, replications, run_seed, scenario_hash)
 
 
 @dataclass(frozen=True)

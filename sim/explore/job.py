@@ -15,8 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import TtxError
-from sim.explore.design import draw
-from sim.explore.execute import Explored, ExploreSpec, explore, work_estimate
+from sim.explore.execute import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SAMPLES,
+    Explored,
+    build_spec,
+    explore,
+    work_estimate,
+)
 from sim.explore.findings import Findings, analyse
 from sim.explore.report import Context, render_html, render_markdown
 from sim.explore.robustness import DEFAULT_SATISFICE
@@ -28,9 +34,6 @@ from sim.scenario.exploration import uncertainties_of
 from sim.scenario.loader import load_scenario, scenario_hash
 
 RESULTS, MARKDOWN, HTML, CHECKPOINT = "points.parquet", "explore.md", "explore.html", "checkpoint"
-DEFAULT_SAMPLES = 64
-DEFAULT_REPLICATIONS = 20
-"""Per policy and point: enough to rank policies, a fraction of a full run's count."""
 
 
 class InterruptedExplore(TtxError):
@@ -102,17 +105,17 @@ def explore_file(
         raise TtxError(f"the satisfice threshold is a probability (0 to 1), got {satisfice}")
     scenario = load_scenario(file)
     ids = resolve_policies(scenario, policies)
-    run_seed = scenario.seed if seed is None else seed
-    space = uncertainties_of(scenario, uncertainties)
-    design = draw(space, method, samples, run_seed)
-    spec = ExploreSpec(
+    spec = build_spec(
         scenario,
-        tuple(ids),
-        design,
-        replications or DEFAULT_REPLICATIONS,
-        run_seed,
-        scenario_hash(file),
+        uncertainties_of(scenario, uncertainties),
+        policies=ids,
+        samples=samples,
+        method=method,
+        replications=replications or DEFAULT_REPLICATIONS,
+        seed=seed,
+        scenario_hash=scenario_hash(file),
     )
+    run_seed = spec.seed
     target = out or Path("runs") / f"{scenario.id}-explore-s{run_seed}"
     checkpoint = target / CHECKPOINT
     paths = output_paths(target)

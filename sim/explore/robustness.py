@@ -41,8 +41,8 @@ def min_difference(kpi: str, values: Array) -> float:
     cost and harm (they scale with the scenario).
     """
     catalogue = getattr(kpis, "min_difference", None)
-    if callable(catalogue):
-        return float(catalogue(kpi, values))
+    if callable(catalogue):  # (kpi, mean of the values) -> size, when the catalogue has it
+        return float(catalogue(kpi, float(np.mean(values)) if values.size else 0.0))
     unit = kpis.kpi_unit(kpi)
     if unit == kpis.SHARE:
         return 0.02

@@ -270,8 +270,13 @@ def default_uncertainties(scenario: Scenario) -> list[Uncertainty]:
             low = max(low, found.lower)
         if found.upper is not None:
             high = min(high, found.upper)
-        out.append(Uncertainty(target=name, low=low, high=high))
+        # Rounded so 0.05 x 1.5 reads 0.075, not 0.07500000000000001, in reports.
+        out.append(Uncertainty(target=name, low=_round(low), high=_round(high)))
     return out
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.12g}")
 
 
 def uncertainties_of(scenario: Scenario, path: str | Path | None = None) -> list[Uncertainty]:
