@@ -56,11 +56,13 @@ def _decimals(f: Findings, name: str) -> int:
     return 2 if m.kind == "objective" or kpi_unit(name) == "share (0-1)" else 1
 
 
-def output_label(f: Findings, s: Sensitivity) -> str:
+def output_label(f: Findings, s: Sensitivity, titles: Mapping[str, str]) -> str:
     """What a sensitivity output is, in words."""
+    leader = titles.get(f.leader, f.leader)
     if s.output == REGRET_OUTPUT:
-        return f"lead of {f.leader} over {f.runner_up} on {f.measure_label(f.primary)}"
-    return f"{f.measure_label(s.output)} under {f.leader}"
+        runner = f.runner_up or ""
+        return f"lead of {leader} over {titles.get(runner, runner)} on {f.measure_label(f.primary)}"
+    return f"{f.measure_label(s.output)} under {leader}"
 
 
 def view(f: Findings, ctx: Context) -> dict[str, Any]:
@@ -120,7 +122,7 @@ def view(f: Findings, ctx: Context) -> dict[str, Any]:
             if s.leading
             else "It is the same at every point: no parameter drives it."
         )
-        drivers.append((s, Table(output_label(f, s), note, header, rows)))
+        drivers.append((s, Table(output_label(f, s, ctx.policy_titles), note, header, rows)))
     ranges = data.design.get("ranges", {})
     params = Table(
         "Uncertain parameters",
