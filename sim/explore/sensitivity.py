@@ -17,9 +17,9 @@ estimator needs its own sample structure:
   variance small bins explain by chance (Kelley's epsilon squared). It needs
   no special design, costs one sort per parameter and catches non-monotonic
   effects that a rank correlation would miss. SALib's given-data ``delta``
-  was tried first: at 64 points and 8 parameters it took about 0.7 s per
-  output (this, with its bootstrap, about 0.1 s) and printed notices to the
-  console.
+  was tried first: on 64 points and 8 parameters it took 112 s for one
+  output against 0.07 s for this index with its bootstrap
+  (``bench/explore_analysis.py``, load average 10), and printed notices.
 
 Every index comes with a bootstrap interval (SALib's own for Sobol' and
 Morris; a seeded percentile bootstrap over points for the binned index), so a
