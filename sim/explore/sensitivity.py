@@ -213,7 +213,10 @@ def binned_first_order(x: Array, y: Array, bins: int, weights: Array | None = No
     dof = int(filled.sum()) - 1
     ss_within = ss_total - ss_between
     # Epsilon squared: between-bin variance beyond what dof bins explain by chance.
-    adjusted = (ss_between - dof * ss_within / max(total - dof - 1, 1.0)) / ss_total
+    # The chance term counts distinct points: a bootstrap's repeated points carry
+    # no new information, and counting them would bias its replicates upwards.
+    distinct = int(np.count_nonzero(w))
+    adjusted = (ss_between - dof * ss_within / max(distinct - dof - 1, 1)) / ss_total
     return float(np.clip(adjusted, 0.0, 1.0))
 
 
