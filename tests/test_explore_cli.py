@@ -171,3 +171,30 @@ def test_flagship_report_has_robustness_drivers_with_intervals_and_a_region(
     table = pq.read_table(out / "points.parquet")
     assert table.num_rows == 8 * 2
     assert {"kpi.final_stability", "objective.keep_trust"} <= set(table.column_names)
+
+
+def test_a_failed_replication_says_how_to_continue(
+    planted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.explore import job
+    from sim.explore.execute import ExploreFailed, PointFailure
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise ExploreFailed([PointFailure(3, "engaged", 1, 99, "boom")])
+
+    monkeypatch.setattr(job, "explore_file", fail)
+    result = runner.invoke(app, ["explore", str(planted)])
+    assert result.exit_code == 1
+    assert "point 3, policy 'engaged': replication 1 (seed 99) failed: boom" in result.output
+    assert "--resume" in result.output
+
+
+def test_ctrl_c_says_how_to_continue(planted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.explore import job
+
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(job, "explore_file", interrupt)
+    result = runner.invoke(app, ["explore", str(planted)])
+    assert result.exit_code == 130 and "--resume" in result.output
