@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sim.cli import runs
+from sim.cli import explore, runs
 from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, user_errors
 from sim.cli.common import console as _console
 from sim.cli.common import err as _err
@@ -392,6 +392,7 @@ def debrief(
 app.command("sweep")(runs.sweep_)
 app.command("compare")(runs.compare_)
 app.command("report")(runs.report_)
+app.command("explore")(explore.explore_)
 
 
 def main(argv: list[str] | None = None) -> None:
