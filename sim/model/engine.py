@@ -72,12 +72,15 @@ class ReplicationResult:
     decisions: list[tuple[str, str, int]]
     log: list[Event] = field(default_factory=list)
     events: int = 0
+    objective_trace: np.ndarray | None = None
+    """Per month (rows) and objective (columns, plan order): whether it stood met that month."""
 
 
 class _Objectives:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.state: dict[str, bool] = {o.id: o.check == "throughout" for o in plan.objectives}
+        self.trace: list[list[bool]] = []
 
     def observe(self, world: World) -> None:
         m = world.month
@@ -94,6 +97,14 @@ class _Objectives:
                     self.state[o.id] = False
             elif m == self.plan.horizon:
                 self.state[o.id] = bool(o.condition(world))
+        # The month's standing, for the "chance met by month" chart: an end-of-run
+        # objective stands met in a month when its condition holds then.
+        self.trace.append(
+            [
+                bool(o.condition(world)) if o.check == "end" else self.state[o.id]
+                for o in self.plan.objectives
+            ]
+        )
 
 
 def default_decider(plan: Plan) -> Decider:
@@ -145,6 +156,9 @@ class Replication:
             decisions=list(self.world.decisions),
             log=self.world.log,
             events=events,
+            objective_trace=np.asarray(self.objectives.trace, dtype=bool).reshape(
+                len(self.objectives.trace), len(self.plan.objectives)
+            ),
         )
 
     # -- processes ---------------------------------------------------------------

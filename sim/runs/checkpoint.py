@@ -142,6 +142,7 @@ class Checkpoint:
             "running_m2": running_m2,
             "sample_indices": np.asarray(part.sample_indices, dtype=np.int64),
             "sample": part.sample,
+            "objective_months": part.objective_months,
         }
         fd, tmp = tempfile.mkstemp(prefix=".chunk-", suffix=".tmp", dir=self.directory)
         try:
@@ -175,6 +176,11 @@ class Checkpoint:
                     },
                     sample_indices=[int(i) for i in data["sample_indices"]],
                     sample=data["sample"],
+                    objective_months=(
+                        data["objective_months"]
+                        if "objective_months" in data
+                        else np.zeros((0, 0), dtype=np.int64)
+                    ),
                 )
         except (OSError, ValueError, KeyError) as exc:
             raise CheckpointError(
