@@ -61,6 +61,10 @@ def tiny_html(tiny: dict[str, Any]) -> dict[str, Any]:
     return tiny
 
 
+def _n_fans(results: dict[str, Any]) -> int:
+    return sum(len(charts) for _, charts in series_groups(results))
+
+
 @pytest.mark.slow
 def test_scenario_text_is_escaped_not_run(tiny_html: dict[str, Any]) -> None:
     for page in (tiny_html["dir"] / "steady" / "report.html", tiny_html["dir"] / "comparison.html"):
@@ -75,7 +79,8 @@ def test_scenario_text_is_escaped_not_run(tiny_html: dict[str, Any]) -> None:
 def test_html_is_self_contained(tiny_html: dict[str, Any]) -> None:
     for page in (tiny_html["dir"] / "steady" / "report.html", tiny_html["dir"] / "comparison.html"):
         html = page.read_text()
-        assert "<link" not in html and "@import" not in html and " src=" not in html
+        assert "<link" not in html and "@import" not in html
+        assert re.search(r"<[^>]*\ssrc=", html) is None  # escaped text may say "src=", tags not
         assert set(re.findall(r'href="(.)', html)) <= {"#"}
         # The only URLs are XML namespace names, which browsers never fetch.
         urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
@@ -91,10 +96,11 @@ def test_run_page_content(tiny_html: dict[str, Any]) -> None:
     stability = r["kpis"]["final_stability"]
     assert f'data-kpi="final_stability">{stability["mean"]:.3f}<' in html
     assert f"{stability['ci_low']:.3f} to {stability['ci_high']:.3f}" in html
-    n_series = len(r["series"])
-    # one fan chart per series + objectives + incidents
-    assert html.count("<svg") == n_series + 2
-    assert html.count('<figure class="plot">') == n_series + 2
+    n_fans = _n_fans(r)
+    assert n_fans < len(r["series"])  # one partner: no regional copies of its charts
+    # one fan chart per series shown + objectives month by month + objectives + incidents
+    assert html.count("<svg") == n_fans + 3
+    assert html.count('<figure class="plot">') == n_fans + 3
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "element ids must be unique across inline charts"
     assert f"ttx run {TINY} --policy steady --seed 7 --replications 20" in html
@@ -118,26 +124,47 @@ def test_comparison_page_content(tiny_html: dict[str, Any]) -> None:
     assert "paired by seed (common random numbers)" in html
     d = c["kpis"]["final_stability"]["differences"]["heavy"]
     assert f"{d['estimate']:+.3f}" in html
-    assert html.count("<svg") == len(tiny_html["reports"]["steady"]["results"]["series"]) + 2
+    r = tiny_html["reports"]["steady"]["results"]
+    # fans + one month-by-month chart per objective + objectives + incidents
+    assert html.count("<svg") == _n_fans(r) + len(r["objectives"]) + 2
     assert c["advice"]["sentence"] in html
     for sentence in headline_sentences(tiny_html["comparison"]):
         assert f"<li>{escape(sentence)}</li>" in html
 
 
-def test_series_groups_order() -> None:
+def test_series_groups_order_and_words() -> None:
     results = {
         "series": {k: {} for k in ("trust", "capacity", "x.trust", "x.capacity", "r.tension")}
-        | {"nato.funds": {}, "nato.spent": {}},
-        "scenario": {"partners": {"x": "Xland"}},
+        | {"y.trust": {}, "nato.funds": {}, "nato.spent": {}},
+        "scenario": {"partners": {"x": "Xland", "y": "Yland"}, "rivalry_names": {"r": "X and Z"}},
     }
-    assert series_groups(results) == [
+    groups = [
+        (h, [(c.name, c.title, c.ylabel) for c in charts]) for h, charts in series_groups(results)
+    ]
+    assert groups == [
         (
             "Region (mean over partners)",
-            [("capacity", "Regional capacity"), ("trust", "Regional trust")],
+            [
+                ("capacity", "Regional capacity", "Capacity (index 0-1)"),
+                ("trust", "Regional trust", "Trust (index 0-1)"),
+            ],
         ),
-        ("Partner: Xland", [("x.capacity", "Xland: capacity"), ("x.trust", "Xland: trust")]),
-        ("Rivalries", [("r.tension", "Tension: r")]),
-        ("Alliance", [("nato.funds", "nato: funds"), ("nato.spent", "nato: spent")]),
+        (
+            "Partner: Xland",
+            [
+                ("x.capacity", "Capacity in Xland", "Capacity (index 0-1)"),
+                ("x.trust", "Trust in Xland", "Trust (index 0-1)"),
+            ],
+        ),
+        ("Partner: Yland", [("y.trust", "Trust in Yland", "Trust (index 0-1)")]),
+        ("Rivalries", [("r.tension", "Tension between X and Z", "Tension (index 0-1)")]),
+        (
+            "Alliance",
+            [
+                ("nato.funds", "Alliance funds", "Alliance funds (budget units)"),
+                ("nato.spent", "Alliance spending to date", "Spent to date (budget units)"),
+            ],
+        ),
     ]
 
 

@@ -30,8 +30,17 @@ import numpy as np
 
 from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
-from sim.runs.contract import Kpi, Objective, PolicyInfo, RunResults, Series, interval, kpi_summary
-from sim.scenario.models import Scenario
+from sim.runs.contract import (
+    InjectInfo,
+    Kpi,
+    Objective,
+    PolicyInfo,
+    RunResults,
+    Series,
+    interval,
+    kpi_summary,
+)
+from sim.scenario.models import Inject, Scenario
 from sim.scenario.vocabulary import OUTCOMES, incident_name
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
@@ -127,9 +136,9 @@ class ChunkFolder:
         self.running.add(result.series)
         trace = result.objective_trace
         if trace is not None:
-            counts = trace.astype(np.int64)
+            met = trace.astype(np.int64)
             self.objective_months = (
-                counts if self.objective_months is None else self.objective_months + counts
+                met if self.objective_months is None else self.objective_months + met
             )
         if index % self.stride == 0:
             self.sample_indices.append(index)
@@ -259,7 +268,7 @@ class Aggregator:
         self.count = 0
         self._open: ChunkFolder | None = None
         # None until a chunk brings counts; False once a chunk without them came.
-        self.objective_months: np.ndarray | None | bool = None
+        self.objective_months: np.ndarray | bool | None = None
 
     def add(self, result: ReplicationResult) -> None:
         """Fold one replication (the next index) — for callers that run replications themselves."""
@@ -366,10 +375,7 @@ class Aggregator:
                 "partners": {p.id: p.name for p in s.partners},
                 "rivalries": [r.id for r in s.rivalries],
                 "rivalry_names": _rivalry_names(s),
-                "injects": [
-                    {"id": i.id, "title": i.title, "month": i.at, "decision": i.decision is not None}
-                    for i in s.injects
-                ],
+                "injects": [_inject_info(i) for i in s.injects],
             },
             "policy": _policy_info(plan),
             "seed": seed,
@@ -383,6 +389,10 @@ class Aggregator:
             "percentile_method": percentile_method(self.stride, len(self.sample))
             + ("" if kpi_values else _STREAMED_NOTE),
         }
+
+
+def _inject_info(i: Inject) -> InjectInfo:
+    return {"id": i.id, "title": i.title, "month": i.at, "decision": i.decision is not None}
 
 
 def _rivalry_names(s: Scenario) -> dict[str, str]:
