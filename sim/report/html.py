@@ -10,6 +10,7 @@ inlined; there is no JavaScript at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +156,32 @@ def _markup(report: RunDocument, fans: list[tuple[str, list[str]]], *svgs: str) 
     return (sections, *(Markup(s) for s in svgs))
 
 
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+TOC_MIN_SECTIONS = 5
+
+
+def with_toc(page: str) -> str:
+    """Insert a table of contents after the page's ``</header>`` when it has enough sections.
+
+    Read from the rendered headings, so a template's sections and the contents
+    cannot disagree. Heading text is already escaped by the template; tags
+    inside it are dropped from the link text.
+    """
+    sections = _H2.findall(page)
+    if len(sections) < TOC_MIN_SECTIONS or "</header>" not in page:
+        return page
+    items = "".join(
+        f'<li><a href="#{anchor}">{_TAG.sub("", text).strip()}</a></li>'
+        for anchor, text in sections
+    )
+    nav = (
+        f'\n<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
+    )
+    head, tail = page.split("</header>", 1)
+    return f"{head}</header>{nav}{tail}"
+
+
 def render_run_html(report: RunDocument) -> str:
     """One self-contained HTML page for a run report."""
     r, meta = report["results"], report.get("meta", {})
@@ -163,7 +190,7 @@ def render_run_html(report: RunDocument) -> str:
     label = r["policy"]["title"]
     fans, obj_svg, inc_svg = _markup(report, *_charts([(label, report)]))
     advice = {n: replication_advice(r["kpis"][n]["values"]) for n in headline}
-    return render(
+    page = render(
         "run.html.j2",
         r=r,
         meta=meta,
@@ -176,6 +203,7 @@ def render_run_html(report: RunDocument) -> str:
         inc_svg=inc_svg,
         command=reproduce_command(r, meta),
     )
+    return with_toc(page)
 
 
 def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[RunDocument]) -> str:
@@ -197,7 +225,7 @@ def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[Run
         run["name"]: rep["results"]["decisions"]
         for run, rep in zip(c["runs"], reports, strict=True)
     }
-    return render(
+    page = render(
         "comparison.html.j2",
         c=c,
         meta=comparison.get("meta", {}),
@@ -213,3 +241,4 @@ def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[Run
             for run, rep in zip(c["runs"], reports, strict=True)
         },
     )
+    return with_toc(page)
