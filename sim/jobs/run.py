@@ -55,6 +55,7 @@ def run_file(
     progress: ProgressFactory | None = None,
     warn: Callable[[str], None] | None = None,
     formats: Sequence[str] = RUN_FORMATS,
+    csv_layout: str = "long",
 ) -> RunDone:
     """Run a scenario file and write ``report.json`` and its renderings (``report.md``).
 
@@ -83,6 +84,8 @@ def run_file(
         warn: Told about a policy file recorded on another version of the scenario.
         formats: Renderings besides the JSON: ``md``, ``html``, ``csv``
             (:data:`sim.report.outputs.RUN_FORMATS`).
+        csv_layout: ``long`` (one value per row) or ``wide`` (one row per month
+            or replication) for the CSV files.
 
     Raises:
         OutputExists: A report exists and ``force`` is not set (nothing ran).
@@ -113,6 +116,10 @@ def run_file(
     )
     paths = run_paths(target, formats)
     check_writable(paths, force)
+    if "csv" in formats:
+        from sim.report.csv import layout
+
+        layout(csv_layout)  # a misspelt layout fails before the run, not after it
     total = spec.replications if indices is None else len(indices)
     if workers is None and executor is None and scheduler is None:
         workers = auto_workers(total, scenario.horizon)
@@ -140,5 +147,5 @@ def run_file(
     # for the "command to reproduce" line; not in ``results``, which must not
     # depend on where the file lives.
     report["meta"]["scenario_file"] = str(file)
-    write_run(report, target, formats)
+    write_run(report, target, formats, csv_layout)
     return RunDone(report, paths)
