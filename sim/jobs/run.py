@@ -147,5 +147,9 @@ def run_file(
     # for the "command to reproduce" line; not in ``results``, which must not
     # depend on where the file lives.
     report["meta"]["scenario_file"] = str(file)
+    if teams:  # likewise the policy files, so the command replays them, not their ids
+        report["meta"]["policy_files"] = {
+            str(path): team.policy.id for path, team in zip(_paths(policy_file), teams, strict=True)
+        }
     write_run(report, target, formats, csv_layout)
     return RunDone(report, paths)

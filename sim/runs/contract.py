@@ -235,6 +235,8 @@ class RunMeta(TypedDict, total=False):
     resumed_chunks: int
     scheduler: str
     scenario_file: str
+    policy_files: dict[str, str]
+    """Policy file as given on the command line -> the id of the policy it holds."""
 
 
 @_documented
