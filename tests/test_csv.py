@@ -133,3 +133,14 @@ def test_run_command_wide_csv_and_a_bad_layout_before_running(tmp_path: Path) ->
     assert bad.exit_code == 1 and "unknown CSV layout" in bad.output
     assert "Traceback" not in bad.output
     assert not fresh.exists()  # nothing ran
+
+
+def test_an_unavailable_difference_is_left_blank(two: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(two["comparison"]))
+    broken["results"]["kpis"]["cost"]["differences"]["expanded"] = {
+        "available": False,
+        "note": "not in both runs",
+    }
+    rows = _rows(comparison_csv(broken))
+    other = next(r for r in rows if r["run"] == "expanded" and r["indicator"] == "cost")
+    assert other["minus_baseline"] == other["minus_baseline_ci_low"] == ""

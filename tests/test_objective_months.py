@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,3 +69,31 @@ def test_a_chunk_without_counts_leaves_the_field_out(scenario: Scenario) -> None
     results = agg.results(seed=1, scenario_hash="")
     assert results["replications"] == 4
     assert all("met_by_month" not in o for o in results["objectives"].values())
+
+
+def test_after_a_chunk_without_counts_later_chunks_do_not_revive_them(scenario: Scenario) -> None:
+    plan = compile_plan(scenario, None)
+    agg = Aggregator(scenario, plan)
+    old = ChunkFolder(0, 1)
+    result = simulate(plan, replication_seed(2, 0))
+    result.objective_trace = None
+    old.add(0, result)
+    agg.merge(old.partial())
+    new = ChunkFolder(1, 1)
+    new.add(1, simulate(plan, replication_seed(2, 1)))
+    agg.merge(new.partial())
+    results = agg.results(seed=2, scenario_hash="")
+    assert all("met_by_month" not in o for o in results["objectives"].values())
+
+
+def test_no_trend_chart_without_the_counts_and_no_contents_on_a_short_page() -> None:
+    from sim.report.html import _trend_charts, with_toc
+
+    report: Any = {"results": {"objectives": {"a": {"n": 2}}, "months": [0, 1]}}
+    assert _trend_charts([("P", report)]) == []
+    short = '<header></header><h2 id="a">A</h2><h2 id="b">B <code>x</code></h2>'
+    assert with_toc(short) == short
+    long = "<header></header>" + "".join(f'<h2 id="s{i}">S <i>{i}</i></h2>' for i in range(6))
+    toc = with_toc(long)
+    assert '<li><a href="#s0">S 0</a></li>' in toc
+    assert toc.index("<nav") == toc.index("</header>") + len("</header>") + 1
