@@ -84,27 +84,30 @@ class _Objectives:
 
     def observe(self, world: World) -> None:
         m = world.month
+        state = self.state
+        # Each objective's standing this month, for the "chance met by month" chart.
+        row: list[bool] = []
         for o in self.plan.objectives:
             if o.check == "by":
-                if not self.state[o.id] and m <= (o.month or 0) and o.condition(world):
-                    self.state[o.id] = True
+                if not state[o.id] and m <= (o.month or 0) and o.condition(world):
+                    state[o.id] = True
             elif o.check == "throughout":
                 if (
-                    self.state[o.id]
+                    state[o.id]
                     and m <= (o.month if o.month is not None else m)
                     and not o.condition(world)
                 ):
-                    self.state[o.id] = False
-            elif m == self.plan.horizon:
-                self.state[o.id] = bool(o.condition(world))
-        # The month's standing, for the "chance met by month" chart: an end-of-run
-        # objective stands met in a month when its condition holds then.
-        self.trace.append(
-            [
-                bool(o.condition(world)) if o.check == "end" else self.state[o.id]
-                for o in self.plan.objectives
-            ]
-        )
+                    state[o.id] = False
+            else:
+                # An end-of-run objective stands met in a month when its condition
+                # holds then; at the horizon that is its verdict.
+                met = bool(o.condition(world))
+                if m == self.plan.horizon:
+                    state[o.id] = met
+                row.append(met)
+                continue
+            row.append(state[o.id])
+        self.trace.append(row)
 
 
 def default_decider(plan: Plan) -> Decider:
