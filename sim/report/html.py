@@ -151,7 +151,7 @@ def _markup(report: RunDocument, fans: list[tuple[str, list[str]]], *svgs: str) 
         groups=[(h, [Markup(s) for s in group]) for h, group in fans],
         marks=chartspec.marks(r),
         unscheduled=[i["title"] for i in chartspec.unscheduled(r)],
-        thresholds=any("threshold-" in s for _, group in fans for s in group),
+        thresholds=bool(chartspec.thresholds(r, list(r["series"]))),
     )
     return (sections, *(Markup(s) for s in svgs))
 
