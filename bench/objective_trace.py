@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import timeit
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,26 @@ def main() -> None:
             times[name].append((time.perf_counter() - start) / args.replications * 1000)
     engine._Objectives.observe = with_trace  # type: ignore[method-assign]
     a, b = (statistics.median(times[n]) for n in ("with trace", "without"))
+    # The bookkeeping alone, on one mid-run month (steadier than whole replications).
+    rep = engine.Replication(plan, replication_seed(1, 0))
+    rep.run()
+    rep.world.month = scenario.horizon // 2
+    per_month = {}
+    for name, observe in (("with trace", with_trace), ("without", observe_without_trace)):
+        rep.objectives.trace = []
+        seconds = timeit.timeit(lambda o=observe: o(rep.objectives, rep.world), number=20000)
+        per_month[name] = seconds * 1e6 / 20000
     print(f"scenario            {scenario.id} ({len(scenario.objectives)} objectives, "
           f"{scenario.horizon} months)")  # fmt: skip
     print(f"with trace          {a:.2f} ms per replication (median of {args.rounds} rounds)")
     print(f"without             {b:.2f} ms per replication")
     print(f"difference          {a - b:+.2f} ms ({(a - b) / b:+.1%})")
+    months = scenario.horizon + 1
+    cost = (per_month["with trace"] - per_month["without"]) * months / 1000
+    print(
+        f"bookkeeping alone   {per_month['with trace']:.2f} vs {per_month['without']:.2f} µs a "
+        f"month: {cost:+.2f} ms per replication"
+    )
 
 
 if __name__ == "__main__":
