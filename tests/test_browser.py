@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from sim.analysis.compare import compare
+from sim.report.html import series_groups
 from sim.report.outputs import write_comparison, write_run
 from sim.runs.reportfile import dumps
 from sim.runs.spec import RunSpec
@@ -96,6 +97,10 @@ def _open(browser: Any, path: Path) -> tuple[Any, dict[str, list[str]]]:
     return page, seen
 
 
+def _n_fans(results: dict[str, Any]) -> int:
+    return sum(len(charts) for _, charts in series_groups(results))
+
+
 def _check_page(page: Any, seen: dict[str, list[str]], n_plots: int) -> str:
     assert seen == {"console": [], "errors": [], "dialogs": [], "requests": []}
     sizes = page.evaluate(
@@ -113,7 +118,7 @@ def _check_page(page: Any, seen: dict[str, list[str]], n_plots: int) -> str:
 def test_run_page_in_chromium(browser: Any, pages: dict[str, Any], tmp_path: Path) -> None:
     page, seen = _open(browser, pages["run"])
     r = pages["report"]["results"]
-    text = _check_page(page, seen, len(r["series"]) + 2)
+    text = _check_page(page, seen, _n_fans(r) + 3)  # + objectives by month, objectives, incidents
     assert f"{r['kpis']['final_stability']['mean']:.3f}" in text
     assert f"{r['kpis']['cost']['mean']:.3f}" in text
     assert "Steady <i>training</i>" in text
@@ -126,7 +131,8 @@ def test_run_page_in_chromium(browser: Any, pages: dict[str, Any], tmp_path: Pat
 def test_comparison_page_in_chromium(browser: Any, pages: dict[str, Any], tmp_path: Path) -> None:
     page, seen = _open(browser, pages["comparison"])
     c = pages["comparison_report"]["results"]
-    text = _check_page(page, seen, len(pages["report"]["results"]["series"]) + 2)
+    r = pages["report"]["results"]
+    text = _check_page(page, seen, _n_fans(r) + len(r["objectives"]) + 2)
     d = c["kpis"]["final_stability"]["differences"]["heavy"]
     assert f"{d['estimate']:+.3f}" in text
     assert "paired by seed (common random numbers)" in text
@@ -184,4 +190,80 @@ def test_after_action_page_in_chromium(browser: Any, tmp_path: Path) -> None:
         assert part in text
     page.screenshot(path=tmp_path / "aar.png", full_page=True)
     assert (tmp_path / "aar.png").stat().st_size > 10_000
+    page.close()
+
+
+# --- layout: pages fit a 1,280 px window and an A4 page ----------------------------
+
+FLAGSHIP = ROOT / "scenarios" / "iraq_training_mission.yaml"
+THREE_POLICIES = ROOT / "scenarios" / "gcc_coordination.yaml"
+A4_WIDTH = 794  # CSS pixels across an A4 sheet (210 mm at 96 px per inch)
+
+OVERFLOWING = """() => Array.from(document.querySelectorAll('body *'))
+  .filter(e => !(e instanceof SVGElement) && getComputedStyle(e).display !== 'inline'
+               && e.scrollWidth > e.clientWidth + 1)
+  .map(e => `${e.tagName}.${e.className}: ${e.scrollWidth} > ${e.clientWidth}`)"""
+
+
+@pytest.fixture(scope="module")
+def wide_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A three-policy comparison (few replications) and a run report of the flagship."""
+    out = tmp_path_factory.mktemp("wide")
+    scenario = load_scenario(THREE_POLICIES)
+    assert len(scenario.policies) == 3
+    spec = RunSpec.of(
+        scenario,
+        scenario.policies[0].id,
+        replications=3,
+        scenario_hash=scenario_hash(THREE_POLICIES),
+    )
+    runs = sweep([spec.with_policy(p.id) for p in scenario.policies])
+    reports = [json.loads(dumps(v.to_dict())) for v in runs.values()]
+    write_comparison(compare(reports), reports, out, ["html"])
+    flagship = RunSpec.of(load_scenario(FLAGSHIP), replications=3, scenario_hash="")
+    write_run(json.loads(dumps(sweep([flagship])[flagship.label].to_dict())), out / "run", ["html"])
+    return {"comparison": out / "comparison.html", "run": out / "run" / "report.html"}
+
+
+@pytest.mark.parametrize("which", ["comparison", "run"])
+def test_pages_fit_the_window_and_an_a4_page(
+    browser: Any, wide_pages: dict[str, Path], which: str
+) -> None:
+    page, seen = _open(browser, wide_pages[which])
+    assert seen == {"console": [], "errors": [], "dialogs": [], "requests": []}
+    for media, width in (("screen", 1280), ("print", A4_WIDTH)):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.emulate_media(media=media)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, media
+        assert page.evaluate(OVERFLOWING) == [], media
+    page.emulate_media(media="screen")
+    assert page.locator("nav.toc a").count() >= 5  # a long page has contents
+    page.close()
+
+
+@pytest.mark.parametrize("which", ["comparison", "run"])
+def test_every_chart_has_a_y_axis_label_and_the_marks(
+    browser: Any, wide_pages: dict[str, Path], which: str
+) -> None:
+    page, _ = _open(browser, wide_pages[which])
+    charts = page.evaluate(
+        """() => Array.from(document.querySelectorAll('svg')).map(s => ({
+             label: s.getAttribute('aria-label'),
+             ylabel: Array.from(s.querySelectorAll('[id$="-ylabel"]')).map(g => g.textContent)
+                          .join('').trim(),
+             ids: Array.from(s.querySelectorAll('[id]')).map(g => g.id)}))"""
+    )
+    assert len(charts) > 10
+    assert all(c["ylabel"] for c in charts), [c["label"] for c in charts if not c["ylabel"]]
+    fans = [c for c in charts if any("-mark-" in i for i in c["ids"])]
+    # every chart over months carries the scheduled injects; incidents and objectives do not
+    assert len(fans) == len(charts) - 2
+    if which == "run":
+        ids = {i for c in fans for i in c["ids"]}
+        assert any(i.endswith("mark-decision-host_request") for i in ids)
+        assert any(i.endswith("mark-inject-mission_launch") for i in ids)
+        trust = next(c for c in charts if c["label"] == "Trust in Iraq")
+        assert any("threshold-" in i and i.endswith("keep_trust") for i in trust["ids"])
+        assert page.locator(".marks-key .mark").count() == 3  # the key: A, B, C
+    assert "paired by seed" not in page.inner_text("body") or which == "comparison"
     page.close()

@@ -122,7 +122,9 @@ def test_sweep_writes_markdown_and_html_by_default(tmp_path: Path) -> None:
         assert (out / "expanded" / name).is_file()
     for name in ("comparison.json", "comparison.md", "comparison.html"):
         assert (out / name).is_file()
-    assert (out / "comparison.html").read_text().count("<svg") == 13 + 2  # series + 2
+    # 13 series less the 5 regional copies of the only partner's, one month-by-month
+    # chart per objective (4), objectives and incidents
+    assert (out / "comparison.html").read_text().count("<svg") == 8 + 4 + 2
 
 
 def test_paired_difference_is_computed_from_the_per_replication_values(swept: Path) -> None:

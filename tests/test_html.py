@@ -62,6 +62,10 @@ def tiny_html(tiny: dict[str, Any]) -> dict[str, Any]:
     return tiny
 
 
+def _n_fans(results: dict[str, Any]) -> int:
+    return sum(len(charts) for _, charts in series_groups(results))
+
+
 @pytest.mark.slow
 def test_scenario_text_is_escaped_not_run(tiny_html: dict[str, Any]) -> None:
     for page in (tiny_html["dir"] / "steady" / "report.html", tiny_html["dir"] / "comparison.html"):
@@ -76,7 +80,8 @@ def test_scenario_text_is_escaped_not_run(tiny_html: dict[str, Any]) -> None:
 def test_html_is_self_contained(tiny_html: dict[str, Any]) -> None:
     for page in (tiny_html["dir"] / "steady" / "report.html", tiny_html["dir"] / "comparison.html"):
         html = page.read_text()
-        assert "<link" not in html and "@import" not in html and " src=" not in html
+        assert "<link" not in html and "@import" not in html
+        assert re.search(r"<[^>]*\ssrc=", html) is None  # escaped text may say "src=", tags not
         assert set(re.findall(r'href="(.)', html)) <= {"#"}
         # The only URLs are XML namespace names, which browsers never fetch.
         urls = set(re.findall(r"https?://[^\s\"'<>)]+", html))
@@ -92,10 +97,11 @@ def test_run_page_content(tiny_html: dict[str, Any]) -> None:
     stability = r["kpis"]["final_stability"]
     assert f'data-kpi="final_stability">{stability["mean"]:.3f}<' in html
     assert f"{stability['ci_low']:.3f} to {stability['ci_high']:.3f}" in html
-    n_series = len(r["series"])
-    # one fan chart per series + objectives + incidents
-    assert html.count("<svg") == n_series + 2
-    assert html.count('<figure class="plot">') == n_series + 2
+    n_fans = _n_fans(r)
+    assert n_fans < len(r["series"])  # one partner: no regional copies of its charts
+    # one fan chart per series shown + objectives month by month + objectives + incidents
+    assert html.count("<svg") == n_fans + 3
+    assert html.count('<figure class="plot">') == n_fans + 3
     ids = re.findall(r'\bid="([^"]+)"', html)
     assert len(ids) == len(set(ids)), "element ids must be unique across inline charts"
     assert f"ttx run {TINY} --policy steady --seed 7 --replications 20" in html
@@ -119,26 +125,47 @@ def test_comparison_page_content(tiny_html: dict[str, Any]) -> None:
     assert "paired by seed (common random numbers)" in html
     d = c["kpis"]["final_stability"]["differences"]["heavy"]
     assert difference_figures(d) in html
-    assert html.count("<svg") == len(tiny_html["reports"]["steady"]["results"]["series"]) + 2
+    r = tiny_html["reports"]["steady"]["results"]
+    # fans + one month-by-month chart per objective + objectives + incidents
+    assert html.count("<svg") == _n_fans(r) + len(r["objectives"]) + 2
     assert c["advice"]["sentence"] in html
     for sentence in headline_sentences(tiny_html["comparison"]):
         assert f">{escape(sentence)}</li>" in html
 
 
-def test_series_groups_order() -> None:
+def test_series_groups_order_and_words() -> None:
     results = {
         "series": {k: {} for k in ("trust", "capacity", "x.trust", "x.capacity", "r.tension")}
-        | {"nato.funds": {}, "nato.spent": {}},
-        "scenario": {"partners": {"x": "Xland"}},
+        | {"y.trust": {}, "nato.funds": {}, "nato.spent": {}},
+        "scenario": {"partners": {"x": "Xland", "y": "Yland"}, "rivalry_names": {"r": "X and Z"}},
     }
-    assert series_groups(results) == [
+    groups = [
+        (h, [(c.name, c.title, c.ylabel) for c in charts]) for h, charts in series_groups(results)
+    ]
+    assert groups == [
         (
             "Region (mean over partners)",
-            [("capacity", "Regional capacity"), ("trust", "Regional trust")],
+            [
+                ("capacity", "Regional capacity", "Capacity (index 0-1)"),
+                ("trust", "Regional trust", "Trust (index 0-1)"),
+            ],
         ),
-        ("Partner: Xland", [("x.capacity", "Xland: capacity"), ("x.trust", "Xland: trust")]),
-        ("Rivalries", [("r.tension", "Tension: r")]),
-        ("Alliance", [("nato.funds", "nato: funds"), ("nato.spent", "nato: spent")]),
+        (
+            "Partner: Xland",
+            [
+                ("x.capacity", "Capacity in Xland", "Capacity (index 0-1)"),
+                ("x.trust", "Trust in Xland", "Trust (index 0-1)"),
+            ],
+        ),
+        ("Partner: Yland", [("y.trust", "Trust in Yland", "Trust (index 0-1)")]),
+        ("Rivalries", [("r.tension", "Tension between X and Z", "Tension (index 0-1)")]),
+        (
+            "Alliance",
+            [
+                ("nato.funds", "Alliance funds", "Alliance funds (budget units)"),
+                ("nato.spent", "Alliance spending to date", "Spent to date (budget units)"),
+            ],
+        ),
     ]
 
 
@@ -176,11 +203,11 @@ def test_report_csv(tiny: dict[str, Any], tmp_path: Path) -> None:
     assert len(series) == len(r["months"]) * len(r["series"]) * 6
     row = next(x for x in series if x["series"] == "levant.trust" and x["stat"] == "p95")
     assert row["month"] == "0"
-    assert float(row["value"]) == r["series"]["levant.trust"]["p95"][0]
+    assert float(row["value"]) == round(r["series"]["levant.trust"]["p95"][0], 4)
     kpis = list(csv.DictReader(io.StringIO((tmp_path / "report_kpis.csv").read_text())))
     assert len(kpis) == 20 * (len(r["kpis"]) + len(r["objectives"]))
     stab = [float(x["value"]) for x in kpis if x["kpi"] == "final_stability"]
-    assert stab == r["kpis"]["final_stability"]["values"]  # bit-identical round trip
+    assert stab == [round(v, 4) for v in r["kpis"]["final_stability"]["values"]]
     assert [x["replication"] for x in kpis[:3]] == ["0", "1", "2"]
     cap = [int(x["value"]) for x in kpis if x["kpi"] == "objective.capable"]
     assert cap == r["objectives"]["capable"]["values"]
@@ -222,7 +249,9 @@ def test_report_of_a_comparison(tiny: dict[str, Any], tmp_path: Path) -> None:
         app, ["report", str(src), "--format", "html", "--out", str(tmp_path / "c.html")]
     )
     assert html.exit_code == 1
-    assert "a comparison can be re-rendered as md only; for HTML run ttx compare" in html.output
+    assert "a comparison can be re-rendered as md or csv only; for HTML run ttx compare" in (
+        html.output
+    )
 
 
 def test_report_bad_input(tmp_path: Path) -> None:

@@ -99,3 +99,42 @@ def test_sweep_comparison_names_its_command_with_the_path_as_typed(
     assert result.exit_code == 0, result.output
     md = (work / "sw" / "comparison.md").read_text()
     assert f"`ttx sweep {SCENARIO} --policies" in md
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_reproduce_command_replays_a_policy_file_by_its_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """A team's policy file is not a scenario policy: the command must name the file."""
+    from sim.scenario.models import Policy, PolicyFile
+    from sim.scenario.policyfile import dumps_policy_file
+
+    work = tmp_path / "work"
+    (work / "scenarios").mkdir(parents=True)
+    (work / "answers").mkdir()
+    shutil.copy(ROOT / SCENARIO, work / SCENARIO)
+    team = PolicyFile(
+        scenario="iraq_training_mission",
+        team="Amber",
+        seed=5,
+        policy=Policy(id="team_amber", extends="supportive", decisions={"host_request": "hold"}),
+    )
+    (work / "answers" / "amber.yaml").write_text(dumps_policy_file(team, SCENARIO))
+    monkeypatch.chdir(work)  # the repository root of this copy
+    first = runner.invoke(
+        app,
+        ["run", SCENARIO, "--policy-file", "answers/amber.yaml", "--replications", "3",
+         "--out", "first", "--format", fmt, "--quiet"],
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    command = _command((work / "first" / f"report.{fmt}").read_text())
+    assert command[:3] == ["ttx", "run", SCENARIO]
+    assert "--policy-file" in command and "answers/amber.yaml" in command
+    assert "--policy" not in command
+    again = runner.invoke(app, [*command[1:], "--out", "again", "--quiet"])
+    assert again.exit_code == 0, again.output
+    a, b = (
+        json.loads((work / d / "report.json").read_text())["results"] for d in ("first", "again")
+    )
+    assert a == b
+    assert a["decisions"]["host_request"] == {"hold": 3}  # the team's answer, replayed

@@ -109,6 +109,14 @@ def run_(
             "--format", help="Renderings besides report.json: md, html, csv or e.g. md,html,csv."
         ),
     ] = "md",
+    csv_layout: Annotated[
+        str,
+        typer.Option(
+            "--csv-layout",
+            help="CSV layout: long (one value per row) or wide (one row per month, "
+            "replication or policy, for spreadsheets).",
+        ),
+    ] = "long",
 ) -> None:
     """Run a scenario under one policy (one per cell); write report.json and report.md.
 
@@ -147,6 +155,7 @@ def run_(
                 progress=lambda label, total: progress_bar(label, total, quiet),
                 warn=err,
                 formats=formats,
+                csv_layout=csv_layout,
             )
         except RunFailed as exc:
             raise TtxError(run_failed(exc, file, policy_file, policy)) from None
@@ -337,12 +346,21 @@ def report_(
         typer.Option(help="Output file (md, html) or folder (csv); default: next to FILE."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
+    csv_layout: Annotated[
+        str,
+        typer.Option(
+            "--csv-layout",
+            help="CSV layout: long (one value per row) or wide (one row per month, "
+            "replication or policy, for spreadsheets).",
+        ),
+    ] = "long",
 ) -> None:
-    """Re-render a saved report as Markdown, HTML, or CSV (series + per-replication KPIs)."""
+    """Re-render a saved report as Markdown, HTML, or CSV (series + per-replication KPIs;
+    a comparison: its indicators per policy)."""
     with user_errors():
         from sim.jobs.saved import rerender_file
         from sim.report.outputs import parse_formats
 
         (fmt,) = parse_formats(format, ("md", "html", "csv"))[:1]
-        paths = rerender_file(file, fmt, out=out, force=force)
+        paths = rerender_file(file, fmt, out=out, force=force, csv_layout=csv_layout)
         typer.echo(f"wrote {' and '.join(str(p) for p in paths)}")

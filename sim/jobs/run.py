@@ -60,6 +60,7 @@ def run_file(
     progress: ProgressFactory | None = None,
     warn: Callable[[str], None] | None = None,
     formats: Sequence[str] = RUN_FORMATS,
+    csv_layout: str = "long",
 ) -> RunDone:
     """Run a scenario file and write ``report.json`` and its renderings (``report.md``).
 
@@ -88,6 +89,8 @@ def run_file(
         warn: Told about a policy file recorded on another version of the scenario.
         formats: Renderings besides the JSON: ``md``, ``html``, ``csv``
             (:data:`sim.report.outputs.RUN_FORMATS`).
+        csv_layout: ``long`` (one value per row) or ``wide`` (one row per month
+            or replication) for the CSV files.
 
     Raises:
         OutputExists: A report (or ``report.partial.json``) exists and
@@ -125,6 +128,10 @@ def run_file(
     check_writable([*paths, partial_file], force)
     if checkpoint is not None:
         check_folder(checkpoint)
+    if "csv" in formats:
+        from sim.report.csv import layout
+
+        layout(csv_layout)  # a misspelt layout fails before the run, not after it
     total = spec.replications if indices is None else len(indices)
     if workers is None and executor is None and scheduler is None:
         workers = auto_workers(total, scenario.horizon)
@@ -154,5 +161,10 @@ def run_file(
         # for the "command to reproduce" line; not in ``results``, which must not
         # depend on where the file lives.
         report["meta"]["scenario_file"] = str(file)
-        write_run(report, target, formats)  # still holding the folder's lock
+        if teams:  # likewise the policy files, so the command replays them, not their ids
+            report["meta"]["policy_files"] = {
+                str(path): team.policy.id
+                for path, team in zip(_paths(policy_file), teams, strict=True)
+            }
+        write_run(report, target, formats, csv_layout)  # still holding the folder's lock
     return RunDone(report, paths)

@@ -70,20 +70,26 @@ def compare_files(
 
 
 def rerender_file(
-    file: Path, fmt: str = "md", *, out: Path | None = None, force: bool = False
+    file: Path,
+    fmt: str = "md",
+    *,
+    out: Path | None = None,
+    force: bool = False,
+    csv_layout: str = "long",
 ) -> list[Path]:
     """Re-render a saved report (run or comparison) as ``md``, ``html`` or ``csv``.
 
     Writes next to ``file`` unless ``out`` is given (a file for md and html,
-    a folder for csv); returns the paths written.
+    a folder for a run's csv); returns the paths written. ``csv_layout``:
+    ``long`` or ``wide`` (:mod:`sim.report.csv`).
 
     Raises:
         OutputExists: An output exists and ``force`` is not set.
         ReportError: ``file`` is not a readable ttx report.
     """
     report = load_report(file)
-    paths = rerender_paths(file, fmt, out)
+    paths = rerender_paths(file, fmt, out, report["kind"])
     check_writable(paths, force)
     with OutputLock(paths[0].parent):
-        rerender(report, file, fmt, paths)
+        rerender(report, file, fmt, paths, csv_layout)
     return paths

@@ -72,28 +72,42 @@ class ReplicationResult:
     decisions: list[tuple[str, str, int]]
     log: list[Event] = field(default_factory=list)
     events: int = 0
+    objective_trace: np.ndarray | None = None
+    """Per month (rows) and objective (columns, plan order): whether it stood met that month."""
 
 
 class _Objectives:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.state: dict[str, bool] = {o.id: o.check == "throughout" for o in plan.objectives}
+        self.trace: list[list[bool]] = []
 
     def observe(self, world: World) -> None:
         m = world.month
+        state = self.state
+        # Each objective's standing this month, for the "chance met by month" chart.
+        row: list[bool] = []
         for o in self.plan.objectives:
             if o.check == "by":
-                if not self.state[o.id] and m <= (o.month or 0) and o.condition(world):
-                    self.state[o.id] = True
+                if not state[o.id] and m <= (o.month or 0) and o.condition(world):
+                    state[o.id] = True
             elif o.check == "throughout":
                 if (
-                    self.state[o.id]
+                    state[o.id]
                     and m <= (o.month if o.month is not None else m)
                     and not o.condition(world)
                 ):
-                    self.state[o.id] = False
-            elif m == self.plan.horizon:
-                self.state[o.id] = bool(o.condition(world))
+                    state[o.id] = False
+            else:
+                # An end-of-run objective stands met in a month when its condition
+                # holds then; at the horizon that is its verdict.
+                met = bool(o.condition(world))
+                if m == self.plan.horizon:
+                    state[o.id] = met
+                row.append(met)
+                continue
+            row.append(state[o.id])
+        self.trace.append(row)
 
 
 def default_decider(plan: Plan) -> Decider:
@@ -145,6 +159,9 @@ class Replication:
             decisions=list(self.world.decisions),
             log=self.world.log,
             events=events,
+            objective_trace=np.asarray(self.objectives.trace, dtype=bool).reshape(
+                len(self.objectives.trace), len(self.plan.objectives)
+            ),
         )
 
     # -- processes ---------------------------------------------------------------

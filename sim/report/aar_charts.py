@@ -2,7 +2,8 @@
 
 Both axes are labelled (a projected chart must read without the table):
 the x axis is always a probability from 0 to 100%, the y axis names what
-the bars are (objectives, or a decision's options).
+the bars are (objectives, or a decision's options). Each bar's value is
+printed at its end, and a 0% bar has a stub, so it reads as a result.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sim.analysis.aar import AfterAction, TeamReport
-from sim.report.plots import _figure, _wrap, grouped_barh, to_svg
+from sim.report.plots import _figure, _wrap, _ylabel, annotate_bars, colour, grouped_barh, to_svg
 
 
 def probability_bars(
@@ -26,14 +27,21 @@ def probability_bars(
     n = max(len(series), 1)
     with _figure(9.0, 1.6 + 0.42 * len(categories) * n) as fig:
         ax = fig.add_subplot()
-        grouped_barh(
+        positions = grouped_barh(
             ax, len(categories), [(label, [100 * v for v in vs], {}) for label, vs in series]
         )
+        for i, (_, vs) in enumerate(series):
+            values = [100 * v for v in vs]
+            annotate_bars(
+                ax, positions[i], values, values, lambda v: f"{v:.0f}%", pad=1.0,
+                stub_colour=colour(i),
+            )  # fmt: skip
         ax.set_yticks(range(len(categories)), [_wrap(c, 34) for c in categories])
         ax.invert_yaxis()
-        ax.set_xlim(0, 100)
+        ax.set_xlim(0, 110)
+        ax.set_xticks(range(0, 101, 20))
         ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
+        _ylabel(ax, ylabel)
         ax.set_title(title, loc="left")
         ax.grid(axis="y", visible=False)
         if len(series) > 1:

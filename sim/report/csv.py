@@ -1,29 +1,68 @@
-"""CSV exports of a run report, in long ("tidy") format for spreadsheets and pandas.
+"""CSV exports of run and comparison reports, long ("tidy") or wide, rounded to what matters.
 
-Two files, because they have different grains:
+Two layouts (``--csv-layout``):
 
-* monthly series: ``month, series, stat, value`` — one row per month,
-  series (``stability``, ``iraq.trust``...) and statistic (``mean``,
-  ``p5``...``p95``); ``pandas.read_csv(...).pivot_table(...)`` gets any wide
-  layout back;
-* per-replication KPIs: ``replication, kpi, value`` — one row per
-  replication and KPI, plus ``objective.<id>`` rows holding 1 (met) or 0,
-  so any statistic can be recomputed from the raw runs.
+* **long** (the default, for pandas and R): one value per row.
+  ``report_series.csv`` is ``month, series, stat, value``; ``report_kpis.csv``
+  is ``replication, kpi, value`` with ``objective.<id>`` rows holding 1 (met)
+  or 0; a comparison is ``run, policy, indicator, mean, ci_low, ci_high``
+  plus the difference to the baseline.
+* **wide** (for spreadsheets): one row per month (series, one column per
+  series and statistic), per replication (KPIs, one column each) or per
+  policy (a comparison: each indicator's mean and 95% interval in columns).
 
-Floats are written with Python's shortest round-trip representation, so a
-value read back is bit-identical to the report's.
+Values are rounded to the precision that carries meaning, so a spreadsheet
+shows ``0.4123``, not ``0.41234567890123``: 0-1 indices to 4 decimals,
+probabilities to 3, money to 2, harm to 3, counts as integers where they
+are integers (a mean of counts to 2 decimals). Trailing zeros are dropped.
+The report JSON keeps the full values.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, cast
 
-from sim.runs.contract import RunDocument
+from sim.analysis.kpis import BUDGET, COUNT, HARM, kpi_unit
+from sim.errors import TtxError
+from sim.runs.contract import ComparisonDocument, RunDocument
+
+Layout = Literal["long", "wide"]
+LAYOUTS: tuple[Layout, ...] = ("long", "wide")
+
+INDEX_DIGITS = 4
+PROBABILITY_DIGITS = 3
+_UNIT_DIGITS = {BUDGET: 2, HARM: 3, COUNT: 2}
+_SERIES_STATS = ("mean", "p5", "p25", "p50", "p75", "p95")
 
 
-def _write(header: list[str], rows: Any) -> str:
+def layout(name: str) -> Layout:
+    """``"wide"`` -> ``"wide"``; an unknown name is an error naming the two layouts."""
+    wanted = name.strip().lower()
+    if wanted not in LAYOUTS:
+        raise TtxError(f"unknown CSV layout {name!r}; choose long or wide")
+    return "wide" if wanted == "wide" else "long"
+
+
+def rounded(value: float, digits: int) -> int | float:
+    """``value`` to ``digits`` decimals; a whole number as an ``int`` (``96``, not ``96.0``)."""
+    r = round(float(value), digits)
+    return int(r) if r.is_integer() else r
+
+
+def kpi_digits(name: str) -> int:
+    """Decimals that matter for a KPI: by its unit in the KPI catalogue (indices: 4)."""
+    return _UNIT_DIGITS.get(kpi_unit(name), INDEX_DIGITS)
+
+
+def series_digits(name: str) -> int:
+    """Decimals that matter for a monthly series: money 2, everything else an index (4)."""
+    return 2 if name.startswith("nato.") else INDEX_DIGITS
+
+
+def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -31,36 +70,129 @@ def _write(header: list[str], rows: Any) -> str:
     return buf.getvalue()
 
 
-def series_csv(report: RunDocument) -> str:
-    """The monthly series of a run report as ``month,series,stat,value`` rows."""
+def series_csv(report: RunDocument, layout: Layout = "long") -> str:
+    """The monthly series of a run report: ``month,series,stat,value`` rows, or one row a month."""
     r = report["results"]
     months = r["months"]
+    series = cast("dict[str, dict[str, list[float]]]", r["series"])
+    if layout == "wide":
+        columns = [(name, stat) for name, stats in series.items() for stat in stats]
+        return _write(
+            ["month", *(f"{name}.{stat}" for name, stat in columns)],
+            (
+                [month] + [rounded(series[n][s][i], series_digits(n)) for n, s in columns]
+                for i, month in enumerate(months)
+            ),
+        )
 
-    def rows() -> Any:
-        for name, stats in r["series"].items():
-            for stat, values in cast("dict[str, list[float]]", stats).items():
+    def rows() -> Iterable[Sequence[Any]]:
+        for name, stats in series.items():
+            digits = series_digits(name)
+            for stat, values in stats.items():
                 for month, value in zip(months, values, strict=True):
-                    yield month, name, stat, value
+                    yield month, name, stat, rounded(value, digits)
 
     return _write(["month", "series", "stat", "value"], rows())
 
 
-def kpis_csv(report: RunDocument) -> str:
-    """Per-replication KPI values (and objective outcomes) as ``replication,kpi,value`` rows.
+def kpis_csv(report: RunDocument, layout: Layout = "long") -> str:
+    """Per-replication KPI values and objective outcomes (1 met, 0 not).
 
-    Replication numbers are the run's replication indices (``0..n-1``, or the
-    subset a ``--replication K`` run recorded), so a row can be reproduced
-    with ``ttx run --replication K``.
+    Long: ``replication,kpi,value`` rows; wide: one row per replication, one
+    column per KPI and ``objective.<id>``. Replication numbers are the run's
+    replication indices (``0..n-1``, or the subset a ``--replication K`` run
+    recorded), so a row can be reproduced with ``ttx run --replication K``.
+    A run made without per-replication values has none to write.
     """
     r = report["results"]
     indices = r.get("replication_indices") or list(range(r["replications"]))
+    columns: list[tuple[str, list[int | float]]] = [
+        (name, [rounded(v, kpi_digits(name)) for v in k.get("values", [])])
+        for name, k in r["kpis"].items()
+    ]
+    columns += [
+        (f"objective.{oid}", [int(v) for v in o.get("values", [])])
+        for oid, o in r["objectives"].items()
+    ]
+    columns = [(name, values) for name, values in columns if values]
+    if layout == "wide":
+        return _write(
+            ["replication", *(name for name, _ in columns)],
+            ([rep] + [values[i] for _, values in columns] for i, rep in enumerate(indices)),
+        )
+    return _write(
+        ["replication", "kpi", "value"],
+        (
+            (rep, name, value)
+            for name, values in columns
+            for rep, value in zip(indices, values, strict=True)
+        ),
+    )
 
-    def rows() -> Any:
-        for name, k in r["kpis"].items():
-            for rep, value in zip(indices, k["values"], strict=True):
-                yield rep, name, value
-        for oid, o in r["objectives"].items():
-            for rep, value in zip(indices, o["values"], strict=True):
-                yield rep, f"objective.{oid}", int(value)
 
-    return _write(["replication", "kpi", "value"], rows())
+def _estimate(entry: Mapping[str, Any], digits: int, key: str = "mean") -> list[int | float]:
+    return [rounded(entry[k], digits) for k in (key, "ci_low", "ci_high")]
+
+
+def _difference(diff: Mapping[str, Any], digits: int) -> list[int | float | str]:
+    if not diff.get("available"):
+        return ["", "", ""]
+    return list(_estimate(diff, digits, "estimate"))
+
+
+def comparison_csv(comparison: ComparisonDocument, layout: Layout = "long") -> str:
+    """A comparison's indicators and objectives per policy.
+
+    Wide: one row per policy, each indicator's ``mean``, ``ci_low`` and
+    ``ci_high`` (objectives: ``p`` and its Wilson interval) in columns. Long:
+    one row per policy and indicator, with the difference to the baseline
+    (blank for the baseline itself).
+    """
+    c = comparison["results"]
+    kpis = sorted(c["kpis"].items())
+    objectives = sorted(c["objectives"].items())
+    if layout == "wide":
+        header = ["run", "policy", "baseline", "seed", "replications"]
+        for name, _ in kpis:
+            header += [f"{name}.mean", f"{name}.ci_low", f"{name}.ci_high"]
+        for oid, _ in objectives:
+            header += [f"objective.{oid}.p", f"objective.{oid}.ci_low", f"objective.{oid}.ci_high"]
+        rows = []
+        for run in c["runs"]:
+            row: list[Any] = [
+                run["name"],
+                run["label"],
+                int(run["name"] == c["baseline"]),
+                run["seed"],
+                run["replications"],
+            ]
+            for name, k in kpis:
+                row += _estimate(k["runs"][run["name"]], kpi_digits(name))
+            for _, o in objectives:
+                row += _estimate(o["runs"][run["name"]], PROBABILITY_DIGITS, "p")
+            rows.append(row)
+        return _write(header, rows)
+    header = ["run", "policy", "indicator", "mean", "ci_low", "ci_high"]
+    header += ["minus_baseline", "minus_baseline_ci_low", "minus_baseline_ci_high"]
+
+    def long_rows() -> Iterable[Sequence[Any]]:
+        for run in c["runs"]:
+            name_, label = run["name"], run["label"]
+            base = name_ == c["baseline"]
+            for name, k in kpis:
+                digits = kpi_digits(name)
+                diff = ["", "", ""] if base else _difference(k["differences"][name_], digits)
+                yield [name_, label, name, *_estimate(k["runs"][name_], digits), *diff]
+            for oid, o in objectives:
+                p = o["runs"][name_]
+                diff = (
+                    ["", "", ""]
+                    if base
+                    else _difference(o["differences"][name_], PROBABILITY_DIGITS)
+                )
+                yield [
+                    name_, label, f"objective.{oid}",
+                    *_estimate(p, PROBABILITY_DIGITS, "p"), *diff,
+                ]  # fmt: skip
+
+    return _write(header, long_rows())

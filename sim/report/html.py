@@ -10,70 +10,109 @@ inlined; there is no JavaScript at all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.report import chartspec
+from sim.report.chartspec import series_groups
 from sim.report.reproduce import reproduce_command
 from sim.report.templating import render
-from sim.runs.contract import ComparisonDocument, RunDocument, RunResults
-from sim.scenario.vocabulary import PARTNER_VARS, is_incident_name
+from sim.runs.contract import ComparisonDocument, RunDocument
+from sim.scenario.vocabulary import is_incident_name
 
 
-def series_groups(results: RunResults) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Monthly series grouped for display: regional, each partner, rivalries, alliance.
+def _fan_groups(runs: Sequence[tuple[str, RunDocument]]) -> list[tuple[str, list[str]]]:
+    """Fan charts per series group, with their inject marks and objective thresholds."""
+    from sim.report import plots
 
-    Returns ``(heading, [(series name, chart title), ...])`` in a fixed order,
-    independent of the order of keys in the report.
+    first = runs[0][1]["results"]
+    months = first["months"]
+    marks = chartspec.marks(first)
+    groups = [
+        (heading, [c for c in charts if all(c.name in r["results"]["series"] for _, r in runs)])
+        for heading, charts in series_groups(first)
+    ]
+    lines = chartspec.thresholds(first, [c.name for _, charts in groups for c in charts])
+    return [
+        (
+            heading,
+            [
+                plots.fan_chart(
+                    f"fan-{c.name}",
+                    c.title,
+                    months,
+                    [(label, r["results"]["series"][c.name]) for label, r in runs],
+                    ylabel=c.ylabel,
+                    ylim=c.ylim,
+                    marks=marks,
+                    thresholds=lines.get(c.name, ()),
+                )
+                for c in charts
+            ],
+        )
+        for heading, charts in groups
+    ]
+
+
+def _trend_charts(runs: Sequence[tuple[str, RunDocument]]) -> list[str]:
+    """The chance each objective stands met, by month: one chart (one run) or one per objective.
+
+    Empty when a report has no month-by-month counts (reports made before they were kept).
     """
-    names = set(results["series"])
-    partners: dict[str, str] = results["scenario"].get("partners", {})
-    groups: list[tuple[str, list[tuple[str, str]]]] = []
-    regional = [n for n in PARTNER_VARS if n in names]
-    regional += sorted(n for n in names if "." not in n and n not in regional)
-    if regional:
-        groups.append(("Region (mean over partners)", [(n, f"Regional {n}") for n in regional]))
-    used = set(regional)
-    for pid, pname in partners.items():
-        own = [f"{pid}.{v}" for v in PARTNER_VARS if f"{pid}.{v}" in names]
-        own += sorted(n for n in names if n.startswith(f"{pid}.") and n not in own)
-        if own:
-            groups.append(
-                (f"Partner: {pname}", [(n, f"{pname}: {n.split('.', 1)[1]}") for n in own])
+    from sim.report import plots
+
+    first = runs[0][1]["results"]
+    objectives = sorted(first["objectives"])
+    have = all(
+        "met_by_month" in r["results"]["objectives"].get(o, {}) for _, r in runs for o in objectives
+    )
+    if not objectives or not have:
+        return []
+    months, marks = first["months"], chartspec.marks(first)
+
+    def probs(r: RunDocument, oid: str) -> list[float]:
+        o = r["results"]["objectives"][oid]
+        return [c / o["n"] for c in o["met_by_month"]]
+
+    if len(runs) == 1:
+        report = runs[0][1]
+        return [
+            plots.objective_trend(
+                "trend",
+                "Chance each objective is met, month by month",
+                months,
+                [(oid, probs(report, oid)) for oid in objectives],
+                marks=marks,
             )
-            used.update(own)
-    tension = sorted(n for n in names - used if n.endswith(".tension"))
-    if tension:
-        groups.append(("Rivalries", [(n, f"Tension: {n.split('.', 1)[0]}") for n in tension]))
-        used.update(tension)
-    rest = sorted(names - used)
-    if rest:
-        groups.append(("Alliance", [(n, n.replace(".", ": ")) for n in rest]))
-    return groups
+        ]
+    return [
+        plots.objective_trend(
+            f"trend-{oid}",
+            f"Chance {oid} is met, month by month",
+            months,
+            [(label, probs(r, oid)) for label, r in runs],
+            marks=marks,
+        )
+        for oid in objectives
+    ]
+
+
+TREND_HEADING = "Objectives month by month"
 
 
 def _charts(
     runs: Sequence[tuple[str, RunDocument]],
 ) -> tuple[list[tuple[str, list[str]]], str, str]:
-    """Fan charts per series group, the objectives chart and the incidents chart."""
+    """Trend and fan charts per group, the objectives chart and the incidents chart."""
     from sim.report import plots
 
     first = runs[0][1]["results"]
-    months = first["months"]
-    fans = []
-    for heading, members in series_groups(first):
-        svgs = [
-            plots.fan_chart(
-                f"fan-{name}",
-                title,
-                months,
-                [(label, r["results"]["series"][name]) for label, r in runs],
-            )
-            for name, title in members
-            if all(name in r["results"]["series"] for _, r in runs)
-        ]
-        fans.append((heading, svgs))
+    trends = _trend_charts(runs)
+    fans = ([(TREND_HEADING, trends)] if trends else []) + _fan_groups(runs)
     objectives = sorted(first["objectives"])
     obj_svg = (
         plots.objective_bars(
@@ -94,13 +133,53 @@ def _charts(
     return fans, obj_svg, inc_svg
 
 
-def _markup(fans: list[tuple[str, list[str]]], *svgs: str) -> tuple[Any, ...]:
+@dataclass(frozen=True)
+class FanSections:
+    """The chart groups of the "Monthly series" section and the key to their marks."""
+
+    groups: list[tuple[str, list[Any]]]
+    marks: list[chartspec.Mark]
+    unscheduled: list[str]
+    thresholds: bool
+
+
+def _markup(report: RunDocument, fans: list[tuple[str, list[str]]], *svgs: str) -> tuple[Any, ...]:
     from markupsafe import Markup
 
-    return (
-        [(h, [Markup(s) for s in group]) for h, group in fans],
-        *(Markup(s) for s in svgs),
+    r = report["results"]
+    sections = FanSections(
+        groups=[(h, [Markup(s) for s in group]) for h, group in fans],
+        marks=chartspec.marks(r),
+        unscheduled=[i["title"] for i in chartspec.unscheduled(r)],
+        thresholds=bool(chartspec.thresholds(r, list(r["series"]))),
     )
+    return (sections, *(Markup(s) for s in svgs))
+
+
+_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+TOC_MIN_SECTIONS = 5
+
+
+def with_toc(page: str) -> str:
+    """Insert a table of contents after the page's ``</header>`` when it has enough sections.
+
+    Read from the rendered headings, so a template's sections and the contents
+    cannot disagree. Heading text is already escaped by the template; tags
+    inside it are dropped from the link text.
+    """
+    sections = _H2.findall(page)
+    if len(sections) < TOC_MIN_SECTIONS or "</header>" not in page:
+        return page
+    items = "".join(
+        f'<li><a href="#{anchor}">{_TAG.sub("", text).strip()}</a></li>'
+        for anchor, text in sections
+    )
+    nav = (
+        f'\n<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
+    )
+    head, tail = page.split("</header>", 1)
+    return f"{head}</header>{nav}{tail}"
 
 
 def render_run_html(report: RunDocument) -> str:
@@ -109,9 +188,9 @@ def render_run_html(report: RunDocument) -> str:
     headline = [n for n in HEADLINE if n in r["kpis"]]
     partner_kpis = sorted(n for n in r["kpis"] if "." in n and not is_incident_name(n))
     label = r["policy"]["title"]
-    fans, obj_svg, inc_svg = _markup(*_charts([(label, report)]))
+    fans, obj_svg, inc_svg = _markup(report, *_charts([(label, report)]))
     advice = {n: replication_advice(r["kpis"][n]["values"]) for n in headline}
-    return render(
+    page = render(
         "run.html.j2",
         r=r,
         meta=meta,
@@ -124,6 +203,7 @@ def render_run_html(report: RunDocument) -> str:
         inc_svg=inc_svg,
         command=reproduce_command(r, meta),
     )
+    return with_toc(page)
 
 
 def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[RunDocument]) -> str:
@@ -136,7 +216,7 @@ def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[Run
     """
     c = comparison["results"]
     runs = [(run["label"], rep) for run, rep in zip(c["runs"], reports, strict=True)]
-    fans, obj_svg, inc_svg = _markup(*_charts(runs))
+    fans, obj_svg, inc_svg = _markup(reports[0], *_charts(runs))
     commands = {
         run["name"]: reproduce_command(rep["results"], rep.get("meta", {}))
         for run, rep in zip(c["runs"], reports, strict=True)
@@ -145,7 +225,7 @@ def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[Run
         run["name"]: rep["results"]["decisions"]
         for run, rep in zip(c["runs"], reports, strict=True)
     }
-    return render(
+    page = render(
         "comparison.html.j2",
         c=c,
         meta=comparison.get("meta", {}),
@@ -161,3 +241,4 @@ def render_comparison_html(comparison: ComparisonDocument, reports: Sequence[Run
             for run, rep in zip(c["runs"], reports, strict=True)
         },
     )
+    return with_toc(page)

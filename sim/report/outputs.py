@@ -67,16 +67,24 @@ Outputs = list[tuple[Path, Callable[[], str]]]
 """Files to write, each with the function that renders its text."""
 
 
-def run_outputs(report: RunDocument, directory: Path, formats: Sequence[str]) -> Outputs:
-    """A run report's JSON and renderings in ``directory``, not yet rendered."""
+def run_outputs(
+    report: RunDocument, directory: Path, formats: Sequence[str], csv_layout: str = "long"
+) -> Outputs:
+    """A run report's JSON and renderings in ``directory``, not yet rendered.
+
+    ``csv_layout`` is ``long`` or ``wide`` (:mod:`sim.report.csv`).
+    """
     outputs: Outputs = [(directory / "report.json", lambda: dumps(report))]
     for fmt in formats:
         if fmt == "csv":
-            from sim.report.csv import kpis_csv, series_csv
+            from sim.report.csv import kpis_csv, layout, series_csv
 
             outputs += [
-                (directory / "report_series.csv", lambda: series_csv(report)),
-                (directory / "report_kpis.csv", lambda: kpis_csv(report)),
+                (
+                    directory / "report_series.csv",
+                    lambda: series_csv(report, layout(csv_layout)),
+                ),
+                (directory / "report_kpis.csv", lambda: kpis_csv(report, layout(csv_layout))),
             ]
         else:
             outputs.append(
@@ -85,14 +93,16 @@ def run_outputs(report: RunDocument, directory: Path, formats: Sequence[str]) ->
     return outputs
 
 
-def write_run(report: RunDocument, directory: Path, formats: Sequence[str]) -> list[Path]:
+def write_run(
+    report: RunDocument, directory: Path, formats: Sequence[str], csv_layout: str = "long"
+) -> list[Path]:
     """Write a run report's JSON and renderings; return the paths written.
 
     All files are rendered to temporaries and renamed together
     (``write_outputs``): an interruption leaves none of them, and a failing
     renderer costs only its own file.
     """
-    return write_outputs(run_outputs(report, directory, formats))
+    return write_outputs(run_outputs(report, directory, formats, csv_layout))
 
 
 def render_comparison_text(
@@ -134,27 +144,40 @@ def write_comparison(
     return write_outputs(comparison_outputs(comparison, reports, directory, formats))
 
 
-def rerender_paths(source: Path, fmt: str, out: Path | None) -> list[Path]:
+def rerender_paths(source: Path, fmt: str, out: Path | None, kind: str = "run") -> list[Path]:
     """Where ``ttx report SOURCE --format FMT [--out OUT]`` writes.
 
-    Markdown/HTML: ``OUT`` or ``SOURCE`` with the format's suffix. CSV: two
-    files, ``<stem>_series.csv`` and ``<stem>_kpis.csv``, in directory ``OUT``
-    (default: next to ``SOURCE``).
+    Markdown/HTML, and CSV of a comparison: ``OUT`` or ``SOURCE`` with the
+    format's suffix. CSV of a run: two files, ``<stem>_series.csv`` and
+    ``<stem>_kpis.csv``, in directory ``OUT`` (default: next to ``SOURCE``).
     """
-    if fmt == "csv":
+    if fmt == "csv" and kind == "run":
         directory = source.parent if out is None else out
         return [directory / f"{source.stem}_series.csv", directory / f"{source.stem}_kpis.csv"]
     return [out if out is not None else source.with_suffix(f".{fmt}")]
 
 
 def rerender(
-    report: RunDocument | ComparisonDocument, source: Path, fmt: str, paths: Sequence[Path]
+    report: RunDocument | ComparisonDocument,
+    source: Path,
+    fmt: str,
+    paths: Sequence[Path],
+    csv_layout: str = "long",
 ) -> None:
-    """Write ``report`` (loaded from ``source``) in ``fmt`` to ``paths``."""
+    """Write ``report`` (loaded from ``source``) in ``fmt`` to ``paths``.
+
+    A comparison's CSV is one file (one row per policy in the wide layout).
+    """
     if report["kind"] == "comparison":
+        if fmt == "csv":
+            from sim.report.csv import comparison_csv, layout
+
+            comparison, shape = report, layout(csv_layout)
+            write_outputs([(paths[0], lambda: comparison_csv(comparison, shape))])
+            return
         if fmt != "md":
             raise TtxError(
-                f"{source}: a comparison can be re-rendered as md only; for HTML run "
+                f"{source}: a comparison can be re-rendered as md or csv only; for HTML run "
                 "ttx compare on its run reports (the comparison file does not keep the "
                 "monthly series)"
             )
@@ -164,8 +187,11 @@ def rerender(
         return
     run = report
     if fmt == "csv":
-        from sim.report.csv import kpis_csv, series_csv
+        from sim.report.csv import kpis_csv, layout, series_csv
 
-        write_outputs([(paths[0], lambda: series_csv(run)), (paths[1], lambda: kpis_csv(run))])
+        shape = layout(csv_layout)
+        write_outputs(
+            [(paths[0], lambda: series_csv(run, shape)), (paths[1], lambda: kpis_csv(run, shape))]
+        )
         return
     write_atomic(paths[0], render_run_text(run, fmt))

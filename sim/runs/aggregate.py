@@ -31,6 +31,7 @@ import numpy as np
 from sim.model.engine import ReplicationResult, series_names
 from sim.model.plan import Plan
 from sim.runs.contract import (
+    InjectInfo,
     Kpi,
     Objective,
     PolicyInfo,
@@ -40,7 +41,7 @@ from sim.runs.contract import (
     interval,
     kpi_summary,
 )
-from sim.scenario.models import Scenario
+from sim.scenario.models import Inject, Scenario
 from sim.scenario.vocabulary import OUTCOMES, incident_name
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
 
@@ -81,6 +82,9 @@ class ChunkPartial:
         sample_indices: Replications of the chunk in the percentile sample.
         sample: Their monthly series (float32, shape [k, months, series]).
         failures: (index, seed, message) of replications that raised.
+        objective_months: Per month and objective, how many of the chunk's
+            replications stood met (int64, shape [months, objectives]; empty
+            when not recorded).
     """
 
     chunk: int
@@ -94,6 +98,7 @@ class ChunkPartial:
     sample_indices: list[int] = field(default_factory=list)
     sample: np.ndarray = field(default_factory=lambda: np.zeros((0,), dtype=np.float32))
     failures: list[tuple[int, int, str]] = field(default_factory=list)
+    objective_months: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
     @property
     def complete(self) -> bool:
@@ -116,6 +121,7 @@ class ChunkFolder:
         self.sample_indices: list[int] = []
         self.sample: list[np.ndarray] = []
         self.failures: list[tuple[int, int, str]] = []
+        self.objective_months: np.ndarray | None = None
 
     def add(self, index: int, result: ReplicationResult) -> None:
         """Fold replication ``index`` (indices must ascend)."""
@@ -129,6 +135,12 @@ class ChunkFolder:
             counts = self.decisions.setdefault(inject, {})
             counts[option] = counts.get(option, 0) + 1
         self.running.add(result.series)
+        trace = result.objective_trace
+        if trace is not None:
+            met = trace.astype(np.int64)
+            self.objective_months = (
+                met if self.objective_months is None else self.objective_months + met
+            )
         if index % self.stride == 0:
             self.sample_indices.append(index)
             self.sample.append(result.series.astype(np.float32))
@@ -157,6 +169,11 @@ class ChunkFolder:
             sample_indices=self.sample_indices,
             sample=np.stack(self.sample) if self.sample else np.zeros((0,), dtype=np.float32),
             failures=self.failures,
+            objective_months=(
+                np.zeros((0, 0), dtype=np.int64)
+                if self.objective_months is None
+                else self.objective_months
+            ),
         )
 
 
@@ -251,6 +268,8 @@ class Aggregator:
         self.indices: array[int] = array("q")
         self.count = 0
         self._open: ChunkFolder | None = None
+        # None until a chunk brings counts; False once a chunk without them came.
+        self.objective_months: np.ndarray | bool | None = None
 
     def add(self, result: ReplicationResult) -> None:
         """Fold one replication (the next index) — for callers that run replications themselves."""
@@ -286,6 +305,17 @@ class Aggregator:
         self.sample.extend(part.sample[i].copy() for i in range(len(part.sample_indices)))
         self.indices.extend(part.indices)
         self.count += len(part.indices)
+        self._merge_objective_months(part)
+
+    def _merge_objective_months(self, part: ChunkPartial) -> None:
+        if not part.indices or self.objective_months is False:
+            return
+        if part.objective_months.size == 0 and part.objective_ids:
+            self.objective_months = False  # e.g. a chunk from an older checkpoint
+        elif self.objective_months is None:
+            self.objective_months = part.objective_months.copy()
+        elif isinstance(self.objective_months, np.ndarray):
+            self.objective_months += part.objective_months
 
     def results(self, *, seed: int, scenario_hash: str) -> RunResults:
         """The ``results`` dict (per-replication values only when they were kept)."""
@@ -318,6 +348,9 @@ class Aggregator:
             )
             if kpi_values:
                 objectives[o.id]["values"] = outcomes.tolist()
+            if isinstance(self.objective_months, np.ndarray):
+                j = [op.id for op in plan.objectives].index(o.id)
+                objectives[o.id]["met_by_month"] = [int(c) for c in self.objective_months[:, j]]
         p5, p25, p50, p75, p95 = np.percentile(np.stack(self.sample), BANDS, axis=0)
         mean = self.running.mean
         series: dict[str, Series] = {}
@@ -341,6 +374,8 @@ class Aggregator:
             "horizon": s.horizon,
             "partners": {p.id: p.name for p in s.partners},
             "rivalries": [r.id for r in s.rivalries],
+            "rivalry_names": _rivalry_names(s),
+            "injects": [_inject_info(i) for i in s.injects],
         }
         if s.reporting.min_difference:  # only when set: other reports keep their bytes
             scenario["min_difference"] = dict(sorted(s.reporting.min_difference.items()))
@@ -358,6 +393,16 @@ class Aggregator:
             "percentile_method": percentile_method(self.stride, len(self.sample))
             + ("" if kpi_values else _STREAMED_NOTE),
         }
+
+
+def _inject_info(i: Inject) -> InjectInfo:
+    return {"id": i.id, "title": i.title, "month": i.at, "decision": i.decision is not None}
+
+
+def _rivalry_names(s: Scenario) -> dict[str, str]:
+    """Rivalry id -> "Iran and Iraq": its two sides by name (partners or rivals)."""
+    names = {p.id: p.name for p in s.partners} | {r.id: r.name for r in s.rivals}
+    return {r.id: " and ".join(names.get(a, a) for a in r.between) for r in s.rivalries}
 
 
 def _policy_info(plan: Plan) -> PolicyInfo:

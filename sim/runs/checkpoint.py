@@ -176,6 +176,7 @@ class Checkpoint:
             "running_m2": running_m2,
             "sample_indices": np.asarray(part.sample_indices, dtype=np.int64),
             "sample": part.sample,
+            "objective_months": part.objective_months,
         }
         path = self._path(part.chunk)
 
@@ -234,6 +235,7 @@ _ARRAYS = (
     "running_m2",
     "sample_indices",
     "sample",
+    "objective_months",
 )
 _MEMBERS = {f"{name}.npy" for name in ("header", *_ARRAYS)}
 
@@ -361,6 +363,9 @@ def _partial(
         sample_indices and (sample.ndim < 1 or sample.shape[0] != len(sample_indices))
     ):
         raise _Damaged("its percentile sample does not fit its replications")
+    months = arrays["objective_months"]
+    if months.dtype != np.int64 or months.ndim != 2 or months.shape[1:] not in ((len(oids),), (0,)):
+        raise _Damaged("its objective standings by month do not fit its objectives")
     return ChunkPartial(
         chunk=int(header["chunk"]),
         indices=indices,
@@ -377,6 +382,7 @@ def _partial(
         },
         sample_indices=sample_indices,
         sample=sample,
+        objective_months=months,
     )
 
 

@@ -131,6 +131,18 @@ def difference_fields(diff: Difference) -> DifferenceFields:
 
 
 @_documented
+class InjectInfo(TypedDict):
+    """One inject of the scenario's timeline, as the charts mark it."""
+
+    id: str
+    title: str
+    month: int | None
+    """The month it fires; null when it fires on a condition (a different month per run)."""
+    decision: bool
+    """Whether the players (or the policy) decide something at it."""
+
+
+@_documented
 class ScenarioInfo(TypedDict):
     """The scenario a run played."""
 
@@ -145,6 +157,10 @@ class ScenarioInfo(TypedDict):
     rivalries: list[str]
     min_difference: NotRequired[dict[str, float]]
     """The scenario's smallest meaningful differences (reporting.min_difference), when set."""
+    rivalry_names: NotRequired[dict[str, str]]
+    """Rivalry id -> its two sides in words ("Iran and Iraq"), for chart titles."""
+    injects: NotRequired[list[InjectInfo]]
+    """The scenario's injects in file order, for the charts' inject and decision marks."""
 
 
 @_documented
@@ -167,6 +183,9 @@ class Objective(Interval):
     month: int | None
     values: NotRequired[list[Annotated[int, Field(ge=0, le=1)]]]
     """1 when the objective was met, per replication in index order."""
+    met_by_month: NotRequired[list[Annotated[int, Field(ge=0)]]]
+    """Per month (index = month): replications in which the objective stood met - for 'by',
+    met by then; for 'throughout', held every month so far; for 'end', its condition held."""
 
 
 @_documented
@@ -219,6 +238,8 @@ class RunMeta(TypedDict, total=False):
     resumed_chunks: int
     scheduler: str
     scenario_file: str
+    policy_files: dict[str, str]
+    """Policy file as given on the command line -> the id of the policy it holds."""
 
 
 @_documented
