@@ -21,6 +21,7 @@ whatever happens to it, so two policies on one seed see the same candidates
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,25 +76,39 @@ class ReplicationResult:
 
 
 class _Objectives:
+    """Each objective's outcome so far, observed once a month.
+
+    A ``by`` objective is met once its condition holds in a month up to its
+    month; a ``throughout`` one fails once it does not hold in such a month;
+    any other is judged at the horizon. Conditions are asked only while the
+    answer can still change (in objective order, as trial probes expect).
+    """
+
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.state: dict[str, bool] = {o.id: o.check == "throughout" for o in plan.objectives}
+        # (id, check, last month asked, condition); a month-less throughout runs to the end.
+        self._checks = tuple(
+            (
+                o.id,
+                o.check,
+                (o.month or 0) if o.check == "by" else plan.horizon if o.month is None else o.month,
+                o.condition,
+            )
+            for o in plan.objectives
+        )
 
     def observe(self, world: World) -> None:
-        m = world.month
-        for o in self.plan.objectives:
-            if o.check == "by":
-                if not self.state[o.id] and m <= (o.month or 0) and o.condition(world):
-                    self.state[o.id] = True
-            elif o.check == "throughout":
-                if (
-                    self.state[o.id]
-                    and m <= (o.month if o.month is not None else m)
-                    and not o.condition(world)
-                ):
-                    self.state[o.id] = False
+        m, state = world.month, self.state
+        for oid, check, last, condition in self._checks:
+            if check == "by":
+                if not state[oid] and m <= last and condition(world):
+                    state[oid] = True
+            elif check == "throughout":
+                if state[oid] and m <= last and not condition(world):
+                    state[oid] = False
             elif m == self.plan.horizon:
-                self.state[o.id] = bool(o.condition(world))
+                state[oid] = bool(condition(world))
 
 
 def default_decider(plan: Plan) -> Decider:
@@ -125,6 +140,12 @@ class Replication:
             if inj.at is not None:
                 self.timed.setdefault(inj.at, []).append(inj)
         self.conditional = [inj for inj in plan.injects if inj.when is not None]
+        # Speed: the equations with their coefficients bound once per replication.
+        p = plan.params
+        self._partners = range(len(plan.partner_ids))
+        self._drift = dyn.drift_for(p)
+        self._learn = dyn.learn_baseline_for(p)
+        self._drift_tension = dyn.drift_tension_for(p)
 
     def run(self) -> ReplicationResult:
         env = self.env
@@ -171,18 +192,44 @@ class Replication:
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""
-        plan, world, p, traits = self.plan, self.world, self.plan.params, self.sources
-        pressures = [world.pressures(i) for i in range(len(plan.partner_ids))]
+        plan, world, sensitivity = self.plan, self.world, self.sources.sensitivity
+        pressures = [world.pressures(i) for i in self._partners]
+        cooperation = world.cooperation
         provocations = [
-            sum(world.cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
+            sum(cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
             for r in plan.rivalries
         ]
-        baseline = world.baseline
+        capacity, trust, stability, resilience = (
+            world.capacity,
+            world.trust,
+            world.stability,
+            world.resilience,
+        )
+        baseline, initial, step, learn = (
+            world.baseline,
+            plan.baseline_trust,
+            self._drift,
+            self._learn,
+        )
         for i, f in enumerate(pressures):
-            world.set_state(i, dyn.drift(world.state(i), baseline[i], traits.sensitivity[i], f, p))
-            baseline[i] = dyn.learn_baseline(baseline[i], f.engagement, plan.baseline_trust[i], p)
+            capacity[i], trust[i], cooperation[i], stability[i], resilience[i] = step(
+                capacity[i],
+                trust[i],
+                cooperation[i],
+                stability[i],
+                resilience[i],
+                baseline[i],
+                sensitivity[i],
+                f.footprint,
+                f.rival_influence,
+                f.side_gap,
+                f.alignment,
+                f.exposure,
+            )
+            baseline[i] = learn(baseline[i], f.engagement, initial[i])
+        tension, drift_tension = world.tension, self._drift_tension
         for k, r in enumerate(plan.rivalries):
-            world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocations[k], p)
+            tension[k] = drift_tension(tension[k], r.tension, provocations[k])
 
     def fire(self, inj: InjectPlan) -> None:
         world = self.world
@@ -263,62 +310,84 @@ class Replication:
         severity = Betas(self.seed, f"severity:{t.id}:{pid}", t.severity_mean, t.severity_sd)
         env = self.env
         yield env.timeout(t.start)
-        # Speed: locals for the hot loop. The partner-state lists are updated in
-        # place, never rebound; footprint, deterrence, comm and intel_sources are
-        # rebound by World.refresh, so they are read from ``world`` each time.
-        # Sensitivity is the sources' (a government change shifts it), as in drift.
-        end, tid, coeffs = t.end, t.id, t.coeffs
-        deters = coeffs.deterrence_weight
+        # Speed: this loop runs for every candidate arrival, so it reads locals and
+        # serves its draws from lists (the streams' own values in their order). The
+        # partner-state lists are updated in place, never rebound; footprint,
+        # deterrence, comm and intel_sources are rebound by World.refresh, so they
+        # are read from ``world`` each time. Sensitivity is the sources' (a
+        # government change shifts it), as in drift.
+        end, tid, deters, lever = t.end, t.id, t.coeffs.deterrence_weight, t.lever
+        multiplier = dyn.rate_multiplier_for(p)
+        resolve = dyn.resolver_for(t.coeffs, p)
+        deltas = dyn.harm_deltas_for(t.coeffs)
         stability, trust, capacity = world.stability, world.trust, world.capacity
-        resilience, tally, log = world.resilience, world.tally, world.log
-        sensitivity = self.sources.sensitivity
-        exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
-        timeout, exponential = env.timeout, draw.exponential
+        resilience, tension, levers = world.resilience, world.tension, world.levers
+        tally, log, sensitivity = world.tally, world.log, self.sources.sensitivity
+        exposing = world.exposing[target]
+        only = exposing[0] if len(exposing) == 1 else None
+        clip, intel_bonus, log_, timeout = dyn.clip, dyn.intel_bonus, math.log, env.timeout
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
         counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
-        attempted = (incident_name(t.kind, ATTEMPTED), incident_name(ALL_INCIDENTS, ATTEMPTED))
-        harmed = (harm_name(t.kind), harm_name(ALL_INCIDENTS))
+        kind_tried = incident_name(t.kind, ATTEMPTED)
+        all_tried = incident_name(ALL_INCIDENTS, ATTEMPTED)
+        kind_harm, all_harm = harm_name(t.kind), harm_name(ALL_INCIDENTS)
+        # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity.
+        uniforms, u = draw.more(), 0
+        fixed = severity.constant
+        severities, v = ([], 0)
         while True:
-            wait, accept, resolve, sev = exponential(rate_max), draw(), draw(), severity()
+            if u + 3 > len(uniforms):
+                uniforms, u = uniforms[u:] + draw.more(), 0
+            wait = -log_(1.0 - uniforms[u]) / rate_max
+            accept, chance = uniforms[u + 1], uniforms[u + 2]
+            u += 3
+            if fixed is None:
+                if v >= len(severities):
+                    severities, v = severity.more(), 0
+                sev = severities[v]
+                v += 1
+            else:
+                sev = fixed
             yield timeout(wait)
             now = env.now
             if now >= end:
                 return
-            mult = rate_multiplier(
-                exposure(target), stability[target], world.deterrence[target] * deters, p
-            )
-            if t.lever:
-                mult *= world.levers.get(t.lever, 1.0)
+            if only is not None:
+                exposure = tension[only]
+            else:
+                exposure = max((tension[k] for k in exposing), default=0.0)
+            mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
+            if lever:
+                mult *= levers.get(lever, 1.0)
             if accept * top >= mult:
                 continue
-            intel = dyn.intel_bonus(trust[target], world.intel_sources[target])
-            impact = dyn.resolve_incident(
-                coeffs,
+            sources = world.intel_sources[target]
+            outcome, harm = resolve(
                 sev,
-                resolve,
+                chance,
                 capacity[target],
                 resilience[target],
-                intel,
+                intel_bonus(trust[target], sources) if sources else 0,
                 world.comm[target],
                 world.footprint[target] * sensitivity[target],
-                p,
             )
-            kind_key, total_key = counted[impact.outcome]
+            kind_key, total_key = counted[outcome]
             tally[kind_key] += 1
             tally[total_key] += 1
-            tally[attempted[0]] += 1
-            tally[attempted[1]] += 1
-            log.append(Event(now, "incident", tid, pid, impact.outcome))
-            if not impact.harm:
+            tally[kind_tried] += 1
+            tally[all_tried] += 1
+            log.append(Event(now, "incident", tid, pid, outcome))
+            if not harm:
                 continue
-            tally[harmed[0]] += impact.harm
-            tally[harmed[1]] += impact.harm
-            stability[target] = clip(stability[target] + impact.stability)
-            trust[target] = clip(trust[target] + impact.trust)
-            capacity[target] = clip(capacity[target] + impact.capacity)
-            resilience[target] = clip(resilience[target] + impact.resilience)
-            if impact.tension:
-                world.raise_tension_around(target, impact.tension)
+            tally[kind_harm] += harm
+            tally[all_harm] += harm
+            d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
+            stability[target] = clip(stability[target] + d_stability)
+            trust[target] = clip(trust[target] + d_trust)
+            capacity[target] = clip(capacity[target] + d_capacity)
+            resilience[target] = clip(resilience[target] + d_resilience)
+            if d_tension:
+                world.raise_tension_around(target, d_tension)
 
 
 def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:

@@ -64,6 +64,14 @@ class Uniforms:
         """An exponential waiting time with the given rate (inverse transform)."""
         return -math.log(1.0 - self()) / rate
 
+    def more(self) -> list[float]:
+        """The draws not served yet, then a fresh block: for a hot loop that serves
+        itself from a list. The stream serves none of these itself afterwards, so
+        mixing calls and blocks keeps the one sequence of values."""
+        rest = self._buf[self._i :]
+        self._buf, self._i = [], 0
+        return rest + self._gen.random(self._block).tolist()
+
 
 class Betas:
     """Beta draws given by mean and sd (method of moments); constant when sd is 0."""
@@ -88,6 +96,19 @@ class Betas:
         value = self._buf[self._i]
         self._i += 1
         return value
+
+    @property
+    def constant(self) -> float | None:
+        """The value every draw returns when sd is 0, else None."""
+        return self._mean if self._gen is None else None
+
+    def more(self) -> list[float]:
+        """The draws not served yet, then a fresh block (see :meth:`Uniforms.more`)."""
+        if self._gen is None:
+            return [self._mean] * BLOCK
+        rest = self._buf[self._i :]
+        self._buf, self._i = [], 0
+        return rest + self._gen.beta(self._a, self._b, BLOCK).tolist()
 
 
 class Normals:

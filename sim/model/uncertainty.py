@@ -110,6 +110,8 @@ class Sources:
                         name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
                         self._rival.append((r, i, initial, Normals(seed, name, SMALL_BLOCK)))
         self._coop0 = [row[_COOPERATION] for row in plan.initial]
+        d = u.rival_drift
+        self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
         self._varies = u.political_on or u.programme_on
 
     @property
@@ -130,19 +132,9 @@ class Sources:
             self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
             self._absorption_lost = any(a != 1.0 for a in self.absorption)
         if self._rival:
-            d = u.rival_drift
-            rows, coop = world.influence_of, world.cooperation
+            rows, coop, coop0, step = world.influence_of, world.cooperation, self._coop0, self._step
             for r, i, initial, normals in self._rival:
-                rows[r][i] = pol.rival_step(
-                    rows[r][i],
-                    initial,
-                    coop[i],
-                    self._coop0[i],
-                    normals(),
-                    d.volatility,
-                    d.reversion,
-                    d.reaction,
-                )
+                rows[r][i] = step(rows[r][i], initial, coop[i], coop0[i], normals())
         for i, (stream, upcoming) in enumerate(self._political):
             while upcoming[0] <= m:
                 kind_draw, accept, shape = stream(), stream(), stream()

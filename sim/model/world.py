@@ -49,6 +49,8 @@ class World:
             list(c) for c in cols
         )
         self.tension = [r.tension for r in plan.rivalries]
+        # The partner variables in PARTNER_VARS order (the lists change in place, never rebound).
+        self._columns = tuple(getattr(self, v) for v in PARTNER_VARS)
         self.influence_of = [list(row) for row in plan.influence]
         self.funds = plan.reserve
         self.spent = 0.0
@@ -69,9 +71,20 @@ class World:
         self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
         # Speed: which rivalries expose each partner, and pressures already computed
         # for a given state of the running initiatives (they depend on nothing else).
-        self._exposing = [
+        self.exposing = [
             tuple(k for k, r in enumerate(plan.rivalries) if i in r.exposed) for i in range(n)
         ]
+        # The other side of each two-partner rivalry a partner is a side of, in rivalry
+        # order; each rival's influence row with the lever scaling it (rows change in place).
+        self._opposite = [
+            tuple(
+                r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
+                for r in plan.rivalries
+                if i in r.partner_sides and len(r.partner_sides) == 2
+            )
+            for i in range(n)
+        ]
+        self._influences = list(zip(self.influence_of, plan.rival_levers, strict=False))
         self._pressure_key: tuple[Any, ...] | None = None
         self._pressure_cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
@@ -173,23 +186,23 @@ class World:
 
     def exposure(self, i: int) -> float:
         tension = self.tension
-        return max((tension[k] for k in self._exposing[i]), default=0.0)
+        return max((tension[k] for k in self.exposing[i]), default=0.0)
 
     def pressures(self, i: int) -> dyn.Pressures:
+        cooperation, levers = self.cooperation, self.levers
         side_gap = 0.0
-        for r in self.plan.rivalries:
-            if i in r.partner_sides and len(r.partner_sides) == 2:
-                other = r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
-                side_gap = max(side_gap, self.cooperation[other] - self.cooperation[i])
+        for other in self._opposite[i]:
+            side_gap = max(side_gap, cooperation[other] - cooperation[i])
         rival = 0.0
-        for row, lever in zip(self.influence_of, self.plan.rival_levers, strict=False):
-            rival += row[i] * self.levers.get(lever, 1.0) if lever else row[i]  # red lever
+        for row, lever in self._influences:
+            rival += row[i] * levers.get(lever, 1.0) if lever else row[i]  # red lever
+        tension = self.tension
         return dyn.Pressures(
             self.footprint[i],
             rival,
             side_gap,
             self.alignment[i],
-            self.exposure(i),
+            max((tension[k] for k in self.exposing[i]), default=0.0),
             self.engagement[i],
         )
 
@@ -216,18 +229,20 @@ class World:
             self.levers[name] = value
 
     def raise_tension_around(self, i: int, amount: float) -> None:
-        for k, r in enumerate(self.plan.rivalries):
-            if i in r.exposed:
-                self.tension[k] = dyn.clip(self.tension[k] + amount)
+        tension = self.tension
+        for k in self.exposing[i]:
+            tension[k] = dyn.clip(tension[k] + amount)
 
     def row(self) -> list[float]:
         """The observation recorded each month (see :func:`series_names`)."""
+        columns = self._columns
         n = len(self.capacity)
-        out = [sum(getattr(self, v)) / n for v in PARTNER_VARS]
-        for i in range(n):
-            out += [getattr(self, v)[i] for v in PARTNER_VARS]
+        out = [sum(values) / n for values in columns]
+        for values in zip(*columns, strict=True):
+            out += values
         out += self.tension
-        out += [self.funds, self.spent]
+        out.append(self.funds)
+        out.append(self.spent)
         return out
 
 
