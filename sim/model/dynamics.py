@@ -131,7 +131,11 @@ def drift_for(p: ModelParameters) -> Drift:
     base, base_gap = p.stability_base, 1 - p.stability_base
     recovery, tension_stability = p.stability_recovery, p.tension_stability
     keep = 1 - p.capacity_decay
-    settle = settle_resilience_for(p)
+    floor_share, decay, recovery_res = (
+        p.resilience_floor,
+        p.resilience_decay,
+        p.resilience_recovery,
+    )
 
     def step(
         capacity: float,
@@ -158,12 +162,17 @@ def drift_for(p: ModelParameters) -> Drift:
         new_coop = cooperation + coop_rate * (target_coop - cooperation)
         target_stab = base + base_gap * capacity
         new_stab = stability + recovery * (target_stab - stability) - tension_stability * exposure
+        new_cap = capacity * keep
+        floor_res = floor_share * capacity
+        rate = decay if resilience > floor_res else recovery_res
+        new_res = resilience + rate * (floor_res - resilience)
+        # clip() and settle_resilience(), written out: this runs for every partner every month.
         return (
-            clip(capacity * keep),
-            clip(new_trust),
-            clip(new_coop),
-            clip(new_stab),
-            settle(resilience, capacity),
+            0.0 if new_cap < 0.0 else 1.0 if new_cap > 1.0 else new_cap,
+            0.0 if new_trust < 0.0 else 1.0 if new_trust > 1.0 else new_trust,
+            0.0 if new_coop < 0.0 else 1.0 if new_coop > 1.0 else new_coop,
+            0.0 if new_stab < 0.0 else 1.0 if new_stab > 1.0 else new_stab,
+            0.0 if new_res < 0.0 else 1.0 if new_res > 1.0 else new_res,
         )
 
     return step
@@ -172,20 +181,10 @@ def drift_for(p: ModelParameters) -> Drift:
 def settle_resilience(resilience: float, capacity: float, p: ModelParameters) -> float:
     """Resilience drifts toward a floor set by the partner's own capacity: it
     decays slowly above it and recovers slowly below it, so attacks wear it
-    down without pinning it at zero."""
-    return settle_resilience_for(p)(resilience, capacity)
-
-
-def settle_resilience_for(p: ModelParameters) -> Callable[[float, float], float]:
-    """:func:`settle_resilience` with the coefficients of ``p`` bound once."""
-    floor_share, decay, recovery = p.resilience_floor, p.resilience_decay, p.resilience_recovery
-
-    def settle(resilience: float, capacity: float) -> float:
-        floor = floor_share * capacity
-        rate = decay if resilience > floor else recovery
-        return clip(resilience + rate * (floor - resilience))
-
-    return settle
+    down without pinning it at zero (:func:`drift_for` writes the same out)."""
+    floor = p.resilience_floor * capacity
+    rate = p.resilience_decay if resilience > floor else p.resilience_recovery
+    return clip(resilience + rate * (floor - resilience))
 
 
 def learn_baseline(baseline: float, engagement: float, initial: float, p: ModelParameters) -> float:

@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 
 from sim.model import dynamics as dyn
-from sim.model.initiatives import InitiativePlan
+from sim.model.initiatives import InitiativePlan, asks
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.uncertainty import Sources
@@ -97,9 +97,35 @@ class _Objectives:
             )
             for o in plan.objectives
         )
+        # Speed: before the horizon only by/throughout objectives still open are asked:
+        # (id, is a by objective, last month asked, condition).
+        self._open = [
+            (oid, check == "by", last, condition)
+            for oid, check, last, condition in self._checks
+            if check in ("by", "throughout") and last >= 0
+        ]
+        self._closing = min((e[2] for e in self._open), default=plan.horizon)
 
     def observe(self, world: World) -> None:
         m, state = world.month, self.state
+        if m == self.plan.horizon:
+            self._judge(world, m)
+            return
+        changed = False
+        for oid, by, _last, condition in self._open:
+            if by:
+                if condition(world):
+                    state[oid] = changed = True
+            elif not condition(world):
+                state[oid], changed = False, True
+        if changed or m >= self._closing:
+            # A by objective is open while unmet, a throughout one while unbroken.
+            self._open = [e for e in self._open if state[e[0]] != e[1] and m < e[2]]
+            self._closing = min((e[2] for e in self._open), default=self.plan.horizon)
+
+    def _judge(self, world: World, m: int) -> None:
+        """The horizon month: every objective in order, as the rules say."""
+        state = self.state
         for oid, check, last, condition in self._checks:
             if check == "by":
                 if not state[oid] and m <= last and condition(world):
@@ -107,7 +133,7 @@ class _Objectives:
             elif check == "throughout":
                 if state[oid] and m <= last and not condition(world):
                     state[oid] = False
-            elif m == self.plan.horizon:
+            else:
                 state[oid] = bool(condition(world))
 
 
@@ -146,6 +172,10 @@ class Replication:
         self._drift = dyn.drift_for(p)
         self._learn = dyn.learn_baseline_for(p)
         self._drift_tension = dyn.drift_tension_for(p)
+        self._asks = {ini.id: asks(ini) for ini in plan.initiatives}
+        # Per rivalry: the partners whose cooperation provokes it, if a rival is a side.
+        self._provoking = [(r.partner_sides, bool(r.rival_sides)) for r in plan.rivalries]
+        self._tension0 = [r.tension for r in plan.rivalries]
 
     def run(self) -> ReplicationResult:
         env = self.env
@@ -192,26 +222,18 @@ class Replication:
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""
-        plan, world, sensitivity = self.plan, self.world, self.sources.sensitivity
-        pressures = [world.pressures(i) for i in self._partners]
-        cooperation = world.cooperation
+        world, sensitivity = self.world, self.sources.sensitivity
+        capacity, trust, cooperation = world.capacity, world.trust, world.cooperation
+        stability, resilience, baseline = world.stability, world.resilience, world.baseline
+        pressures = list(map(world.pressures, self._partners))
         provocations = [
-            sum(cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
-            for r in plan.rivalries
+            sum(map(cooperation.__getitem__, sides)) if provokes else 0.0
+            for sides, provokes in self._provoking
         ]
-        capacity, trust, stability, resilience = (
-            world.capacity,
-            world.trust,
-            world.stability,
-            world.resilience,
-        )
-        baseline, initial, step, learn = (
-            world.baseline,
-            plan.baseline_trust,
-            self._drift,
-            self._learn,
-        )
-        for i, f in enumerate(pressures):
+        step, learn, initial = self._drift, self._learn, self.plan.baseline_trust
+        for i, (footprint, rival, side_gap, alignment, exposure, engagement) in enumerate(
+            pressures
+        ):
             capacity[i], trust[i], cooperation[i], stability[i], resilience[i] = step(
                 capacity[i],
                 trust[i],
@@ -220,16 +242,16 @@ class Replication:
                 resilience[i],
                 baseline[i],
                 sensitivity[i],
-                f.footprint,
-                f.rival_influence,
-                f.side_gap,
-                f.alignment,
-                f.exposure,
+                footprint,
+                rival,
+                side_gap,
+                alignment,
+                exposure,
             )
-            baseline[i] = learn(baseline[i], f.engagement, initial[i])
+            baseline[i] = learn(baseline[i], engagement, initial[i])
         tension, drift_tension = world.tension, self._drift_tension
-        for k, r in enumerate(plan.rivalries):
-            tension[k] = drift_tension(tension[k], r.tension, provocations[k])
+        for k, provocation in enumerate(provocations):
+            tension[k] = drift_tension(tension[k], self._tension0[k], provocation)
 
     def fire(self, inj: InjectPlan) -> None:
         world = self.world
@@ -255,48 +277,57 @@ class Replication:
         self.sources.apply(effects)
 
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
-        world, p = self.world, self.plan.params
+        world, env = self.world, self.env
         draws = self.sources.cycle_draws(ini)
-        yield self.env.timeout(ini.start + 0.5)
-        running, levers, env = world.running, world.levers, self.env
-        while env.now < ini.end:
-            intensity = levers.get(ini.id, 0.0)
-            before = running.pop(ini.id, None)
+        yield env.timeout(ini.start + 0.5)
+        running, levers, refresh, timeout = world.running, world.levers, world.refresh, env.timeout
+        key, end, every, exponent = ini.id, ini.end, ini.cycle, self.plan.params.returns_exponent
+        cycle = self.cycle
+        while env.now < end:
+            intensity = levers.get(key, 0.0)
+            before = running.pop(key, None)
             # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
             varies, overrun = draws()
             if intensity > 0:
-                eff = dyn.effective_intensity(intensity, p.returns_exponent)
-                self.cycle(ini, intensity, eff, varies, overrun)
+                eff = dyn.effective_intensity(intensity, exponent)
+                cycle(ini, intensity, eff, varies, overrun)
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
-            if running.get(ini.id) != before or world._pressure_key is None:
-                world.refresh()
-            yield env.timeout(ini.cycle)
-        world.running.pop(ini.id, None)
-        world.refresh()
+            if running.get(key) != before or world._pressure_key is None:
+                refresh()
+            yield timeout(every)
+        running.pop(key, None)
+        refresh()
 
     def cycle(
         self,
         ini: InitiativePlan,
         intensity: float,
         eff: float,
-        varies: dict[int, float] | None = None,
+        varies: list[float] | None = None,
         overrun: float = 1.0,
     ) -> None:
         """One paid cycle; ``varies`` scales its effect per partner, ``overrun`` its cost."""
         world, now = self.world, self.env.now
-        members = ini.members(world, now)
+        # Speed: a kind that keeps the base class's answer is not asked (see asks()).
+        members_vary, part_varies, acts = self._asks[ini.id]
+        members = ini.members(world, now) if members_vary else ini.partners
         cost = ini.cost * intensity * len(members) * overrun
         if cost > world.funds + 1e-12:
             world.log.append(Event(now, "unfunded", ini.id, detail=f"{cost:.2f}"))
             return
         world.funds -= cost
         world.spent += cost
-        participants = tuple(i for i in members if ini.takes_part(world, i, now))
+        participants = (
+            tuple(i for i in members if ini.takes_part(world, i, now))
+            if part_varies
+            else tuple(members)
+        )
         if not participants:
             return
         world.running[ini.id] = (intensity, eff, participants)
-        for i in participants:
-            ini.act(world, i, eff if varies is None else eff * varies[i], now)
+        if acts:
+            for i in participants:
+                ini.act(world, i, eff if varies is None else eff * varies[i], now)
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
         plan, world, p = self.plan, self.world, self.plan.params
@@ -334,7 +365,8 @@ class Replication:
         # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity.
         uniforms, u = draw.more(), 0
         fixed = severity.constant
-        severities, v = ([], 0)
+        severities: list[float] = []
+        v = 0
         while True:
             if u + 3 > len(uniforms):
                 uniforms, u = uniforms[u:] + draw.more(), 0

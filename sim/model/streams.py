@@ -70,7 +70,8 @@ class Uniforms:
         mixing calls and blocks keeps the one sequence of values."""
         rest = self._buf[self._i :]
         self._buf, self._i = [], 0
-        return rest + self._gen.random(self._block).tolist()
+        block: list[float] = self._gen.random(self._block).tolist()
+        return rest + block
 
 
 class Betas:
@@ -108,7 +109,8 @@ class Betas:
             return [self._mean] * BLOCK
         rest = self._buf[self._i :]
         self._buf, self._i = [], 0
-        return rest + self._gen.beta(self._a, self._b, BLOCK).tolist()
+        block: list[float] = self._gen.beta(self._a, self._b, BLOCK).tolist()
+        return rest + block
 
 
 class Normals:

@@ -168,11 +168,10 @@ class Sources:
         world.note(float(m), POLITICAL, kind, pid, f"{kind.replace('_', ' ')} in {pid}")
 
     # -- per cycle ---------------------------------------------------------------
-    def cycle_draws(
-        self, ini: InitiativePlan
-    ) -> Callable[[], tuple[dict[int, float] | None, float]]:
-        """What each scheduled cycle of ``ini`` draws: its effect multiplier per listed
-        partner (None: nominal for all) and its cost multiplier (1 unless it overruns).
+    def cycle_draws(self, ini: InitiativePlan) -> Callable[[], tuple[list[float] | None, float]]:
+        """What each scheduled cycle of ``ini`` draws: its effect multiplier per
+        partner, by partner index (None: nominal for all; only listed partners'
+        entries matter) and its cost multiplier (1 unless it overruns).
 
         The engine calls the result once per scheduled cycle, before it looks at the
         lever, the funds or who takes part, so the draws never depend on the policy.
@@ -181,16 +180,16 @@ class Sources:
         normals = self._programme.get(ini.id, [])
         overruns = self._overrun.get(ini.id)
         mu, sigma = pol.lognormal_params(self._sd)
-        p, size, partners = self._overrun_p, self._overrun_size, ini.partners
+        p, size = self._overrun_p, self._overrun_size
+        overrun = pol.overrun
 
-        def draw() -> tuple[dict[int, float] | None, float]:
+        def draw() -> tuple[list[float] | None, float]:
             out = None
             if varies:
-                absorption = self.absorption
-                out = {i: absorption[i] for i in partners}
+                out = self.absorption.copy()
                 for i, z in normals:
                     out[i] *= exp(mu + sigma * z())
-            return out, 1.0 if overruns is None else pol.overrun(overruns(), p, size)
+            return out, 1.0 if overruns is None else overrun(overruns(), p, size)
 
         return draw
 

@@ -8,6 +8,7 @@ change it live in :mod:`sim.model.engine`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sim.model import dynamics as dyn
@@ -57,18 +58,19 @@ class World:
         self.levers = dict(plan.levers)
         # id -> (intensity, effective intensity, the partners taking part this cycle)
         self.running: dict[str, tuple[float, float, tuple[int, ...]]] = {}
-        self.footprint = [0.0] * n
-        self.deterrence = [0.0] * n
-        self.comm = [0.0] * n
-        self.alignment = [0.0] * n
-        self.engagement = [0.0] * n
+        # What running initiatives exert (see refresh): rebound, never changed in place.
+        self.footprint: Sequence[float] = (0.0,) * n
+        self.deterrence: Sequence[float] = (0.0,) * n
+        self.comm: Sequence[float] = (0.0,) * n
+        self.alignment: Sequence[float] = (0.0,) * n
+        self.engagement: Sequence[float] = (0.0,) * n
         # The trust each partner relaxes toward; raised by sustained engagement.
         self.baseline = list(plan.baseline_trust)
         # Incident counts and harm by their condition/KPI names (incidents.cyber, harm.total, ...).
         self.tally: dict[str, float] = dict.fromkeys(incident_names(plan.threat_kinds), 0.0)
         self.log: list[Event] = []
         self.decisions: list[tuple[str, str, int]] = []
-        self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        self.intel_sources: Sequence[Sequence[tuple[float, float]]] = ((),) * n
         # Speed: which rivalries expose each partner, and pressures already computed
         # for a given state of the running initiatives (they depend on nothing else).
         self.exposing = [
@@ -86,7 +88,11 @@ class World:
         ]
         self._influences = list(zip(self.influence_of, plan.rival_levers, strict=False))
         self._pressure_key: tuple[Any, ...] | None = None
-        self._pressure_cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Shared by every replication of the plan: pressures depend on the plan and the key only.
+        self._pressure_cache: dict[tuple[Any, ...], tuple[Any, ...]] = plan.memo.setdefault(
+            "pressures", {}
+        )
+        self._initiative_ids = tuple(ini.id for ini in plan.initiatives)
 
     # -- expr.View -------------------------------------------------------------
     def partner(self, index: int, var: str) -> float:
@@ -141,8 +147,7 @@ class World:
         The result depends only on which initiatives run at what intensity, which
         rarely changes between cycles, so it is memoised on that key (speed only).
         """
-        running = self.running
-        key = tuple(running.get(ini.id) for ini in self.plan.initiatives)
+        key = tuple(map(self.running.get, self._initiative_ids))
         if key == self._pressure_key:
             return
         self._pressure_key = key
@@ -172,21 +177,25 @@ class World:
                 on.footprint[i] += ini.footprint * intensity
                 on.focus[i].append((ini.profile, eff))
                 ini.exert(on, i, eff)
+        # Tuples: the memo shares them between replications, so nothing may change them.
         return (
-            on.footprint,
-            [min(d, p.max_deterrence) for d in on.deterrence],
-            [min(c, 1.0) for c in on.comm],
-            on.intel,
-            [
+            tuple(on.footprint),
+            tuple(min(d, p.max_deterrence) for d in on.deterrence),
+            tuple(min(c, 1.0) for c in on.comm),
+            tuple(tuple(sources) for sources in on.intel),
+            tuple(
                 dyn.alignment(dyn.focus_of(on.focus[i]), plan.priorities[i], p.alignment_need)
                 for i in range(n)
-            ],
-            on.engagement,
+            ),
+            tuple(on.engagement),
         )
 
     def exposure(self, i: int) -> float:
-        tension = self.tension
-        return max((tension[k] for k in self.exposing[i]), default=0.0)
+        """The highest tension of the rivalries partner ``i`` is exposed to (0 if none)."""
+        exposing, tension = self.exposing[i], self.tension
+        if len(exposing) == 1:
+            return tension[exposing[0]]
+        return max((tension[k] for k in exposing), default=0.0)
 
     def pressures(self, i: int) -> dyn.Pressures:
         cooperation, levers = self.cooperation, self.levers
@@ -196,13 +205,12 @@ class World:
         rival = 0.0
         for row, lever in self._influences:
             rival += row[i] * levers.get(lever, 1.0) if lever else row[i]  # red lever
-        tension = self.tension
         return dyn.Pressures(
             self.footprint[i],
             rival,
             side_gap,
             self.alignment[i],
-            max((tension[k] for k in self.exposing[i]), default=0.0),
+            self.exposure(i),
             self.engagement[i],
         )
 
@@ -236,8 +244,15 @@ class World:
     def row(self) -> list[float]:
         """The observation recorded each month (see :func:`series_names`)."""
         columns = self._columns
-        n = len(self.capacity)
-        out = [sum(values) / n for values in columns]
+        capacity, trust, cooperation, stability, resilience = columns
+        n = len(capacity)
+        out = [
+            sum(capacity) / n,
+            sum(trust) / n,
+            sum(cooperation) / n,
+            sum(stability) / n,
+            sum(resilience) / n,
+        ]
         for values in zip(*columns, strict=True):
             out += values
         out += self.tension
