@@ -22,8 +22,9 @@ whatever happens to it, so two policies on one seed see the same candidates
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -362,64 +363,70 @@ class Replication:
         kind_tried = incident_name(t.kind, ATTEMPTED)
         all_tried = incident_name(ALL_INCIDENTS, ATTEMPTED)
         kind_harm, all_harm = harm_name(t.kind), harm_name(ALL_INCIDENTS)
-        # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity.
-        uniforms, u = draw.more(), 0
+        # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity;
+        # the triples are taken from the stream's blocks in order, a partial one carried.
         fixed = severity.constant
-        severities: list[float] = []
-        v = 0
+        next_severity = repeat(fixed).__next__ if fixed is not None else _served(severity)
+        # SimPy resumes a timeout at the time it was made plus its delay: keep the sum here.
+        now, carried = env.now, []
         while True:
-            if u + 3 > len(uniforms):
-                uniforms, u = uniforms[u:] + draw.more(), 0
-            wait = -log_(1.0 - uniforms[u]) / rate_max
-            accept, chance = uniforms[u + 1], uniforms[u + 2]
-            u += 3
-            if fixed is None:
-                if v >= len(severities):
-                    severities, v = severity.more(), 0
-                sev = severities[v]
-                v += 1
-            else:
-                sev = fixed
-            yield timeout(wait)
-            now = env.now
-            if now >= end:
-                return
-            if only is not None:
-                exposure = tension[only]
-            else:
-                exposure = max((tension[k] for k in exposing), default=0.0)
-            mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
-            if lever:
-                mult *= levers.get(lever, 1.0)
-            if accept * top >= mult:
-                continue
-            sources = world.intel_sources[target]
-            outcome, harm = resolve(
-                sev,
-                chance,
-                capacity[target],
-                resilience[target],
-                intel_bonus(trust[target], sources) if sources else 0,
-                world.comm[target],
-                world.footprint[target] * sensitivity[target],
-            )
-            kind_key, total_key = counted[outcome]
-            tally[kind_key] += 1
-            tally[total_key] += 1
-            tally[kind_tried] += 1
-            tally[all_tried] += 1
-            log.append(Event(now, "incident", tid, pid, outcome))
-            if not harm:
-                continue
-            tally[kind_harm] += harm
-            tally[all_harm] += harm
-            d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
-            stability[target] = clip(stability[target] + d_stability)
-            trust[target] = clip(trust[target] + d_trust)
-            capacity[target] = clip(capacity[target] + d_capacity)
-            resilience[target] = clip(resilience[target] + d_resilience)
-            if d_tension:
-                world.raise_tension_around(target, d_tension)
+            block = carried + draw.more()
+            whole = len(block) - len(block) % 3
+            carried = block[whole:]
+            triples = iter(block[:whole])
+            for first, accept, chance in zip(triples, triples, triples, strict=True):
+                wait = -log_(1.0 - first) / rate_max
+                sev = next_severity()
+                yield timeout(wait)
+                now = now + wait
+                if now >= end:
+                    return
+                if only is not None:
+                    exposure = tension[only]
+                else:
+                    exposure = max((tension[k] for k in exposing), default=0.0)
+                mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
+                if lever:
+                    mult *= levers.get(lever, 1.0)
+                if accept * top >= mult:
+                    continue
+                sources = world.intel_sources[target]
+                outcome, harm = resolve(
+                    sev,
+                    chance,
+                    capacity[target],
+                    resilience[target],
+                    intel_bonus(trust[target], sources) if sources else 0,
+                    world.comm[target],
+                    world.footprint[target] * sensitivity[target],
+                )
+                kind_key, total_key = counted[outcome]
+                tally[kind_key] += 1
+                tally[total_key] += 1
+                tally[kind_tried] += 1
+                tally[all_tried] += 1
+                log.append(Event(now, "incident", tid, pid, outcome))
+                if not harm:
+                    continue
+                tally[kind_harm] += harm
+                tally[all_harm] += harm
+                d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
+                stability[target] = clip(stability[target] + d_stability)
+                trust[target] = clip(trust[target] + d_trust)
+                capacity[target] = clip(capacity[target] + d_capacity)
+                resilience[target] = clip(resilience[target] + d_resilience)
+                if d_tension:
+                    world.raise_tension_around(target, d_tension)
+
+
+def _served(stream: Betas) -> Callable[[], float]:
+    """The stream's draws one at a time, from its blocks (the same values, faster)."""
+
+    def serve() -> Iterator[float]:
+        while True:
+            yield from stream.more()
+
+    return serve().__next__
 
 
 def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:

@@ -15,6 +15,7 @@ never values.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 
@@ -29,7 +30,9 @@ def replication_seed(run_seed: int, index: int) -> int:
     return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> tuple[int, ...]:
+    # Cached: every replication of a plan names the same streams.
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
