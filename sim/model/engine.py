@@ -368,7 +368,7 @@ class Replication:
         fixed = severity.constant
         next_severity = repeat(fixed).__next__ if fixed is not None else _served(severity)
         # SimPy resumes a timeout at the time it was made plus its delay: keep the sum here.
-        now, carried = env.now, []
+        now, carried = env.now, list[float]()
         while True:
             block = carried + draw.more()
             whole = len(block) - len(block) % 3
