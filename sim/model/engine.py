@@ -32,6 +32,7 @@ import simpy
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan, asks
+from sim.model.month import month_of_drift
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.uncertainty import Sources
@@ -167,16 +168,8 @@ class Replication:
             if inj.at is not None:
                 self.timed.setdefault(inj.at, []).append(inj)
         self.conditional = [inj for inj in plan.injects if inj.when is not None]
-        # Speed: the equations with their coefficients bound once per replication.
-        p = plan.params
-        self._partners = range(len(plan.partner_ids))
-        self._drift = dyn.drift_for(p)
-        self._learn = dyn.learn_baseline_for(p)
-        self._drift_tension = dyn.drift_tension_for(p)
+        self._month_of_drift = month_of_drift(plan, self.world, self.sources.sensitivity)
         self._asks = {ini.id: asks(ini) for ini in plan.initiatives}
-        # Per rivalry: the partners whose cooperation provokes it, if a rival is a side.
-        self._provoking = [(r.partner_sides, bool(r.rival_sides)) for r in plan.rivalries]
-        self._tension0 = [r.tension for r in plan.rivalries]
 
     def run(self) -> ReplicationResult:
         env = self.env
@@ -201,58 +194,32 @@ class Replication:
 
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
-        plan, world = self.plan, self.world
+        plan, world, env = self.plan, self.world, self.env
+        rules, budget, timed, conditional = plan.rules, plan.budget, self.timed, self.conditional
+        fired, rows, row, observe = self.fired, self.rows, world.row, self.objectives.observe
+        drift, sources = self._month_of_drift, self.sources
         for m in range(plan.horizon + 1):
             if m:
-                yield self.env.timeout(1)
+                yield env.timeout(1)
             world.month = m
-            world.funds += plan.budget
+            world.funds += budget
             if m:
-                self.drift()
-                self.sources.month(world, m)
-            for rule in plan.rules:
+                drift()
+                sources.month(world, m)
+            for rule in rules:
                 if rule.when(world):
                     world.set_levers(rule.levers)
-            for inj in self.timed.get(m, ()):
+            for inj in timed.get(m, ()):
                 self.fire(inj)
-            for inj in self.conditional:
-                if inj.id not in self.fired and inj.when is not None and inj.when(world):
+            for inj in conditional:
+                if inj.id not in fired and inj.when is not None and inj.when(world):
                     self.fire(inj)
-            self.rows.append(world.row())
-            self.objectives.observe(world)
+            rows.append(row())
+            observe(world)
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""
-        world, sensitivity = self.world, self.sources.sensitivity
-        capacity, trust, cooperation = world.capacity, world.trust, world.cooperation
-        stability, resilience, baseline = world.stability, world.resilience, world.baseline
-        pressures = list(map(world.pressures, self._partners))
-        provocations = [
-            sum(map(cooperation.__getitem__, sides)) if provokes else 0.0
-            for sides, provokes in self._provoking
-        ]
-        step, learn, initial = self._drift, self._learn, self.plan.baseline_trust
-        for i, (footprint, rival, side_gap, alignment, exposure, engagement) in enumerate(
-            pressures
-        ):
-            capacity[i], trust[i], cooperation[i], stability[i], resilience[i] = step(
-                capacity[i],
-                trust[i],
-                cooperation[i],
-                stability[i],
-                resilience[i],
-                baseline[i],
-                sensitivity[i],
-                footprint,
-                rival,
-                side_gap,
-                alignment,
-                exposure,
-            )
-            baseline[i] = learn(baseline[i], engagement, initial[i])
-        tension, drift_tension = world.tension, self._drift_tension
-        for k, provocation in enumerate(provocations):
-            tension[k] = drift_tension(tension[k], self._tension0[k], provocation)
+        self._month_of_drift()
 
     def fire(self, inj: InjectPlan) -> None:
         world = self.world
