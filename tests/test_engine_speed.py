@@ -17,7 +17,7 @@ from sim.model.engine import _Objectives, simulate
 from sim.model.plan import ObjectivePlan, compile_plan
 from sim.model.streams import Betas, Uniforms
 from sim.model.world import World
-from sim.runs.aggregate import shared_floats
+from sim.runs.aggregate import Aggregator, shared_floats
 from sim.scenario import condition_nodes as cn
 from sim.scenario.conditions import Expr
 
@@ -147,3 +147,22 @@ def test_shared_floats_are_the_same_list_and_json(values: list[float]) -> None:
 def test_shared_floats_share_equal_values() -> None:
     shared = shared_floats(np.array([3.0] * 1000 + [0.0] * 1000))
     assert len({id(v) for v in shared}) == 2
+
+
+@pytest.mark.parametrize("expected", [0, 7, 45, 100])
+def test_kept_kpi_values_do_not_depend_on_the_preallocation(expected: int) -> None:
+    """Values kept in the preallocated block (grown when short) give the same results."""
+    from sim.runs.runner import ChunkTask, Job, chunks_of, run_chunk
+
+    scenario = make_scenario()
+    plan = compile_plan(scenario, None)
+    job = Job(scenario, scenario.policy(None), 4, 1)
+    parts = [run_chunk(ChunkTask(job, c, r)) for c, r in enumerate(chunks_of(range(45), 20))]
+    results = []
+    for size in (45, expected):
+        agg = Aggregator(scenario, plan, expected=size)
+        for part in parts:
+            agg.merge(part)
+        results.append(json.dumps(agg.results(seed=4, scenario_hash=""), sort_keys=True))
+        assert len(agg.kpi_values["cost"]) == 45
+    assert results[0] == results[1]
