@@ -77,6 +77,7 @@ class Sources:
         self.baseline_trust = list(plan.baseline_trust)
         self.sensitivity = list(plan.sensitivity)
         self.absorption = [1.0] * n
+        self._ones = [1.0] * n  # what recovered risks and absorptions come back to
         self.risk = [1.0] * n
         # Speed: the monthly recovery is skipped while nothing is raised or lost.
         self._risk_raised = self._absorption_lost = False
@@ -126,11 +127,11 @@ class Sources:
         if self._risk_raised:
             decay = u.political_events.risk_decay
             self.risk = [pol.toward_one(r, decay) for r in self.risk]
-            self._risk_raised = any(r != 1.0 for r in self.risk)
+            self._risk_raised = self.risk != self._ones
         if self._absorption_lost:
             recovery = pol.ABSORPTION_RECOVERY
             self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
-            self._absorption_lost = any(a != 1.0 for a in self.absorption)
+            self._absorption_lost = self.absorption != self._ones
         if self._rival:
             rows, coop, coop0, step = world.influence_of, world.cooperation, self._coop0, self._step
             for r, i, initial, normals in self._rival:
