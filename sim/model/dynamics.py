@@ -11,7 +11,7 @@ MODEL.md next to the equation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from sim.scenario.params import ModelParameters, ThreatCoefficients
@@ -89,35 +89,99 @@ def drift(
     neighbour's closer cooperation; cooperation follows trust times alignment; stability recovers
     toward a capacity-given level and is worn by regional tension; capacity
     decays; resilience settles toward a floor the partner's capacity keeps up.
+    The equations are :func:`drift_for`'s, bound to ``p``.
     """
-    trust = (
-        s.trust
-        + p.trust_relax * (baseline_trust - s.trust)
-        - p.footprint_trust * f.footprint * sensitivity
-        - p.rival_trust * f.rival_influence
-        - p.side_trust * f.side_gap
-    )
-    target_coop = s.trust * (p.alignment_floor + (1 - p.alignment_floor) * f.alignment)
-    cooperation = s.cooperation + p.coop_rate * (target_coop - s.cooperation)
-    target_stab = p.stability_base + (1 - p.stability_base) * s.capacity
-    stability = (
-        s.stability
-        + p.stability_recovery * (target_stab - s.stability)
-        - p.tension_stability * f.exposure
-    )
     return PartnerState(
-        clip(s.capacity * (1 - p.capacity_decay)),
-        clip(trust),
-        clip(cooperation),
-        clip(stability),
-        settle_resilience(s.resilience, s.capacity, p),
+        *drift_for(p)(
+            *s,
+            baseline_trust,
+            sensitivity,
+            f.footprint,
+            f.rival_influence,
+            f.side_gap,
+            f.alignment,
+            f.exposure,
+        )
     )
+
+
+Drift = Callable[
+    [float, float, float, float, float, float, float, float, float, float, float, float],
+    tuple[float, float, float, float, float],
+]
+"""``(capacity, trust, cooperation, stability, resilience, baseline_trust, sensitivity,
+footprint, rival_influence, side_gap, alignment, exposure) -> (capacity, trust,
+cooperation, stability, resilience)``: :func:`drift` on plain floats."""
+
+
+def drift_for(p: ModelParameters) -> Drift:
+    """:func:`drift` with the coefficients of ``p`` bound once.
+
+    The engine drifts every partner every month; reading a dozen coefficients
+    off the parameters model each time cost more than the arithmetic. Values
+    are the same to the last bit: each expression is evaluated in the same order.
+    """
+    relax, footprint_trust, rival_trust, side_trust = (
+        p.trust_relax,
+        p.footprint_trust,
+        p.rival_trust,
+        p.side_trust,
+    )
+    floor, floor_gap, coop_rate = p.alignment_floor, 1 - p.alignment_floor, p.coop_rate
+    base, base_gap = p.stability_base, 1 - p.stability_base
+    recovery, tension_stability = p.stability_recovery, p.tension_stability
+    keep = 1 - p.capacity_decay
+    floor_share, decay, recovery_res = (
+        p.resilience_floor,
+        p.resilience_decay,
+        p.resilience_recovery,
+    )
+
+    def step(
+        capacity: float,
+        trust: float,
+        cooperation: float,
+        stability: float,
+        resilience: float,
+        baseline_trust: float,
+        sensitivity: float,
+        footprint: float,
+        rival_influence: float,
+        side_gap: float,
+        alignment: float,
+        exposure: float,
+    ) -> tuple[float, float, float, float, float]:
+        new_trust = (
+            trust
+            + relax * (baseline_trust - trust)
+            - footprint_trust * footprint * sensitivity
+            - rival_trust * rival_influence
+            - side_trust * side_gap
+        )
+        target_coop = trust * (floor + floor_gap * alignment)
+        new_coop = cooperation + coop_rate * (target_coop - cooperation)
+        target_stab = base + base_gap * capacity
+        new_stab = stability + recovery * (target_stab - stability) - tension_stability * exposure
+        new_cap = capacity * keep
+        floor_res = floor_share * capacity
+        rate = decay if resilience > floor_res else recovery_res
+        new_res = resilience + rate * (floor_res - resilience)
+        # clip() and settle_resilience(), written out: this runs for every partner every month.
+        return (
+            0.0 if new_cap < 0.0 else 1.0 if new_cap > 1.0 else new_cap,
+            0.0 if new_trust < 0.0 else 1.0 if new_trust > 1.0 else new_trust,
+            0.0 if new_coop < 0.0 else 1.0 if new_coop > 1.0 else new_coop,
+            0.0 if new_stab < 0.0 else 1.0 if new_stab > 1.0 else new_stab,
+            0.0 if new_res < 0.0 else 1.0 if new_res > 1.0 else new_res,
+        )
+
+    return step
 
 
 def settle_resilience(resilience: float, capacity: float, p: ModelParameters) -> float:
     """Resilience drifts toward a floor set by the partner's own capacity: it
     decays slowly above it and recovers slowly below it, so attacks wear it
-    down without pinning it at zero."""
+    down without pinning it at zero (:func:`drift_for` writes the same out)."""
     floor = p.resilience_floor * capacity
     rate = p.resilience_decay if resilience > floor else p.resilience_recovery
     return clip(resilience + rate * (floor - resilience))
@@ -132,9 +196,17 @@ def learn_baseline(baseline: float, engagement: float, initial: float, p: ModelP
     is built slowly - trust follows the baseline at ``trust_relax`` - and what
     years of engagement built outlasts the programme.
     """
-    return clip(
-        baseline + engagement * (1 - baseline) - p.baseline_forgetting * (baseline - initial)
-    )
+    return learn_baseline_for(p)(baseline, engagement, initial)
+
+
+def learn_baseline_for(p: ModelParameters) -> Callable[[float, float, float], float]:
+    """:func:`learn_baseline` with the coefficient of ``p`` bound once."""
+    forgetting = p.baseline_forgetting
+
+    def learn(baseline: float, engagement: float, initial: float) -> float:
+        return clip(baseline + engagement * (1 - baseline) - forgetting * (baseline - initial))
+
+    return learn
 
 
 def drift_tension(tension: float, initial: float, provocation: float, p: ModelParameters) -> float:
@@ -142,9 +214,17 @@ def drift_tension(tension: float, initial: float, provocation: float, p: ModelPa
     the alliance's alignment with one side (``provocation``). Military
     presence and proliferation raise it as they happen
     (:meth:`sim.model.world.World.raise_tension_around`)."""
-    return clip(
-        tension + p.tension_relax * (initial - tension) + p.tension_from_alignment * provocation
-    )
+    return drift_tension_for(p)(tension, initial, provocation)
+
+
+def drift_tension_for(p: ModelParameters) -> Callable[[float, float, float], float]:
+    """:func:`drift_tension` with the coefficients of ``p`` bound once."""
+    relax, from_alignment = p.tension_relax, p.tension_from_alignment
+
+    def step(tension: float, initial: float, provocation: float) -> float:
+        return clip(tension + relax * (initial - tension) + from_alignment * provocation)
+
+    return step
 
 
 # --------------------------------------------------------------------------- threats
@@ -161,11 +241,22 @@ def rate_multiplier(
     """Threat arrival rate relative to base: up with tension and instability,
     down with deterrence (already weighted by the threat kind: a presence
     deters terrorists, insurgents and proliferators, not hackers or propaganda)."""
-    return (
-        (1 + p.rate_tension * exposure)
-        * (1 + p.rate_instability * (1 - stability))
-        * (1 - min(deterrence, p.max_deterrence))
-    )
+    return rate_multiplier_for(p)(exposure, stability, deterrence)
+
+
+def rate_multiplier_for(p: ModelParameters) -> Callable[[float, float, float], float]:
+    """:func:`rate_multiplier` with the coefficients of ``p`` bound once (the engine
+    asks it for every candidate arrival)."""
+    tension, instability, most = p.rate_tension, p.rate_instability, p.max_deterrence
+
+    def multiplier(exposure: float, stability: float, deterrence: float) -> float:
+        return (
+            (1 + tension * exposure)
+            * (1 + instability * (1 - stability))
+            * (1 - (most if most < deterrence else deterrence))
+        )
+
+    return multiplier
 
 
 class Impact(NamedTuple):
@@ -213,23 +304,80 @@ def resolve_incident(
     interval, rescaled, decides whether communication counters it (no harm).
     An incident that succeeds does its severity in harm, raised by
     ``amplification`` (the partner's footprint x sensitivity) for kinds that
-    feed on perceptions of Western interference.
+    feed on perceptions of Western interference. The outcome and harm are
+    :func:`resolver_for`'s, the deltas :func:`harm_deltas`.
     """
-    stop = interdiction_probability(c, capacity, resilience, intel, p)
-    if draw < stop:
-        return Impact(INTERDICTED)
-    if (draw - stop) < mitigation(c, comm) * (1 - stop):
-        return Impact(MITIGATED)
-    harm = severity * (1 + c.footprint_amplification * amplification)
+    outcome, harm = resolver_for(c, p)(
+        severity, draw, capacity, resilience, intel, comm, amplification
+    )
+    if outcome != SUCCEEDED:
+        return Impact(outcome)
+    stability, trust, capacity_delta, resilience_delta, tension = harm_deltas_for(c)(harm)
     return Impact(
         SUCCEEDED,
         harm=harm,
-        stability=-c.stability_harm * harm,
-        trust=-c.trust_harm * harm,
-        capacity=-c.capacity_harm * harm,
-        resilience=-c.resilience_harm * harm,
-        tension=c.tension_harm * harm,
+        stability=stability,
+        trust=trust,
+        capacity=capacity_delta,
+        resilience=resilience_delta,
+        tension=tension,
     )
+
+
+Resolver = Callable[[float, float, float, float, float, float, float], tuple[str, float]]
+"""``(severity, draw, capacity, resilience, intel, comm, amplification) -> (outcome,
+harm)``: :func:`resolve_incident` without the deltas."""
+
+
+def resolver_for(c: ThreatCoefficients, p: ModelParameters) -> Resolver:
+    """:func:`resolve_incident`'s outcome and harm with the coefficients bound once:
+    :func:`interdiction_probability`, then :func:`mitigation`, then the harm."""
+    capacity_weight, resilience_weight, intel_weight = (
+        c.capacity_weight,
+        c.resilience_weight,
+        c.intel_weight,
+    )
+    comm_weight, amplifies, most = c.comm_weight, c.footprint_amplification, p.max_interdiction
+
+    def resolve(
+        severity: float,
+        draw: float,
+        capacity: float,
+        resilience: float,
+        intel: float,
+        comm: float,
+        amplification: float,
+    ) -> tuple[str, float]:
+        raw = capacity_weight * capacity + resilience_weight * resilience + intel_weight * intel
+        stop = raw if raw < most else most  # min(most, raw)
+        if draw < stop:
+            return INTERDICTED, 0.0
+        counter = comm_weight * comm
+        if (draw - stop) < (counter if counter < 1.0 else 1.0) * (1 - stop):
+            return MITIGATED, 0.0
+        return SUCCEEDED, severity * (1 + amplifies * amplification)
+
+    return resolve
+
+
+def harm_deltas_for(
+    c: ThreatCoefficients,
+) -> Callable[[float], tuple[float, float, float, float, float]]:
+    """What ``harm`` does: the changes of stability, trust, capacity, resilience
+    (all down) and tension around the target (up)."""
+    stability, trust, capacity = -c.stability_harm, -c.trust_harm, -c.capacity_harm
+    resilience, tension = -c.resilience_harm, c.tension_harm
+
+    def deltas(harm: float) -> tuple[float, float, float, float, float]:
+        return (
+            stability * harm,
+            trust * harm,
+            capacity * harm,
+            resilience * harm,
+            tension * harm,
+        )
+
+    return deltas
 
 
 # --------------------------------------------------------------------------- initiatives

@@ -21,15 +21,18 @@ whatever happens to it, so two policies on one seed see the same candidates
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import math
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 import simpy
 
 from sim.model import dynamics as dyn
-from sim.model.initiatives import InitiativePlan
+from sim.model.initiatives import InitiativePlan, asks
+from sim.model.month import month_of_drift
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.uncertainty import Sources
@@ -77,37 +80,80 @@ class ReplicationResult:
 
 
 class _Objectives:
+    """Each objective's outcome so far, observed once a month.
+
+    A ``by`` objective is met once its condition holds in a month up to its
+    month; a ``throughout`` one fails once it does not hold in such a month;
+    any other is judged at the horizon. Conditions are asked only while the
+    answer can still change (in objective order, as trial probes expect).
+    """
+
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.state: dict[str, bool] = {o.id: o.check == "throughout" for o in plan.objectives}
         self.trace: list[list[bool]] = []
+        self._ids = tuple(o.id for o in plan.objectives)
+        # End-of-run objectives are judged at the horizon, but the "chance met by
+        # month" chart wants their standing every month: (column, condition).
+        self._ends = tuple(
+            (j, o.condition)
+            for j, o in enumerate(plan.objectives)
+            if o.check not in ("by", "throughout")
+        )
+        # (id, check, last month asked, condition); a month-less throughout runs to the end.
+        self._checks = tuple(
+            (
+                o.id,
+                o.check,
+                (o.month or 0) if o.check == "by" else plan.horizon if o.month is None else o.month,
+                o.condition,
+            )
+            for o in plan.objectives
+        )
+        # Speed: before the horizon only by/throughout objectives still open are asked:
+        # (id, is a by objective, last month asked, condition).
+        self._open = [
+            (oid, check == "by", last, condition)
+            for oid, check, last, condition in self._checks
+            if check in ("by", "throughout") and last >= 0
+        ]
+        self._closing = min((e[2] for e in self._open), default=plan.horizon)
 
     def observe(self, world: World) -> None:
-        m = world.month
-        state = self.state
+        m, state = world.month, self.state
+        if m == self.plan.horizon:
+            self._judge(world, m)
+            self.trace.append([state[oid] for oid in self._ids])
+            return
+        changed = False
+        for oid, by, _last, condition in self._open:
+            if by:
+                if condition(world):
+                    state[oid] = changed = True
+            elif not condition(world):
+                state[oid], changed = False, True
+        if changed or m >= self._closing:
+            # A by objective is open while unmet, a throughout one while unbroken.
+            self._open = [e for e in self._open if state[e[0]] != e[1] and m < e[2]]
+            self._closing = min((e[2] for e in self._open), default=self.plan.horizon)
         # Each objective's standing this month, for the "chance met by month" chart.
-        row: list[bool] = []
-        for o in self.plan.objectives:
-            if o.check == "by":
-                if not state[o.id] and m <= (o.month or 0) and o.condition(world):
-                    state[o.id] = True
-            elif o.check == "throughout":
-                if (
-                    state[o.id]
-                    and m <= (o.month if o.month is not None else m)
-                    and not o.condition(world)
-                ):
-                    state[o.id] = False
-            else:
-                # An end-of-run objective stands met in a month when its condition
-                # holds then; at the horizon that is its verdict.
-                met = bool(o.condition(world))
-                if m == self.plan.horizon:
-                    state[o.id] = met
-                row.append(met)
-                continue
-            row.append(state[o.id])
+        row = [state[oid] for oid in self._ids]
+        for j, condition in self._ends:
+            row[j] = bool(condition(world))
         self.trace.append(row)
+
+    def _judge(self, world: World, m: int) -> None:
+        """The horizon month: every objective in order, as the rules say."""
+        state = self.state
+        for oid, check, last, condition in self._checks:
+            if check == "by":
+                if not state[oid] and m <= last and condition(world):
+                    state[oid] = True
+            elif check == "throughout":
+                if state[oid] and m <= last and not condition(world):
+                    state[oid] = False
+            else:
+                state[oid] = bool(condition(world))
 
 
 def default_decider(plan: Plan) -> Decider:
@@ -139,6 +185,8 @@ class Replication:
             if inj.at is not None:
                 self.timed.setdefault(inj.at, []).append(inj)
         self.conditional = [inj for inj in plan.injects if inj.when is not None]
+        self._month_of_drift = month_of_drift(plan, self.world, self.sources.sensitivity)
+        self._asks = {ini.id: asks(ini) for ini in plan.initiatives}
 
     def run(self) -> ReplicationResult:
         env = self.env
@@ -166,40 +214,32 @@ class Replication:
 
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
-        plan, world = self.plan, self.world
+        plan, world, env = self.plan, self.world, self.env
+        rules, budget, timed, conditional = plan.rules, plan.budget, self.timed, self.conditional
+        fired, rows, row, observe = self.fired, self.rows, world.row, self.objectives.observe
+        drift, sources = self._month_of_drift, self.sources
         for m in range(plan.horizon + 1):
             if m:
-                yield self.env.timeout(1)
+                yield env.timeout(1)
             world.month = m
-            world.funds += plan.budget
+            world.funds += budget
             if m:
-                self.drift()
-                self.sources.month(world, m)
-            for rule in plan.rules:
+                drift()
+                sources.month(world, m)
+            for rule in rules:
                 if rule.when(world):
                     world.set_levers(rule.levers)
-            for inj in self.timed.get(m, ()):
+            for inj in timed.get(m, ()):
                 self.fire(inj)
-            for inj in self.conditional:
-                if inj.id not in self.fired and inj.when is not None and inj.when(world):
+            for inj in conditional:
+                if inj.id not in fired and inj.when is not None and inj.when(world):
                     self.fire(inj)
-            self.rows.append(world.row())
-            self.objectives.observe(world)
+            rows.append(row())
+            observe(world)
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""
-        plan, world, p, traits = self.plan, self.world, self.plan.params, self.sources
-        pressures = [world.pressures(i) for i in range(len(plan.partner_ids))]
-        provocations = [
-            sum(world.cooperation[i] for i in r.partner_sides) if r.rival_sides else 0.0
-            for r in plan.rivalries
-        ]
-        baseline = world.baseline
-        for i, f in enumerate(pressures):
-            world.set_state(i, dyn.drift(world.state(i), baseline[i], traits.sensitivity[i], f, p))
-            baseline[i] = dyn.learn_baseline(baseline[i], f.engagement, plan.baseline_trust[i], p)
-        for k, r in enumerate(plan.rivalries):
-            world.tension[k] = dyn.drift_tension(world.tension[k], r.tension, provocations[k], p)
+        self._month_of_drift()
 
     def fire(self, inj: InjectPlan) -> None:
         world = self.world
@@ -225,48 +265,57 @@ class Replication:
         self.sources.apply(effects)
 
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
-        world, p = self.world, self.plan.params
+        world, env = self.world, self.env
         draws = self.sources.cycle_draws(ini)
-        yield self.env.timeout(ini.start + 0.5)
-        running, levers, env = world.running, world.levers, self.env
-        while env.now < ini.end:
-            intensity = levers.get(ini.id, 0.0)
-            before = running.pop(ini.id, None)
+        yield env.timeout(ini.start + 0.5)
+        running, levers, refresh, timeout = world.running, world.levers, world.refresh, env.timeout
+        key, end, every, exponent = ini.id, ini.end, ini.cycle, self.plan.params.returns_exponent
+        cycle = self.cycle
+        while env.now < end:
+            intensity = levers.get(key, 0.0)
+            before = running.pop(key, None)
             # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
             varies, overrun = draws()
             if intensity > 0:
-                eff = dyn.effective_intensity(intensity, p.returns_exponent)
-                self.cycle(ini, intensity, eff, varies, overrun)
+                eff = dyn.effective_intensity(intensity, exponent)
+                cycle(ini, intensity, eff, varies, overrun)
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
-            if running.get(ini.id) != before or world._pressure_key is None:
-                world.refresh()
-            yield env.timeout(ini.cycle)
-        world.running.pop(ini.id, None)
-        world.refresh()
+            if running.get(key) != before or world._pressure_key is None:
+                refresh()
+            yield timeout(every)
+        running.pop(key, None)
+        refresh()
 
     def cycle(
         self,
         ini: InitiativePlan,
         intensity: float,
         eff: float,
-        varies: dict[int, float] | None = None,
+        varies: list[float] | None = None,
         overrun: float = 1.0,
     ) -> None:
         """One paid cycle; ``varies`` scales its effect per partner, ``overrun`` its cost."""
         world, now = self.world, self.env.now
-        members = ini.members(world, now)
+        # Speed: a kind that keeps the base class's answer is not asked (see asks()).
+        members_vary, part_varies, acts = self._asks[ini.id]
+        members = ini.members(world, now) if members_vary else ini.partners
         cost = ini.cost * intensity * len(members) * overrun
         if cost > world.funds + 1e-12:
             world.log.append(Event(now, "unfunded", ini.id, detail=f"{cost:.2f}"))
             return
         world.funds -= cost
         world.spent += cost
-        participants = tuple(i for i in members if ini.takes_part(world, i, now))
+        participants = (
+            tuple(i for i in members if ini.takes_part(world, i, now))
+            if part_varies
+            else tuple(members)
+        )
         if not participants:
             return
         world.running[ini.id] = (intensity, eff, participants)
-        for i in participants:
-            ini.act(world, i, eff if varies is None else eff * varies[i], now)
+        if acts:
+            for i in participants:
+                ini.act(world, i, eff if varies is None else eff * varies[i], now)
 
     def threat(self, t: ThreatPlan, target: int) -> Generator[simpy.Event, Any, None]:
         plan, world, p = self.plan, self.world, self.plan.params
@@ -280,62 +329,92 @@ class Replication:
         severity = Betas(self.seed, f"severity:{t.id}:{pid}", t.severity_mean, t.severity_sd)
         env = self.env
         yield env.timeout(t.start)
-        # Speed: locals for the hot loop. The partner-state lists are updated in
-        # place, never rebound; footprint, deterrence, comm and intel_sources are
-        # rebound by World.refresh, so they are read from ``world`` each time.
-        # Sensitivity is the sources' (a government change shifts it), as in drift.
-        end, tid, coeffs = t.end, t.id, t.coeffs
-        deters = coeffs.deterrence_weight
+        # Speed: this loop runs for every candidate arrival, so it reads locals and
+        # serves its draws from lists (the streams' own values in their order). The
+        # partner-state lists are updated in place, never rebound; footprint,
+        # deterrence, comm and intel_sources are rebound by World.refresh, so they
+        # are read from ``world`` each time. Sensitivity is the sources' (a
+        # government change shifts it), as in drift.
+        end, tid, deters, lever = t.end, t.id, t.coeffs.deterrence_weight, t.lever
+        multiplier = dyn.rate_multiplier_for(p)
+        resolve = dyn.resolver_for(t.coeffs, p)
+        deltas = dyn.harm_deltas_for(t.coeffs)
         stability, trust, capacity = world.stability, world.trust, world.capacity
-        resilience, tally, log = world.resilience, world.tally, world.log
-        sensitivity = self.sources.sensitivity
-        exposure, rate_multiplier, clip = world.exposure, dyn.rate_multiplier, dyn.clip
-        timeout, exponential = env.timeout, draw.exponential
+        resilience, tension, levers = world.resilience, world.tension, world.levers
+        tally, log, sensitivity = world.tally, world.log, self.sources.sensitivity
+        exposing = world.exposing[target]
+        only = exposing[0] if len(exposing) == 1 else None
+        clip, intel_bonus, log_, timeout = dyn.clip, dyn.intel_bonus, math.log, env.timeout
+        new_tuple = tuple.__new__  # an Event without its Python-level __new__: half the cost
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
         counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
-        attempted = (incident_name(t.kind, ATTEMPTED), incident_name(ALL_INCIDENTS, ATTEMPTED))
-        harmed = (harm_name(t.kind), harm_name(ALL_INCIDENTS))
+        kind_tried = incident_name(t.kind, ATTEMPTED)
+        all_tried = incident_name(ALL_INCIDENTS, ATTEMPTED)
+        kind_harm, all_harm = harm_name(t.kind), harm_name(ALL_INCIDENTS)
+        # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity;
+        # the triples are taken from the stream's blocks in order, a partial one carried.
+        fixed = severity.constant
+        next_severity = repeat(fixed).__next__ if fixed is not None else _served(severity)
+        # SimPy resumes a timeout at the time it was made plus its delay: keep the sum here.
+        now, carried = env.now, list[float]()
         while True:
-            wait, accept, resolve, sev = exponential(rate_max), draw(), draw(), severity()
-            yield timeout(wait)
-            now = env.now
-            if now >= end:
-                return
-            mult = rate_multiplier(
-                exposure(target), stability[target], world.deterrence[target] * deters, p
-            )
-            if t.lever:
-                mult *= world.levers.get(t.lever, 1.0)
-            if accept * top >= mult:
-                continue
-            intel = dyn.intel_bonus(trust[target], world.intel_sources[target])
-            impact = dyn.resolve_incident(
-                coeffs,
-                sev,
-                resolve,
-                capacity[target],
-                resilience[target],
-                intel,
-                world.comm[target],
-                world.footprint[target] * sensitivity[target],
-                p,
-            )
-            kind_key, total_key = counted[impact.outcome]
-            tally[kind_key] += 1
-            tally[total_key] += 1
-            tally[attempted[0]] += 1
-            tally[attempted[1]] += 1
-            log.append(Event(now, "incident", tid, pid, impact.outcome))
-            if not impact.harm:
-                continue
-            tally[harmed[0]] += impact.harm
-            tally[harmed[1]] += impact.harm
-            stability[target] = clip(stability[target] + impact.stability)
-            trust[target] = clip(trust[target] + impact.trust)
-            capacity[target] = clip(capacity[target] + impact.capacity)
-            resilience[target] = clip(resilience[target] + impact.resilience)
-            if impact.tension:
-                world.raise_tension_around(target, impact.tension)
+            block = carried + draw.more()
+            whole = len(block) - len(block) % 3
+            carried = block[whole:]
+            triples = iter(block[:whole])
+            for first, accept, chance in zip(triples, triples, triples, strict=True):
+                wait = -log_(1.0 - first) / rate_max
+                sev = next_severity()
+                yield timeout(wait)
+                now = now + wait
+                if now >= end:
+                    return
+                if only is not None:
+                    exposure = tension[only]
+                else:
+                    exposure = max((tension[k] for k in exposing), default=0.0)
+                mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
+                if lever:
+                    mult *= levers.get(lever, 1.0)
+                if accept * top >= mult:
+                    continue
+                sources = world.intel_sources[target]
+                outcome, harm = resolve(
+                    sev,
+                    chance,
+                    capacity[target],
+                    resilience[target],
+                    intel_bonus(trust[target], sources) if sources else 0,
+                    world.comm[target],
+                    world.footprint[target] * sensitivity[target],
+                )
+                kind_key, total_key = counted[outcome]
+                tally[kind_key] += 1
+                tally[total_key] += 1
+                tally[kind_tried] += 1
+                tally[all_tried] += 1
+                log.append(new_tuple(Event, (now, "incident", tid, pid, outcome)))
+                if not harm:
+                    continue
+                tally[kind_harm] += harm
+                tally[all_harm] += harm
+                d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
+                stability[target] = clip(stability[target] + d_stability)
+                trust[target] = clip(trust[target] + d_trust)
+                capacity[target] = clip(capacity[target] + d_capacity)
+                resilience[target] = clip(resilience[target] + d_resilience)
+                if d_tension:
+                    world.raise_tension_around(target, d_tension)
+
+
+def _served(stream: Betas) -> Callable[[], float]:
+    """The stream's draws one at a time, from its blocks (the same values, faster)."""
+
+    def serve() -> Iterator[float]:
+        while True:
+            yield from stream.more()
+
+    return serve().__next__
 
 
 def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:

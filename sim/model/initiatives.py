@@ -77,6 +77,22 @@ class InitiativePlan:
         """Add what this initiative exerts on partner ``i`` while it runs."""
 
 
+def asks(ini: InitiativePlan) -> tuple[bool, bool, bool]:
+    """Which of :meth:`~InitiativePlan.members`, :meth:`~InitiativePlan.takes_part` and
+    :meth:`~InitiativePlan.act` the kind of ``ini`` answers itself.
+
+    The engine skips asking a kind that keeps the base class's answer (everyone
+    listed is paid for and takes part; a cycle does nothing to the partner by
+    itself): the same outcome, without a call per partner per cycle.
+    """
+    cls = type(ini)
+    return (
+        cls.members is not InitiativePlan.members,
+        cls.takes_part is not InitiativePlan.takes_part,
+        cls.act is not InitiativePlan.act,
+    )
+
+
 @dataclass(frozen=True)
 class TrainingMissionPlan(InitiativePlan):
     kind: ClassVar[str] = InitiativeKind.training_mission.value

@@ -10,6 +10,7 @@ to worker processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sim.model.dynamics import normalise
 from sim.model.initiatives import InitiativePlan, initiative_plan
@@ -125,6 +126,9 @@ class Plan:
     uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
     rival_levers: tuple[str | None, ...] = ()  # [rival]: lever scaling its influence pressure
     cells: tuple[tuple[str, str], ...] = ()  # (cell, policy id) when several cells play
+    #: Values derived from this plan alone, kept across its replications (speed only;
+    #: not copied by ``dataclasses.replace``, so a changed plan starts empty).
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 def merged_threat_coefficients(params: ModelParameters) -> dict[str, ThreatCoefficients]:

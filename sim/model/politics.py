@@ -10,7 +10,7 @@ per-replication traits) is :mod:`sim.model.uncertainty`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import exp, log, sqrt
 from typing import NamedTuple
 
@@ -149,5 +149,21 @@ def rival_step(
     """One month of a rival's influence on a partner: a mean-reverting random walk
     whose target rises as the partner cooperates more closely with the alliance than
     at the start (the rival pushes back); ``z`` is a standard normal draw."""
-    target = initial + reaction * (cooperation - initial_cooperation)
-    return clip(influence + reversion * (target - influence) + volatility * z)
+    return rival_step_for(volatility, reversion, reaction)(
+        influence, initial, cooperation, initial_cooperation, z
+    )
+
+
+def rival_step_for(
+    volatility: float, reversion: float, reaction: float
+) -> Callable[[float, float, float, float, float], float]:
+    """:func:`rival_step` with the drift settings bound once: ``(influence, initial,
+    cooperation, initial_cooperation, z) -> influence``."""
+
+    def step(
+        influence: float, initial: float, cooperation: float, initial_cooperation: float, z: float
+    ) -> float:
+        target = initial + reaction * (cooperation - initial_cooperation)
+        return clip(influence + reversion * (target - influence) + volatility * z)
+
+    return step

@@ -15,6 +15,7 @@ never values.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 
@@ -29,7 +30,9 @@ def replication_seed(run_seed: int, index: int) -> int:
     return int(seq.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> tuple[int, ...]:
+    # Cached: every replication of a plan names the same streams.
     digest = hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
@@ -64,6 +67,15 @@ class Uniforms:
         """An exponential waiting time with the given rate (inverse transform)."""
         return -math.log(1.0 - self()) / rate
 
+    def more(self) -> list[float]:
+        """The draws not served yet, then a fresh block: for a hot loop that serves
+        itself from a list. The stream serves none of these itself afterwards, so
+        mixing calls and blocks keeps the one sequence of values."""
+        rest = self._buf[self._i :]
+        self._buf, self._i = [], 0
+        block: list[float] = self._gen.random(self._block).tolist()
+        return rest + block
+
 
 class Betas:
     """Beta draws given by mean and sd (method of moments); constant when sd is 0."""
@@ -88,6 +100,20 @@ class Betas:
         value = self._buf[self._i]
         self._i += 1
         return value
+
+    @property
+    def constant(self) -> float | None:
+        """The value every draw returns when sd is 0, else None."""
+        return self._mean if self._gen is None else None
+
+    def more(self) -> list[float]:
+        """The draws not served yet, then a fresh block (see :meth:`Uniforms.more`)."""
+        if self._gen is None:
+            return [self._mean] * BLOCK
+        rest = self._buf[self._i :]
+        self._buf, self._i = [], 0
+        block: list[float] = self._gen.beta(self._a, self._b, BLOCK).tolist()
+        return rest + block
 
 
 class Normals:

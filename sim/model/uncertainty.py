@@ -77,6 +77,7 @@ class Sources:
         self.baseline_trust = list(plan.baseline_trust)
         self.sensitivity = list(plan.sensitivity)
         self.absorption = [1.0] * n
+        self._ones = [1.0] * n  # what recovered risks and absorptions come back to
         self.risk = [1.0] * n
         # Speed: the monthly recovery is skipped while nothing is raised or lost.
         self._risk_raised = self._absorption_lost = False
@@ -110,6 +111,8 @@ class Sources:
                         name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
                         self._rival.append((r, i, initial, Normals(seed, name, SMALL_BLOCK)))
         self._coop0 = [row[_COOPERATION] for row in plan.initial]
+        d = u.rival_drift
+        self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
         self._varies = u.political_on or u.programme_on
 
     @property
@@ -124,25 +127,15 @@ class Sources:
         if self._risk_raised:
             decay = u.political_events.risk_decay
             self.risk = [pol.toward_one(r, decay) for r in self.risk]
-            self._risk_raised = any(r != 1.0 for r in self.risk)
+            self._risk_raised = self.risk != self._ones
         if self._absorption_lost:
             recovery = pol.ABSORPTION_RECOVERY
             self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
-            self._absorption_lost = any(a != 1.0 for a in self.absorption)
+            self._absorption_lost = self.absorption != self._ones
         if self._rival:
-            d = u.rival_drift
-            rows, coop = world.influence_of, world.cooperation
+            rows, coop, coop0, step = world.influence_of, world.cooperation, self._coop0, self._step
             for r, i, initial, normals in self._rival:
-                rows[r][i] = pol.rival_step(
-                    rows[r][i],
-                    initial,
-                    coop[i],
-                    self._coop0[i],
-                    normals(),
-                    d.volatility,
-                    d.reversion,
-                    d.reaction,
-                )
+                rows[r][i] = step(rows[r][i], initial, coop[i], coop0[i], normals())
         for i, (stream, upcoming) in enumerate(self._political):
             while upcoming[0] <= m:
                 kind_draw, accept, shape = stream(), stream(), stream()
@@ -176,11 +169,10 @@ class Sources:
         world.note(float(m), POLITICAL, kind, pid, f"{kind.replace('_', ' ')} in {pid}")
 
     # -- per cycle ---------------------------------------------------------------
-    def cycle_draws(
-        self, ini: InitiativePlan
-    ) -> Callable[[], tuple[dict[int, float] | None, float]]:
-        """What each scheduled cycle of ``ini`` draws: its effect multiplier per listed
-        partner (None: nominal for all) and its cost multiplier (1 unless it overruns).
+    def cycle_draws(self, ini: InitiativePlan) -> Callable[[], tuple[list[float] | None, float]]:
+        """What each scheduled cycle of ``ini`` draws: its effect multiplier per
+        partner, by partner index (None: nominal for all; only listed partners'
+        entries matter) and its cost multiplier (1 unless it overruns).
 
         The engine calls the result once per scheduled cycle, before it looks at the
         lever, the funds or who takes part, so the draws never depend on the policy.
@@ -189,16 +181,16 @@ class Sources:
         normals = self._programme.get(ini.id, [])
         overruns = self._overrun.get(ini.id)
         mu, sigma = pol.lognormal_params(self._sd)
-        p, size, partners = self._overrun_p, self._overrun_size, ini.partners
+        p, size = self._overrun_p, self._overrun_size
+        overrun = pol.overrun
 
-        def draw() -> tuple[dict[int, float] | None, float]:
+        def draw() -> tuple[list[float] | None, float]:
             out = None
             if varies:
-                absorption = self.absorption
-                out = {i: absorption[i] for i in partners}
+                out = self.absorption.copy()
                 for i, z in normals:
                     out[i] *= exp(mu + sigma * z())
-            return out, 1.0 if overruns is None else pol.overrun(overruns(), p, size)
+            return out, 1.0 if overruns is None else overrun(overruns(), p, size)
 
         return draw
 

@@ -8,6 +8,7 @@ change it live in :mod:`sim.model.engine`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sim.model import dynamics as dyn
@@ -49,31 +50,49 @@ class World:
             list(c) for c in cols
         )
         self.tension = [r.tension for r in plan.rivalries]
+        # The partner variables in PARTNER_VARS order (the lists change in place, never rebound).
+        self._columns = tuple(getattr(self, v) for v in PARTNER_VARS)
         self.influence_of = [list(row) for row in plan.influence]
         self.funds = plan.reserve
         self.spent = 0.0
         self.levers = dict(plan.levers)
         # id -> (intensity, effective intensity, the partners taking part this cycle)
         self.running: dict[str, tuple[float, float, tuple[int, ...]]] = {}
-        self.footprint = [0.0] * n
-        self.deterrence = [0.0] * n
-        self.comm = [0.0] * n
-        self.alignment = [0.0] * n
-        self.engagement = [0.0] * n
+        # What running initiatives exert (see refresh): rebound, never changed in place.
+        self.footprint: Sequence[float] = (0.0,) * n
+        self.deterrence: Sequence[float] = (0.0,) * n
+        self.comm: Sequence[float] = (0.0,) * n
+        self.alignment: Sequence[float] = (0.0,) * n
+        self.engagement: Sequence[float] = (0.0,) * n
         # The trust each partner relaxes toward; raised by sustained engagement.
         self.baseline = list(plan.baseline_trust)
         # Incident counts and harm by their condition/KPI names (incidents.cyber, harm.total, ...).
         self.tally: dict[str, float] = dict.fromkeys(incident_names(plan.threat_kinds), 0.0)
         self.log: list[Event] = []
         self.decisions: list[tuple[str, str, int]] = []
-        self.intel_sources: list[list[tuple[float, float]]] = [[] for _ in range(n)]
+        self.intel_sources: Sequence[Sequence[tuple[float, float]]] = ((),) * n
         # Speed: which rivalries expose each partner, and pressures already computed
         # for a given state of the running initiatives (they depend on nothing else).
-        self._exposing = [
+        self.exposing = [
             tuple(k for k, r in enumerate(plan.rivalries) if i in r.exposed) for i in range(n)
         ]
+        # The other side of each two-partner rivalry a partner is a side of, in rivalry
+        # order; each rival's influence row with the lever scaling it (rows change in place).
+        self._opposite = [
+            tuple(
+                r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
+                for r in plan.rivalries
+                if i in r.partner_sides and len(r.partner_sides) == 2
+            )
+            for i in range(n)
+        ]
+        self._influences = list(zip(self.influence_of, plan.rival_levers, strict=False))
         self._pressure_key: tuple[Any, ...] | None = None
-        self._pressure_cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Shared by every replication of the plan: pressures depend on the plan and the key only.
+        self._pressure_cache: dict[tuple[Any, ...], tuple[Any, ...]] = plan.memo.setdefault(
+            "pressures", {}
+        )
+        self._initiative_ids = tuple(ini.id for ini in plan.initiatives)
 
     # -- expr.View -------------------------------------------------------------
     def partner(self, index: int, var: str) -> float:
@@ -128,8 +147,7 @@ class World:
         The result depends only on which initiatives run at what intensity, which
         rarely changes between cycles, so it is memoised on that key (speed only).
         """
-        running = self.running
-        key = tuple(running.get(ini.id) for ini in self.plan.initiatives)
+        key = tuple(map(self.running.get, self._initiative_ids))
         if key == self._pressure_key:
             return
         self._pressure_key = key
@@ -159,31 +177,34 @@ class World:
                 on.footprint[i] += ini.footprint * intensity
                 on.focus[i].append((ini.profile, eff))
                 ini.exert(on, i, eff)
+        # Tuples: the memo shares them between replications, so nothing may change them.
         return (
-            on.footprint,
-            [min(d, p.max_deterrence) for d in on.deterrence],
-            [min(c, 1.0) for c in on.comm],
-            on.intel,
-            [
+            tuple(on.footprint),
+            tuple(min(d, p.max_deterrence) for d in on.deterrence),
+            tuple(min(c, 1.0) for c in on.comm),
+            tuple(tuple(sources) for sources in on.intel),
+            tuple(
                 dyn.alignment(dyn.focus_of(on.focus[i]), plan.priorities[i], p.alignment_need)
                 for i in range(n)
-            ],
-            on.engagement,
+            ),
+            tuple(on.engagement),
         )
 
     def exposure(self, i: int) -> float:
-        tension = self.tension
-        return max((tension[k] for k in self._exposing[i]), default=0.0)
+        """The highest tension of the rivalries partner ``i`` is exposed to (0 if none)."""
+        exposing, tension = self.exposing[i], self.tension
+        if len(exposing) == 1:
+            return tension[exposing[0]]
+        return max((tension[k] for k in exposing), default=0.0)
 
     def pressures(self, i: int) -> dyn.Pressures:
+        cooperation, levers = self.cooperation, self.levers
         side_gap = 0.0
-        for r in self.plan.rivalries:
-            if i in r.partner_sides and len(r.partner_sides) == 2:
-                other = r.partner_sides[0] if r.partner_sides[1] == i else r.partner_sides[1]
-                side_gap = max(side_gap, self.cooperation[other] - self.cooperation[i])
+        for other in self._opposite[i]:
+            side_gap = max(side_gap, cooperation[other] - cooperation[i])
         rival = 0.0
-        for row, lever in zip(self.influence_of, self.plan.rival_levers, strict=False):
-            rival += row[i] * self.levers.get(lever, 1.0) if lever else row[i]  # red lever
+        for row, lever in self._influences:
+            rival += row[i] * levers.get(lever, 1.0) if lever else row[i]  # red lever
         return dyn.Pressures(
             self.footprint[i],
             rival,
@@ -216,18 +237,27 @@ class World:
             self.levers[name] = value
 
     def raise_tension_around(self, i: int, amount: float) -> None:
-        for k, r in enumerate(self.plan.rivalries):
-            if i in r.exposed:
-                self.tension[k] = dyn.clip(self.tension[k] + amount)
+        tension = self.tension
+        for k in self.exposing[i]:
+            tension[k] = dyn.clip(tension[k] + amount)
 
     def row(self) -> list[float]:
         """The observation recorded each month (see :func:`series_names`)."""
-        n = len(self.capacity)
-        out = [sum(getattr(self, v)) / n for v in PARTNER_VARS]
-        for i in range(n):
-            out += [getattr(self, v)[i] for v in PARTNER_VARS]
+        columns = self._columns
+        capacity, trust, cooperation, stability, resilience = columns
+        n = len(capacity)
+        out = [
+            sum(capacity) / n,
+            sum(trust) / n,
+            sum(cooperation) / n,
+            sum(stability) / n,
+            sum(resilience) / n,
+        ]
+        for values in zip(*columns, strict=True):
+            out += values
         out += self.tension
-        out += [self.funds, self.spent]
+        out.append(self.funds)
+        out.append(self.spent)
         return out
 
 

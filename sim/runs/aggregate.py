@@ -250,7 +250,12 @@ class Aggregator:
     """
 
     def __init__(
-        self, scenario: Scenario, plan: Plan, stride: int = 1, keep_values: bool = True
+        self,
+        scenario: Scenario,
+        plan: Plan,
+        stride: int = 1,
+        keep_values: bool = True,
+        expected: int = 0,
     ) -> None:
         self.scenario = scenario
         self.plan = plan
@@ -258,7 +263,11 @@ class Aggregator:
         self.streamed = None if keep_values else StreamedKpis(stride)
         self.successes: dict[str, int] = {o.id: 0 for o in scenario.objectives}
         self.names = series_names(plan)
-        self.kpi_values: dict[str, array[float]] = {}
+        # Per-replication KPI values, one row per replication in merge order (float64),
+        # allocated for ``expected`` replications and grown by doubling if more arrive.
+        self.kpi_names: list[str] = []
+        self._kpis = np.zeros((0, 0))
+        self._expected = expected
         self.objective_values: dict[str, array[int]] = {
             o.id: array("b") for o in scenario.objectives
         }
@@ -290,9 +299,8 @@ class Aggregator:
     def _merge(self, part: ChunkPartial) -> None:
         if self.streamed is not None:
             self.streamed.merge(part)
-        else:
-            for j, name in enumerate(part.kpi_names):
-                self.kpi_values.setdefault(name, array("d")).extend(part.kpis[:, j].tolist())
+        elif part.indices:
+            self._keep(part)
         for j, oid in enumerate(part.objective_ids):
             self.successes[oid] += int(part.objectives[:, j].sum())
             if self.streamed is None:
@@ -317,6 +325,29 @@ class Aggregator:
         elif isinstance(self.objective_months, np.ndarray):
             self.objective_months += part.objective_months
 
+    def _keep(self, part: ChunkPartial) -> None:
+        """Copy a chunk's KPI rows into the preallocated block (no Python float per value)."""
+        if not self.kpi_names:
+            self.kpi_names = list(part.kpi_names)
+            self._kpis = np.empty((max(self._expected, len(part.indices)), len(self.kpi_names)))
+        if part.kpi_names != self.kpi_names:
+            columns = [part.kpi_names.index(name) for name in self.kpi_names]
+            rows = part.kpis[:, columns]
+        else:
+            rows = part.kpis
+        end = self.count + len(rows)
+        if end > len(self._kpis):
+            grown = np.empty((max(end, 2 * len(self._kpis)), len(self.kpi_names)))
+            grown[: self.count] = self._kpis[: self.count]
+            self._kpis = grown
+        self._kpis[self.count : end] = rows
+
+    @property
+    def kpi_values(self) -> dict[str, np.ndarray]:
+        """Each KPI's per-replication values so far (views of the kept block), by name."""
+        block = self._kpis[: self.count]
+        return {name: block[:, j] for j, name in enumerate(self.kpi_names)}
+
     def results(self, *, seed: int, scenario_hash: str) -> RunResults:
         """The ``results`` dict (per-replication values only when they were kept)."""
         self._flush()
@@ -327,10 +358,10 @@ class Aggregator:
         kpis: dict[str, Kpi] = {}
         if self.streamed is not None:
             kpis = dict(sorted(self.streamed.summaries().items()))
-        for name, values in sorted(self.kpi_values.items()):
-            arr = np.frombuffer(values, dtype=np.float64)
-            entry = cast(Kpi, kpi_summary(summarize(arr)))  # a fresh dict
-            entry["values"] = values.tolist()
+        for name, column in sorted(self.kpi_values.items()):
+            values = np.ascontiguousarray(column)  # summaries read it as the old arrays did
+            entry = cast(Kpi, kpi_summary(summarize(values)))  # a fresh dict
+            entry["values"] = shared_floats(values)
             kpis[name] = entry
         objectives: dict[str, Objective] = {}
         for o in s.objectives:
@@ -403,6 +434,22 @@ def _rivalry_names(s: Scenario) -> dict[str, str]:
     """Rivalry id -> "Iran and Iraq": its two sides by name (partners or rivals)."""
     names = {p.id: p.name for p in s.partners} | {r.id: r.name for r in s.rivals}
     return {r.id: " and ".join(names.get(a, a) for a in r.between) for r in s.rivalries}
+
+
+def shared_floats(values: np.ndarray) -> list[float]:
+    """``values.tolist()``, with one Python float per distinct value instead of one per item.
+
+    Per-replication KPI values repeat a lot (incident counts are small whole
+    numbers, harm is mostly 0): a list of 100,000 of them is 0.8 MB of pointers
+    plus the distinct floats, instead of 3.2 MB. Equal lists either way, and
+    the same JSON. A column holding -0.0 is left as it is (0.0 == -0.0 would
+    merge them).
+    """
+    items: list[float] = values.tolist()
+    if np.any(np.signbit(values) & (values == 0)):
+        return items
+    seen: dict[float, float] = {}
+    return [seen.setdefault(v, v) for v in items]
 
 
 def _policy_info(plan: Plan) -> PolicyInfo:

@@ -299,7 +299,7 @@ def run(
         )
     stored = store.finished() & {t.chunk for t in tasks} if store else set()
     missing = [t for t in tasks if t.chunk not in stored]
-    agg = Aggregator(scenario, plan, stride, keep_values=kpi_values)
+    agg = Aggregator(scenario, plan, stride, keep_values=kpi_values, expected=len(todo))
     merger = _InOrder(agg, len(tasks), stored, store)
     failures: list[ReplicationFailed] = []
     ex = SerialExecutor() if executor is None else executor

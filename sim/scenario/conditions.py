@@ -29,8 +29,10 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
+from sim.scenario.condition_closures import Closure, closure
 from sim.scenario.condition_nodes import (
     AGGREGATES,
     Abs,
@@ -109,14 +111,26 @@ _CMP_NAMES = {
 
 @dataclass(frozen=True)
 class Expr:
-    """A compiled condition: call it with a :class:`View` to evaluate."""
+    """A compiled condition: call it with a :class:`View` to evaluate.
+
+    Evaluation runs the tree compiled once more into closures
+    (:mod:`sim.scenario.condition_closures`: the same values, without the tree
+    walk); pickling keeps the tree only and rebuilds the closures.
+    """
 
     source: str
     root: Node
     names: frozenset[str]
+    run: Closure = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run", closure(self.root))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Expr, (self.source, self.root, self.names))
 
     def __call__(self, view: View) -> bool:
-        return bool(self.root(view))
+        return bool(self.run(view))
 
 
 def _names_list(items: Sequence[str]) -> str:
