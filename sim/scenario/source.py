@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from sim.errors import InputError, Problem
+from sim.text import find_unsafe, unsafe_message, visible
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
@@ -84,6 +85,55 @@ _COLLECTION_TAGS: dict[type, str] = {
 }
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+_TAG_WORDS = {
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+}
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _quote(text: str, limit: int = 40) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def scalar_message(node: yaml.Node, exc: Exception) -> str:
+    """Why a scalar could not be read as the type its tag asks for."""
+    text = str(node.value)
+    if "int_max_str_digits" in str(exc) or "Exceeds the limit" in str(exc):
+        digits = sum(ch.isdigit() for ch in text)
+        return f"number with {digits} digits is too long to read (no field takes more than 19)"
+    what = _TAG_WORDS.get(node.tag)
+    if what is not None:
+        return f"{_quote(text)} is not a valid {_short_tag(node.tag)} value ({what})"
+    return f"{_quote(text)} cannot be read as {_short_tag(node.tag)}"
+
+
+def yaml11_surprise(node: yaml.Node, value: Any) -> str:
+    """A message when YAML 1.1 read a plain number as something its author likely did not mean.
+
+    ``1:30:00`` is the base-60 integer 5400 and ``010`` the octal number 8;
+    ttx refuses both rather than simulate with a number nobody wrote.
+    """
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return ""
+    if type(value) not in (int, float):
+        return ""
+    text = str(node.value)
+    if ":" in text:
+        return (
+            f"{_quote(text)} is read by YAML 1.1 as a base-60 (sexagesimal) number, "
+            f"{value:g}; write the number you mean, or quote the value if it is text"
+        )
+    if isinstance(value, int) and _OCTAL.fullmatch(text):
+        return (
+            f"{_quote(text)} is read by YAML 1.1 as an octal number, {value}; "
+            "write it without the leading zero, or quote it if it is text"
+        )
+    return ""
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -96,6 +146,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.constructor = yaml.SafeLoader("")
         self.seen_alias: set[int] = set()
+        self.merge_counts: dict[int, int] = {}
 
     def fail(self, node: yaml.Node, loc: Loc, message: str) -> Problem:
         line, col = _mark(node)
@@ -152,38 +203,80 @@ class _Builder:
                     )
                 ]
             ) from None
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            # '!!int abc', '!!bool maybe', or an integer of thousands of digits
+            # (Python refuses to convert more than 4300).
+            raise InputError([self.fail(node, loc, scalar_message(node, exc))]) from None
         if not isinstance(value, str | int | float | bool | type(None)):
             # Dates, binary and sets are valid YAML but mean nothing to ttx:
             # keep the text the author wrote so the schema reports a type error.
             value = node.value
+        surprise = yaml11_surprise(node, value)
+        if surprise:
+            raise InputError([self.fail(node, loc, surprise)])
+        if isinstance(value, str):
+            self.check_text(node, loc, value)
         return value
 
-    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
+    def check_text(self, node: yaml.Node, loc: Loc, text: str) -> None:
+        """Refuse control and bidirectional characters, after YAML's escapes are applied.
+
+        A double-quoted ``"\\e[2J"`` is an escape byte only once unescaped, so
+        the reader's own check of the raw file cannot see it.
+        """
+        index = find_unsafe(text)
+        if index >= 0:
+            self.problems.append(self.fail(node, loc, unsafe_message(text, index)))
+
+    def merged(self, node: yaml.MappingNode, loc: Loc) -> int:
+        """Resolve ``<<`` merge keys in place; the number of entries they brought.
+
+        PyYAML puts merged entries first, those of later merge sources before
+        earlier ones, then the mapping's own: read in order with the last one
+        winning, that is YAML's rule (own keys override merged ones, and the
+        first source in ``<<: [*a, *b]`` overrides the second).
+        """
+        if id(node) in self.merge_counts:
+            return self.merge_counts[id(node)]
+        own = sum(
+            1 for k, _ in node.value if not (isinstance(k, yaml.ScalarNode) and k.tag == _MERGE)
+        )
         try:
-            self.constructor.flatten_mapping(node)  # resolves '<<' merge keys
+            self.constructor.flatten_mapping(node)
         except yaml.constructor.ConstructorError as exc:
-            raise InputError([self.fail(node, loc, (exc.problem or "bad merge").strip())]) from None
-        out: dict[Any, Any] = {}
+            problem = (exc.problem or "bad merge").strip()
+            raise InputError([self.fail(node, loc, f"'<<' merge key: {problem}")]) from None
+        count = len(node.value) - own
+        self.merge_counts[id(node)] = count
+        return count
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
+        merged = self.merged(node, loc)
+        entries: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
         first: dict[Any, yaml.Node] = {}
-        for key_node, value_node in node.value:
+        for i, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(self.fail(key_node, loc, "mapping keys must be plain text"))
                 continue
             key = self.scalar(key_node, loc)
             if not isinstance(key, str):
                 key = key_node.value  # '1: x' or 'yes: x' keys: keep the written text
-            if key in first:
-                line, _ = _mark(first[key])
-                self.problems.append(
-                    self.fail(
-                        key_node,
-                        (*loc, key),
-                        f"duplicate key '{key}' (first defined on line {line}); "
-                        "YAML would silently keep only the last one",
+            if i >= merged:  # the mapping's own key: a repeat is a mistake
+                if key in first:
+                    line, _ = _mark(first[key])
+                    self.problems.append(
+                        self.fail(
+                            key_node,
+                            (*loc, key),
+                            f"duplicate key '{key}' (first defined on line {line}); "
+                            "YAML would silently keep only the last one",
+                        )
                     )
-                )
-                continue
-            first[key] = key_node
+                    continue
+                first[key] = key_node
+            entries[key] = (key_node, value_node)
+        out: dict[Any, Any] = {}
+        for key, (key_node, value_node) in entries.items():
             self.source.keys[(*loc, key)] = _mark(key_node)
             out[key] = self.build(value_node, (*loc, key), depth + 1)
         return out
@@ -338,6 +431,84 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 _BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
+_TOKEN_WORDS = {
+    "<block end>": "the end of the block",
+    "<block mapping start>": "a more indented key",
+    "<block sequence start>": "a list",
+    "<scalar>": "a value",
+}
+
+
+def _plain_words(exc: yaml.MarkedYAMLError) -> str:
+    """PyYAML's parser message said as an author would understand it."""
+    problem = exc.problem or ""
+    context = exc.context or ""
+    if "expected <block end>" in problem:
+        if "<block mapping start>" in problem:
+            return (
+                "this line is indented differently from the keys above it; keys of one "
+                "mapping start in the same column"
+            )
+        if "'?'" in problem or "'-'" in problem or "sequence" in problem:
+            return (
+                "list items ('- ') and keys ('name:') are mixed at one level; a list's "
+                "items all start with '- ' in the same column"
+            )
+        return (
+            "this text does not fit the structure above it: a value that starts with "
+            "[, {, a quote, & or * is read as YAML syntax, so put the whole value in "
+            "quotes; otherwise check the indentation"
+        )
+    if "mapping values are not allowed" in problem:
+        return (
+            "a ': ' is not allowed here: put a value that contains ': ' in quotes, "
+            "or check the indentation of this line"
+        )
+    if "found character '\\t'" in problem:
+        return "a tab cannot indent YAML; indent with spaces"
+    if "that cannot start any token" in problem:
+        char = problem.split("'")[1] if problem.count("'") >= 2 else "this character"
+        return f"a value cannot start with '{char}'; put the whole value in quotes"
+    if "quoted scalar" in context and "end of stream" in problem:
+        return "a quoted text is not closed; add the closing quote"
+    if "unknown escape character" in problem:
+        return (
+            f"{problem.removeprefix('found ')} in double-quoted text; write \\\\ for a "
+            "backslash, or use single quotes"
+        )
+    if "undefined alias" in problem:
+        name = problem.split("'")[1] if problem.count("'") >= 2 else "?"
+        return f"'*{name}' refers to no anchor; define '&{name}' before it"
+    if "flow sequence" in context or "flow mapping" in context:
+        which = "[...]" if "sequence" in context else "{...}"
+        return (
+            f"a {which} in brackets is not closed, or its items are not separated by "
+            "commas; text that starts with '[' or '{' must be put in quotes"
+        )
+    if "single document" in context or "single document" in problem:
+        return "the file holds more than one YAML document (a '---' line); keep one"
+    what = " ".join(x for x in (context, problem) if x)
+    for token, words in _TOKEN_WORDS.items():
+        what = what.replace(f"'{token}'", words).replace(token, words)
+    return what
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """A YAML syntax error in plain words, with the source line and a caret under the spot."""
+    mark = exc.problem_mark or exc.context_mark
+    if "quoted scalar" in (exc.context or "") and exc.context_mark is not None:
+        mark = exc.context_mark  # where the unclosed quote opened, not the end of the file
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    message = f"YAML syntax error: {_plain_words(exc)}"
+    lines = _BREAK.split(text)
+    if 0 < line <= len(lines):
+        source = lines[line - 1]
+        start = max(0, col - 60)
+        shown = visible(source[start : start + 100].replace("\t", " "))
+        message += f"\n    {shown}\n    {' ' * (col - 1 - start)}^"
+    return Problem(file, line, col, "", message)
+
+
 def parse_text(text: str, file: str = "<string>") -> Source:
     """Parse YAML text into a :class:`Source`, raising :class:`InputError` on any problem."""
     _check_characters(text, file)
@@ -354,10 +525,7 @@ def parse_text(text: str, file: str = "<string>") -> Source:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise InputError([Problem(file, line, col, "", f"YAML syntax error: {what}")]) from None
+        raise InputError([syntax_problem(exc, text, file)]) from None
     except yaml.reader.ReaderError as exc:
         # Control characters and the like: the reader knows the character index only.
         line, col = _line_col(text, exc.position)
