@@ -8,7 +8,6 @@ a file are reported together.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import re
 from pathlib import Path
@@ -21,7 +20,14 @@ from sim.scenario.fields import ID_PATTERN
 from sim.scenario.models import Scenario
 from sim.scenario.policies import PolicyFile
 from sim.scenario.references import KEY, check_policy_file, check_scenario
-from sim.scenario.source import Loc, Source, format_loc, parse_text, read_source
+from sim.scenario.source import (
+    Loc,
+    Source,
+    content_digest,
+    format_loc,
+    parse_text,
+    read_source,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -256,8 +262,12 @@ def loads_scenario(text: str, file: str = "<string>") -> Scenario:
 
 
 def scenario_hash(path: str | Path) -> str:
-    """Content hash of a scenario file, recorded in reports so runs can be reproduced."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    """Content hash of a scenario file, recorded in reports so runs can be reproduced.
+
+    The hash is of the content last loaded from ``path`` when the file has not
+    changed since (or is a pipe, which cannot be read twice).
+    """
+    return content_digest(path)[:16]
 
 
 def load_policy_file(path: str | Path, scenario: Scenario) -> PolicyFile:

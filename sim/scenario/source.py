@@ -9,7 +9,10 @@ refuse duplicates and bound the work an alias can cause.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -548,21 +551,84 @@ def parse_text(text: str, file: str = "<string>") -> Source:
     return builder.source
 
 
-def read_source(path: str | Path) -> Source:
-    """Read and parse a YAML file (size-limited, UTF-8, safe)."""
-    p = Path(path)
+def read_capped(path: str | Path, limit: int = MAX_BYTES, what: str = "file") -> bytes:
+    """The bytes of a file, refusing more than ``limit``; pipes and devices alike.
+
+    ``stat`` gives no size for a pipe, ``/dev/zero`` or ``/dev/stdin``, so the
+    cap is applied to what is read: at most ``limit + 1`` bytes, never the
+    whole stream.
+
+    Raises:
+        InputError: naming the file and what is wrong with it.
+    """
     file = str(path)
+
+    def fail(message: str) -> InputError:
+        return InputError([Problem(file, 1, 1, "", message)])
+
     try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                [Problem(file, 1, 1, "", f"file is too large ({size} bytes, limit {MAX_BYTES})")]
-            )
-        raw = p.read_bytes()
+        with open(path, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+                raise fail(f"{what} is too large ({info.st_size} bytes, limit {limit})")
+            raw = fh.read(limit + 1)
     except FileNotFoundError:
-        raise InputError([Problem(file, 1, 1, "", "no such file")]) from None
+        raise fail("no such file") from None
     except IsADirectoryError:
-        raise InputError([Problem(file, 1, 1, "", "is a directory, not a YAML file")]) from None
+        raise fail("is a directory, not a file") from None
     except OSError as exc:
-        raise InputError([Problem(file, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+        raise fail(f"cannot read: {exc.strerror}") from None
+    if len(raw) > limit:
+        raise fail(f"{what} is too large (more than {limit} bytes read, limit {limit})")
+    return raw
+
+
+@dataclass(frozen=True)
+class _Read:
+    digest: str
+    identity: tuple[int, ...] | None  # of a regular file; None for a pipe or device
+
+
+# Digest of what the last read of each path gave, so the hash a report records is
+# that of the text simulated, also when the file was a pipe that cannot be read twice.
+_DIGESTS: dict[str, _Read] = {}
+_DIGESTS_KEPT = 64
+
+
+def _identity(path: str | Path) -> tuple[int, ...] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _remember(path: str | Path, raw: bytes) -> None:
+    if len(_DIGESTS) >= _DIGESTS_KEPT:
+        _DIGESTS.pop(next(iter(_DIGESTS)))
+    _DIGESTS[str(path)] = _Read(hashlib.sha256(raw).hexdigest(), _identity(path))
+
+
+def content_digest(path: str | Path) -> str:
+    """SHA-256 of the file's content as ttx last read it (a pipe is not read again)."""
+    known = _DIGESTS.get(str(path))
+    if known is not None and (known.identity is None or known.identity == _identity(path)):
+        return known.digest
+    return hashlib.sha256(read_capped(path)).hexdigest()
+
+
+def read_source(path: str | Path) -> Source:
+    """Read and parse a YAML file (size-limited, UTF-8, safe).
+
+    Pipes and devices (``<(cat x.yaml)``, ``/dev/stdin``) are read once, with
+    the same size limit; :func:`content_digest` then gives the hash of what
+    was read.
+    """
+    file = str(path)
+    if Path(path).is_dir():
+        raise InputError([Problem(file, 1, 1, "", "is a directory, not a YAML file")])
+    raw = read_capped(path)
+    _remember(path, raw)
     return parse_text(_decode(raw, file), file)
