@@ -68,19 +68,24 @@ def list_(
     if not files:
         _err(f"error: no scenario files (*.yaml) in {directory}")
         raise typer.Exit(EXIT_ERROR)
+    from rich.text import Text
+
+    from sim.text import visible
+
     table = Table("id", "title", "policies", "file")
     for path in files:
+        shown = Text(visible(str(path)))  # a file name may hold anything but '/'
         try:
             s = load_scenario(path)
         except InputError as exc:
             table.add_row(
-                "[red]invalid[/red]",
+                Text("invalid", style="red"),
                 f"{len(exc.problems)} problem(s): run ttx validate",
                 "",
-                str(path),
+                shown,
             )
             continue
-        table.add_row(s.id, s.title, ", ".join(p.id for p in s.policies), str(path))
+        table.add_row(Text(s.id), Text(s.title), ", ".join(p.id for p in s.policies), shown)
     _console().print(table)
 
 

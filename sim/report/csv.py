@@ -11,7 +11,9 @@ Two files, because they have different grains:
   so any statistic can be recomputed from the raw runs.
 
 Floats are written with Python's shortest round-trip representation, so a
-value read back is bit-identical to the report's.
+value read back is bit-identical to the report's. A text cell starting with
+``=``, ``+``, ``-`` or ``@`` (a hand-edited series name) gets a leading ``'``
+so no spreadsheet runs it as a formula; numbers are never changed.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import io
 from typing import Any, cast
 
 from sim.runs.contract import RunDocument
+from sim.text import csv_cell
 
 
 def _write(header: list[str], rows: Any) -> str:
+    """CSV text; text cells a spreadsheet would run as a formula are made plain text."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buf.getvalue()
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replication_advice
 from sim.analysis.kpis import HEADLINE, kpi_label
+from sim.report.glyphs import quiet_glyphs
 from sim.report.reproduce import reproduce_command
 from sim.report.templating import render
 from sim.runs.contract import ComparisonDocument, RunDocument, RunResults
@@ -53,6 +54,7 @@ def series_groups(results: RunResults) -> list[tuple[str, list[tuple[str, str]]]
     return groups
 
 
+@quiet_glyphs()
 def _charts(
     runs: Sequence[tuple[str, RunDocument]],
 ) -> tuple[list[tuple[str, list[str]]], str, str]:

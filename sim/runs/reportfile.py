@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from sim.runs.contract import (
     adapter,
 )
 from sim.scenario.source import format_loc
+from sim.text import find_unsafe, unsafe_message, visible
 
 
 class OutputExists(TtxError):
@@ -158,12 +160,7 @@ def load_report(path: str | Path, kind: str | None = None) -> RunDocument | Comp
     again gives the same bytes.
     """
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{p}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{p}: not a ttx report (not valid JSON: {exc})") from None
+    data = _parse(p, _read(p))
     if not isinstance(data, dict) or "schema_version" not in data or "results" not in data:
         raise ReportError(
             f"{p}: not a ttx report (expected a JSON object with 'schema_version' and 'results')"
@@ -185,10 +182,123 @@ def load_report(path: str | Path, kind: str | None = None) -> RunDocument | Comp
     if found not in KINDS:
         what = "no kind" if found is None else f"kind {found!r}"
         raise ReportError(f"{p}: not a ttx report ({what}; expected 'run' or 'comparison')")
-    problem = report_problem(data)
+    try:
+        problem = report_problem(data)
+    except RecursionError:  # pragma: no cover - depth is bounded by _parse first
+        problem = "nested too deeply"
     if problem:
         raise ReportError(f"{p}: not a valid ttx {found} report: {problem}")
     return cast(RunDocument | ComparisonDocument, data)
+
+
+MAX_REPORT_BYTES = 1024 * 1024 * 1024
+"""A report of a million replications of a large scenario is some hundreds of MB."""
+MAX_REPORT_DEPTH = 32
+"""Reports nest about six levels; the limit leaves room and keeps validators shallow."""
+_CHUNK = 1024 * 1024
+
+
+def _read(p: Path) -> bytes:
+    """The bytes of a report file, read in chunks up to :data:`MAX_REPORT_BYTES`.
+
+    Pipes and devices have no size to check first; reading stops at the cap,
+    and at once when the first chunk cannot begin a JSON object (``/dev/zero``).
+    """
+    if p.is_dir():
+        raise ReportError(f"{p}: is a directory, not a report file")
+    try:
+        with open(p, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_REPORT_BYTES:
+                raise ReportError(
+                    f"{p}: file is too large ({info.st_size} bytes, limit {MAX_REPORT_BYTES})"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            while size <= MAX_REPORT_BYTES:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                if not chunks and not chunk.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
+                    raise ReportError(f"{p}: not a ttx report (does not start with a JSON object)")
+                chunks.append(chunk)
+                size += len(chunk)
+    except FileNotFoundError:
+        raise ReportError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise ReportError(f"{p}: cannot read: {exc.strerror}") from None
+    if size > MAX_REPORT_BYTES:
+        raise ReportError(f"{p}: file is too large (more than {MAX_REPORT_BYTES} bytes read)")
+    return b"".join(chunks)
+
+
+class _Refused(ValueError):
+    """A JSON construct a report may not hold (raised from the decoder's hooks)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a number a report may hold (numbers must be finite)")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"duplicate key {key!r} in one object; JSON would keep only the last")
+        out[key] = value
+    return out
+
+
+def _parse(p: Path, raw: bytes) -> Any:
+    """JSON of a report: no NaN or Infinity, no duplicate keys, no deep nesting, safe text."""
+    try:
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{p}: not a ttx report (not UTF-8 text at byte {exc.start})") from None
+    except _Refused as exc:
+        raise ReportError(f"{p}: not a valid ttx report: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{p}: not a ttx report (not valid JSON: {exc})") from None
+    except RecursionError:
+        raise ReportError(
+            f"{p}: not a valid ttx report: nested too deeply (limit {MAX_REPORT_DEPTH} levels)"
+        ) from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise ReportError(f"{p}: not a valid ttx report: {exc}") from None
+    problem = _text_problem(data)
+    if problem:
+        raise ReportError(f"{p}: not a valid ttx report: {problem}")
+    return data
+
+
+def _text_problem(data: Any) -> str:
+    """The first over-deep value or unsafe string (key or value), in one line ("" if none).
+
+    Walked with an explicit stack, so no depth a file can reach costs a Python frame.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > MAX_REPORT_DEPTH:
+            return (
+                f"nested too deeply at {format_loc(loc[:4])}... (limit {MAX_REPORT_DEPTH} levels)"
+            )
+        if isinstance(node, dict):
+            for key, value in node.items():
+                index = find_unsafe(key)
+                if index >= 0:
+                    return (
+                        f"{format_loc(loc) or 'key'} {visible(key)!r}: {unsafe_message(key, index)}"
+                    )
+                stack.append((value, (*loc, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*loc, i)) for i, value in enumerate(node))
+        elif isinstance(node, str):
+            index = find_unsafe(node)
+            if index >= 0:
+                return f"{format_loc(loc)}: {unsafe_message(node, index)}"
+    return ""
 
 
 def report_problem(data: dict[str, Any]) -> str:

@@ -1,0 +1,33 @@
+"""Keep matplotlib's font complaints off the terminal.
+
+A title in Arabic or Chinese drawn with a font that lacks those characters
+makes matplotlib warn once per missing glyph, on stderr, in the middle of a
+run's output. The chart still shows a placeholder box for each, and the
+HTML page around it shows the text itself, so the warning tells the user
+nothing they can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Silence missing-glyph warnings and font-lookup log lines while charts are drawn.
+
+    Usable as a decorator (``@quiet_glyphs()``) on the function that draws.
+    """
+    logger = logging.getLogger("matplotlib.font_manager")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+            warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
+            yield
+    finally:
+        logger.setLevel(level)
