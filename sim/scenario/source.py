@@ -234,24 +234,47 @@ class _Builder:
     def merged(self, node: yaml.MappingNode, loc: Loc) -> int:
         """Resolve ``<<`` merge keys in place; the number of entries they brought.
 
-        PyYAML puts merged entries first, those of later merge sources before
-        earlier ones, then the mapping's own: read in order with the last one
-        winning, that is YAML's rule (own keys override merged ones, and the
-        first source in ``<<: [*a, *b]`` overrides the second).
+        YAML's rule: the mapping's own keys override merged ones, and in
+        ``<<: [*a, *b]`` keys of ``a`` override those of ``b``. PyYAML's own
+        flattening decides "same key" by the identity of the key's string
+        object, which depends on interning, so ttx merges by the key's text.
+        The merged entries come first, each key once; the own entries follow.
         """
         if id(node) in self.merge_counts:
-            return self.merge_counts[id(node)]
-        own = sum(
-            1 for k, _ in node.value if not (isinstance(k, yaml.ScalarNode) and k.tag == _MERGE)
-        )
-        try:
-            self.constructor.flatten_mapping(node)
-        except yaml.constructor.ConstructorError as exc:
-            problem = (exc.problem or "bad merge").strip()
-            raise InputError([self.fail(node, loc, f"'<<' merge key: {problem}")]) from None
-        count = len(node.value) - own
-        self.merge_counts[id(node)] = count
-        return count
+            count = self.merge_counts[id(node)]
+            if count < 0:
+                raise InputError([self.fail(node, loc, "'<<' merge key: a mapping merges itself")])
+            return count
+        self.merge_counts[id(node)] = -1  # in progress: merging it again is a cycle
+        sources: list[yaml.MappingNode] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE):
+                own.append((key_node, value_node))
+                continue
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            if not isinstance(value_node, yaml.MappingNode | yaml.SequenceNode) or not all(
+                isinstance(item, yaml.MappingNode) for item in items
+            ):
+                raise InputError(
+                    [
+                        self.fail(
+                            value_node,
+                            loc,
+                            "'<<' merge key: expected a mapping or a list of mappings "
+                            "(such as *base or [*a, *b])",
+                        )
+                    ]
+                )
+            sources += items
+        pairs: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for source in sources:
+            self.merged(source, loc)
+            for key_node, value_node in source.value:
+                pairs.setdefault(str(key_node.value), (key_node, value_node))
+        node.value = [*pairs.values(), *own]
+        self.merge_counts[id(node)] = len(pairs)
+        return len(pairs)
 
     def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
         merged = self.merged(node, loc)
