@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import warnings
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -503,6 +504,39 @@ def test_comparison_missing_parts_get_one_line(tmp_path: Path, report_text: str)
             f"error: {path}: not a valid ttx comparison report: results lacks {part}"
         ]
         assert not (tmp_path / "x.md").exists()
+    baseline = comparison["results"]["baseline"]
+    other = next(r["name"] for r in comparison["results"]["runs"] if r["name"] != baseline)
+    kpi = next(iter(comparison["results"]["kpis"]))
+    focus = comparison["results"]["advice"]["focus"][0]
+
+    def renamed(c: Any) -> None:
+        c["results"]["runs"][0]["name"] = "ghost"
+
+    def undiffered(c: Any) -> None:
+        del c["results"]["kpis"][kpi]["differences"][other]
+
+    def unadvised(c: Any) -> None:
+        del c["results"]["advice"]["runs"][other][focus]
+
+    def unranked(c: Any) -> None:
+        c["results"]["ranking"]["order"][0]["name"] = "ghost"
+
+    for edit, problem in (
+        (renamed, f"results.baseline {baseline!r} is not one of results.runs (ghost, {other})"),
+        (undiffered, f"results.kpis.{kpi} lacks run {other!r}"),
+        (unadvised, f"results.advice.runs.{other} lacks {focus!r}"),
+        (unranked, "results.ranking names run 'ghost', which results.runs lacks"),
+    ):
+        broken = json.loads(json.dumps(comparison))
+        edit(broken)
+        path = tmp_path / "broken.json"
+        path.write_text(json.dumps(broken), encoding="utf-8")
+        result = CliRunner().invoke(app, ["report", str(path), "--out", str(tmp_path / "x.md")])
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines() == [
+            f"error: {path}: not a valid ttx comparison report: {problem}"
+        ]
+        assert not (tmp_path / "x.md").exists()
 
 
 # ---------------------------------------------------------------- terminal and CSV
@@ -578,3 +612,154 @@ def test_loads_scenario_checks_strings_too() -> None:
     with pytest.raises(InputError) as info:
         loads_scenario(with_title('"\\u009b2J"'), "inline")
     assert str(info.value).startswith("inline:5:8: title: character 1 of the text is the control")
+
+
+# ---------------------------------------------------------------- Markdown through a renderer
+
+EVILS = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(1)</script>",
+    "[x](javascript:alert(1))",
+    "a|b|c",
+    "`|<img src=x onerror=alert(2)>`",
+    "\\|<img src=x onerror=alert(3)>",
+    '<a href="javascript:alert(4)">x</a>',
+    '![i](x" onerror="alert(5))',
+    "<iframe src=x></iframe>",
+    "<!-- hidden -->",
+    "1. list",
+    "# heading *_[]_*",
+]
+TEXT_FIELDS = {"title", "name", "description", "label", "prompt", "narrative", "briefing"}
+
+
+def _poison(node: Any, counter: list[int]) -> Any:
+    """Every free-text field of scenario data replaced by one of :data:`EVILS`, in turn."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key in TEXT_FIELDS and isinstance(value, str):
+                counter[0] += 1
+                out[key] = f"{EVILS[counter[0] % len(EVILS)]} {counter[0]}"
+            else:
+                out[key] = _poison(value, counter)
+        return out
+    if isinstance(node, list):
+        return [_poison(item, counter) for item in node]
+    return node
+
+
+class _Dom(HTMLParser):
+    """Elements, attributes and comments of rendered HTML (what a browser would build)."""
+
+    ALLOWED = frozenset(
+        [
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "ul",
+            "ol",
+            "li",
+            "em",
+            "strong",
+            "code",
+            "pre",
+            "blockquote",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
+            "br",
+            "hr",
+        ]
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.ALLOWED:
+            self.found.append(f"<{tag}>")
+        self.found += [f"{tag} {name}=" for name, _ in attrs if name != "style"]
+
+    def handle_comment(self, data: str) -> None:
+        self.found.append("<!--")
+
+
+def _dom_problems(markdown: str) -> list[str]:
+    from markdown_it import MarkdownIt
+
+    page = MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+    dom = _Dom()
+    dom.feed(page)
+    found = dom.found
+    for part in page.split("<table>")[1:]:
+        rows = part.split("</table>")[0].split("<tr>")[1:]
+        counts = {row.count("<th") + row.count("<td") for row in rows}
+        if len(counts) != 1:
+            found.append(f"table rows with {sorted(counts)} cells")
+    return found
+
+
+@pytest.fixture(scope="module")
+def poisoned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    import yaml
+
+    data = _poison(yaml.safe_load(TINY_TEXT), [0])
+    path = tmp_path_factory.mktemp("poison") / "poisoned.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path, load_scenario(path)
+
+
+def test_the_dom_check_sees_markup() -> None:
+    assert _dom_problems("x <img src=x onerror=alert(1)> y") == [
+        "<img>",
+        "img src=",
+        "img onerror=",
+    ]
+    assert _dom_problems("[x](javascript:alert(1))") == []  # markdown-it refuses the link
+
+
+def test_brief_and_msel_markdown_carry_no_markup(poisoned: tuple[Path, Any]) -> None:
+    from sim.authoring import brief, msel
+
+    _, scenario = poisoned
+    assert _dom_problems(brief.render_markdown(scenario)) == []
+    assert _dom_problems(msel.render_markdown(scenario)) == []
+
+
+def test_run_and_comparison_markdown_carry_no_markup(
+    poisoned: tuple[Path, Any], tmp_path: Path
+) -> None:
+    path, _ = poisoned
+    runs = []
+    for policy in ("steady", "heavy"):
+        out = tmp_path / policy
+        args = ["run", str(path), "--policy", policy, "--replications", "3", "--out", str(out)]
+        result = CliRunner().invoke(app, [*args, "--quiet"])
+        assert result.exit_code == 0, result.output
+        assert _dom_problems((out / "report.md").read_text(encoding="utf-8")) == []
+        runs.append(str(out / "report.json"))
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(app, ["compare", *runs, "--out", str(out), "--format", "md"])
+    assert result.exit_code == 0, result.output
+    assert _dom_problems((out / "comparison.md").read_text(encoding="utf-8")) == []
+
+
+def test_hand_edited_ids_in_a_report_carry_no_markup(report_text: str) -> None:
+    from sim.report.markdown import render_run
+
+    report = json.loads(report_text)
+    r = report["results"]
+    evil = EVILS[4]
+    r["objectives"] = {evil: next(iter(r["objectives"].values()))}
+    r["decisions"] = {evil: {EVILS[5]: 3}}
+    r["policy"]["id"] = r["scenario"]["id"] = EVILS[0]
+    assert _dom_problems(render_run(report)) == []

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 @contextmanager
 def quiet_glyphs() -> Iterator[None]:
-    """Silence missing-glyph warnings and font-lookup log lines while charts are drawn.
+    """Silence glyph, font-lookup and layout warnings while charts are drawn.
 
     Usable as a decorator (``@quiet_glyphs()``) on the function that draws.
     """
@@ -28,6 +28,8 @@ def quiet_glyphs() -> Iterator[None]:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
             warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
+            # Very long titles squeeze the axes; the chart is still drawn.
+            warnings.filterwarnings("ignore", message=r"constrained_layout not applied")
             yield
     finally:
         logger.setLevel(level)

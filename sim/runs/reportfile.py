@@ -307,7 +307,7 @@ def report_problem(data: dict[str, Any]) -> str:
         adapter(data["kind"]).validate_python(data, strict=True)
     except ValidationError as exc:
         return _first_problem(data, exc.errors(include_url=False))
-    return _values_problem(data) if data["kind"] == "run" else ""
+    return _values_problem(data) if data["kind"] == "run" else _comparison_problem(data)
 
 
 def _first_problem(data: Any, errors: list[ErrorDetails]) -> str:
@@ -362,3 +362,39 @@ def _values_problem(data: dict[str, Any]) -> str:
                     f"not {len(values)}"
                 )
     return ""
+
+
+def _comparison_problem(data: dict[str, Any]) -> str:
+    """Every part of a comparison must name the same runs (types cannot say so)."""
+    r = data["results"]
+    names = [run["name"] for run in r["runs"]]
+    if len(set(names)) != len(names):
+        return "results.runs names a run twice"
+    if r["baseline"] not in names:
+        return f"results.baseline {r['baseline']!r} is not one of results.runs ({', '.join(names)})"
+    others = set(names) - {r["baseline"]}
+    for part in ("kpis", "objectives"):
+        for key, entry in r[part].items():
+            lacking = _lacking(entry["runs"], names) or _lacking(entry["differences"], others)
+            if lacking:
+                return f"results.{part}.{key} lacks run {lacking!r}"
+    advice = r["advice"]
+    for key in advice["focus"]:
+        if key not in r["kpis"]:
+            return f"results.advice.focus names {key!r}, which results.kpis lacks"
+    lacking = _lacking(advice["runs"], names)
+    if lacking:
+        return f"results.advice.runs lacks run {lacking!r}"
+    for name in names:
+        missing = _lacking(advice["runs"][name], advice["focus"])
+        if missing:
+            return f"results.advice.runs.{name} lacks {missing!r}"
+    for entry in r["ranking"]["order"]:
+        if entry["name"] not in names:
+            return f"results.ranking names run {entry['name']!r}, which results.runs lacks"
+    return ""
+
+
+def _lacking(mapping: Mapping[str, Any], names: Any) -> str:
+    """The first of ``names`` that ``mapping`` lacks ("" if none)."""
+    return next((n for n in sorted(names) if n not in mapping), "")
