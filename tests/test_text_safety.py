@@ -422,7 +422,11 @@ def _report_error(path: Path) -> str:
             "not a valid ttx report: results.scenario.title: character 6 of the text is the "
             f"bidirectional control U+202E (right-to-left override), {BIDI}",
         ),
-        (lambda t: "[" + t + "]", "not a ttx report (does not start with a JSON object)"),
+        (lambda t: "x" + t, "not a ttx report (not valid JSON: it starts with b'x', not '{')"),
+        (
+            lambda t: "[" + t + "]",
+            "not a ttx report (expected a JSON object with 'schema_version' and 'results')",
+        ),
         (
             lambda t: "",
             "not a ttx report (not valid JSON: Expecting value: line 1 column 1 (char 0))",
@@ -444,7 +448,7 @@ def test_hand_edited_reports_get_one_line(
 
 def test_report_from_dev_zero_and_a_fifo(report_text: str, tmp_path: Path) -> None:
     assert _report_error(Path("/dev/zero")) == (
-        "/dev/zero: not a ttx report (does not start with a JSON object)"
+        "/dev/zero: not a ttx report (not valid JSON: it starts with b'\\x00', not '{')"
     )
     fifo = tmp_path / "report.fifo"
     os.mkfifo(fifo)

@@ -219,8 +219,8 @@ def _read(p: Path) -> bytes:
                 chunk = fh.read(_CHUNK)
                 if not chunk:
                     break
-                if not chunks and not chunk.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"{"):
-                    raise ReportError(f"{p}: not a ttx report (does not start with a JSON object)")
+                if not chunks:
+                    _check_start(p, chunk)
                 chunks.append(chunk)
                 size += len(chunk)
     except FileNotFoundError:
@@ -230,6 +230,15 @@ def _read(p: Path) -> bytes:
     if size > MAX_REPORT_BYTES:
         raise ReportError(f"{p}: file is too large (more than {MAX_REPORT_BYTES} bytes read)")
     return b"".join(chunks)
+
+
+def _check_start(p: Path, chunk: bytes) -> None:
+    """Stop reading at once when a file cannot be JSON (``/dev/zero``, a binary file)."""
+    first = chunk.lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf")[:1]
+    if first and first not in b"{[":
+        raise ReportError(
+            f"{p}: not a ttx report (not valid JSON: it starts with {first!r}, not '{{')"
+        )
 
 
 class _Refused(ValueError):
