@@ -292,6 +292,38 @@ def _write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
             "'*nope' refers to no anchor; define '&nope' before it",
             "    x: *nope\n       ^",
         ),
+        (
+            "x: @home\n",
+            "1:4",
+            "a value cannot start with '@'; put the whole value in quotes",
+            "    x: @home\n       ^",
+        ),
+        (
+            'x: "a\\qb"\n',
+            "1:4",
+            "unknown escape character 'q' in double-quoted text; write \\\\ for a backslash, "
+            "or use single quotes",
+            '    x: "a\\qb"\n       ^',
+        ),
+        (
+            "x: {a: 1\ny: 2\n",
+            "2:2",
+            "a {...} in brackets is not closed, or its items are not separated by commas; text "
+            "that starts with '[' or '{' must be put in quotes",
+            "    y: 2\n     ^",
+        ),
+        (
+            "x: 1\n---\ny: 2\n",
+            "2:1",
+            "the file holds more than one YAML document (a '---' line); keep one",
+            "    ---\n    ^",
+        ),
+        (
+            "x: &\n",
+            "1:5",
+            "while scanning an anchor expected alphabetic or numeric character, but found '\\n'",
+            "    x: &\n        ^",
+        ),
     ],
 )
 def test_syntax_errors_in_plain_words_with_a_caret(
@@ -485,6 +517,7 @@ def test_report_files_are_capped(
     assert message == f"{fifo}: file is too large (more than 1000 bytes read)"
 
 
+@pytest.mark.slow  # two runs and a comparison
 def test_comparison_missing_parts_get_one_line(tmp_path: Path, report_text: str) -> None:
     runs = []
     for pid in ("a", "b"):
@@ -600,6 +633,7 @@ def test_csv_export_neutralises_a_hand_edited_series_name(report_text: str) -> N
     assert not any(",=" in row for row in rows)
 
 
+@pytest.mark.slow  # draws a chart with matplotlib
 def test_missing_glyphs_do_not_warn() -> None:
     from sim.report import plots
     from sim.report.glyphs import quiet_glyphs
@@ -767,3 +801,96 @@ def test_hand_edited_ids_in_a_report_carry_no_markup(report_text: str) -> None:
     r["decisions"] = {evil: {EVILS[5]: 3}}
     r["policy"]["id"] = r["scenario"]["id"] = EVILS[0]
     assert _dom_problems(render_run(report)) == []
+
+
+def test_read_errors_name_the_file(tmp_path: Path) -> None:
+    from sim.scenario.source import read_capped
+
+    path = _write(tmp_path, "x" * 100)
+    for target, message in (
+        (path, "file is too large (100 bytes, limit 10)"),
+        (tmp_path / "none.yaml", "no such file"),
+    ):
+        with pytest.raises(InputError) as info:
+            read_capped(target, limit=10)
+        assert [p.message for p in info.value.problems] == [message]
+    with pytest.raises(InputError) as info:
+        load_scenario(tmp_path)
+    assert [p.message for p in info.value.problems] == ["is a directory, not a YAML file"]
+    path.unlink()
+    with pytest.raises(InputError):
+        content_digest(path)  # neither remembered nor readable
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: d, "is a directory, not a report file"),
+        (lambda d: d / "none.json", "no such file"),
+    ],
+)
+def test_report_paths_that_are_not_files(make: Any, message: str, tmp_path: Path) -> None:
+    path = make(tmp_path)
+    assert _report_error(path) == f"{path}: {message}"
+
+
+def test_report_text_problems(report_text: str, tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_bytes(b'{"a": "\xff"}')
+    assert _report_error(path) == f"{path}: not a ttx report (not UTF-8 text at byte 7)"
+    data = json.loads(report_text)
+    data["results"]["kpis"]["x\u001b"] = data["results"]["kpis"]["cost"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert _report_error(path) == (
+        f"{path}: not a valid ttx report: results.kpis 'x<U+001B>': character 2 of the text is "
+        f"the control character U+001B (escape); {CONTROL}"
+    )
+
+
+def test_inconsistent_comparisons(report_text: str) -> None:
+    from sim.analysis.compare import compare
+    from sim.runs.reportfile import report_problem
+
+    a = json.loads(report_text)
+    b = json.loads(report_text)
+    b["results"]["policy"]["id"] = "other"
+    comparison: Any = compare([a, b])
+    assert report_problem(comparison) == ""
+    names = [r["name"] for r in comparison["results"]["runs"]]
+
+    def broken(edit: Any) -> str:
+        c = json.loads(json.dumps(comparison))
+        edit(c["results"])
+        return report_problem(c)
+
+    def twice(r: Any) -> None:
+        r["runs"][1]["name"] = r["runs"][0]["name"]
+
+    def unknown_focus(r: Any) -> None:
+        r["advice"]["focus"].append("nothing")
+
+    def unadvised(r: Any) -> None:
+        del r["advice"]["runs"][names[1]]
+
+    assert broken(twice) == "results.runs names a run twice"
+    assert broken(unknown_focus) == "results.advice.focus names 'nothing', which results.kpis lacks"
+    assert broken(unadvised) == f"results.advice.runs lacks run {names[1]!r}"
+
+
+def test_a_team_name_cannot_break_out_of_the_policy_file_header() -> None:
+    import yaml
+
+    from sim.scenario.policyfile import dumps_policy_file, recorded_policy_file
+
+    scenario = load_scenario(TINY)
+    team = "Blue\nscenario: other\r\x1b[2J"
+    pf = recorded_policy_file(
+        scenario, team=team, seed=1, answers=[], start=None, scenario_hash=None
+    )
+    text = dumps_policy_file(pf, "s\n.yaml")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert (
+        header[0]
+        == "# Answers recorded by ttx play for team Blue scenario: other<U+000D><U+001B>[2J."
+    )
+    assert yaml.safe_load(text)["scenario"] == "tiny_script_title"
