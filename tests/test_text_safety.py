@@ -603,6 +603,11 @@ def test_a_file_name_with_an_escape_is_shown_visibly(tmp_path: Path) -> None:
     assert "\x1b" not in result.output and "<U+001B>[2Jx.yaml:5:8: title:" in result.output
     listed = CliRunner().invoke(app, ["list", str(tmp_path)], env={"COLUMNS": "300"})
     assert "\x1b" not in listed.output and "<U+001B>[2Jx.yaml" in listed.output
+    good = tmp_path / "\x1b]0;title\x07.yaml"
+    good.write_text(TINY_TEXT, encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(good)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{tmp_path}/<U+001B>]0;title<U+0007>.yaml: ok (")
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,7 @@ def validate(
     """
     from sim.authoring.lint import lint
     from sim.scenario.loader import load_scenario_with_source
+    from sim.text import visible
 
     failed = False
     for path in files:
@@ -129,7 +130,7 @@ def validate(
         failed = failed or (strict and bool(warnings))
         note = f", {len(warnings)} warning(s)" if warnings else ""
         typer.echo(
-            f"{path}: {'ok' if not (strict and warnings) else 'failed (--strict)'} "
+            f"{visible(str(path))}: {'ok' if not (strict and warnings) else 'failed (--strict)'} "
             f"({s.id}: {len(s.policies)} policies, {len(s.injects)} "
             f"injects, {len(s.objectives)} objectives{note})"
         )
