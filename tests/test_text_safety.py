@@ -899,3 +899,40 @@ def test_a_team_name_cannot_break_out_of_the_policy_file_header() -> None:
         == "# Answers recorded by ttx play for team Blue scenario: other<U+000D><U+001B>[2J."
     )
     assert yaml.safe_load(text)["scenario"] == "tiny_script_title"
+
+
+@pytest.mark.slow  # a played run, its shadow replications and an after-action report
+def test_debrief_and_aar_markdown_carry_no_markup(poisoned: tuple[Path, Any]) -> None:
+    from sim.analysis.aar import Team, assemble, team_report
+    from sim.analysis.debrief import build_debrief
+    from sim.play.command import replay
+    from sim.report import aar, debrief
+    from sim.runs.spec import RunSpec
+    from sim.scenario.policyfile import recorded_policy_file
+
+    _, scenario = poisoned
+    inject = next(i for i in scenario.injects if i.decision is not None)
+    assert inject.decision is not None
+    option = inject.decision.options[-1].id
+    team = EVILS[0]
+    pf = recorded_policy_file(
+        scenario,
+        team=team,
+        seed=5,
+        answers=[(inject.id, option, inject.at or 0)],
+        start=None,
+        scenario_hash=None,
+    )
+    spec = RunSpec.of_policy_file(scenario, pf, replications=4, seed=5)
+    played = replay(spec)
+    data = build_debrief(spec, played.result, list(played.answers))
+    assert _dom_problems(debrief.render_markdown(data)) == []
+    t = Team(team, (pf,))
+    outcome = replay(t.spec(scenario, 4, 5))
+    part = team_report(
+        scenario, t, replications=4, seed=5, played=outcome.result, answers=list(outcome.answers)
+    )
+    notes = f"{EVILS[1]}\n\n*kept* {EVILS[6]}"
+    page = aar.render_markdown(assemble(scenario, [part], seed=5, replications=4, notes=notes))
+    assert _dom_problems(page) == []
+    assert "*kept*" in page  # the facilitator's own Markdown stays
