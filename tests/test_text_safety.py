@@ -24,8 +24,9 @@ from typer.testing import CliRunner
 from sim.cli import app
 from sim.errors import InputError
 from sim.runs.reportfile import ReportError, load_report
+from sim.scenario.capped import content_digest, read_capped
 from sim.scenario.loader import load_policy_file, load_scenario, loads_scenario, scenario_hash
-from sim.scenario.source import content_digest, read_source
+from sim.scenario.source import read_source
 from sim.text import csv_cell, find_unsafe, visible
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -809,8 +810,6 @@ def test_hand_edited_ids_in_a_report_carry_no_markup(report_text: str) -> None:
 
 
 def test_read_errors_name_the_file(tmp_path: Path) -> None:
-    from sim.scenario.source import read_capped
-
     path = _write(tmp_path, "x" * 100)
     for target, message in (
         (path, "file is too large (100 bytes, limit 10)"),

@@ -16,18 +16,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, Problem
+from sim.scenario.capped import content_digest
 from sim.scenario.fields import ID_PATTERN
 from sim.scenario.models import Scenario
 from sim.scenario.policies import PolicyFile
 from sim.scenario.references import KEY, check_policy_file, check_scenario
-from sim.scenario.source import (
-    Loc,
-    Source,
-    content_digest,
-    format_loc,
-    parse_text,
-    read_source,
-)
+from sim.scenario.source import Loc, Source, format_loc, parse_text, read_source
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -9,10 +9,6 @@ refuse duplicates and bound the work an alias can cause.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +16,16 @@ from typing import Any
 import yaml
 
 from sim.errors import InputError, Problem
-from sim.text import find_unsafe, unsafe_message, visible
+from sim.scenario.capped import MAX_BYTES, read_capped, remember
+from sim.scenario.yamlwords import (
+    BREAK,
+    scalar_message,
+    short_tag,
+    syntax_problem,
+    yaml11_surprise,
+)
+from sim.text import find_unsafe, unsafe_message
 
-MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_ALIASES = 1_000
@@ -89,52 +92,6 @@ _COLLECTION_TAGS: dict[type, str] = {
 
 
 _MERGE = "tag:yaml.org,2002:merge"
-_TAG_WORDS = {
-    "tag:yaml.org,2002:int": "a whole number",
-    "tag:yaml.org,2002:float": "a number",
-    "tag:yaml.org,2002:bool": "true or false",
-}
-_OCTAL = re.compile(r"[-+]?0[0-7_]+")
-
-
-def _quote(text: str, limit: int = 40) -> str:
-    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
-
-
-def scalar_message(node: yaml.Node, exc: Exception) -> str:
-    """Why a scalar could not be read as the type its tag asks for."""
-    text = str(node.value)
-    if "int_max_str_digits" in str(exc) or "Exceeds the limit" in str(exc):
-        digits = sum(ch.isdigit() for ch in text)
-        return f"number with {digits} digits is too long to read (no field takes more than 19)"
-    what = _TAG_WORDS.get(node.tag)
-    if what is not None:
-        return f"{_quote(text)} is not a valid {_short_tag(node.tag)} value ({what})"
-    return f"{_quote(text)} cannot be read as {_short_tag(node.tag)}"
-
-
-def yaml11_surprise(node: yaml.Node, value: Any) -> str:
-    """A message when YAML 1.1 read a plain number as something its author likely did not mean.
-
-    ``1:30:00`` is the base-60 integer 5400 and ``010`` the octal number 8;
-    ttx refuses both rather than simulate with a number nobody wrote.
-    """
-    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
-        return ""
-    if type(value) not in (int, float):
-        return ""
-    text = str(node.value)
-    if ":" in text:
-        return (
-            f"{_quote(text)} is read by YAML 1.1 as a base-60 (sexagesimal) number, "
-            f"{value:g}; write the number you mean, or quote the value if it is text"
-        )
-    if isinstance(value, int) and _OCTAL.fullmatch(text):
-        return (
-            f"{_quote(text)} is read by YAML 1.1 as an octal number, {value}; "
-            "write it without the leading zero, or quote it if it is text"
-        )
-    return ""
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:
@@ -339,10 +296,6 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _EXPANDED = " (after expanding aliases)"
 
 
-def _short_tag(tag: str) -> str:
-    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.") else tag
-
-
 @dataclass
 class _Frame:
     """An open collection during :func:`_scan`."""
@@ -391,7 +344,7 @@ def _scan(text: str, file: str, loader_class: Any) -> None:
             if tag is not None and tag not in _ALLOWED_TAGS:
                 raise fail(
                     event,
-                    f"tag '{_short_tag(tag)}' is not allowed; only plain YAML values "
+                    f"tag '{short_tag(tag)}' is not allowed; only plain YAML values "
                     "(text, numbers, true/false, lists, mappings) are",
                 )
             if isinstance(event, yaml.CollectionStartEvent):
@@ -450,89 +403,8 @@ def _check_characters(text: str, file: str) -> None:
 def _line_col(text: str, index: int) -> tuple[int, int]:
     """1-based line and column of character ``index`` (YAML's line breaks)."""
     before = text[:index]
-    breaks = [m.end() for m in _BREAK.finditer(before)]
+    breaks = [m.end() for m in BREAK.finditer(before)]
     return len(breaks) + 1, index - (breaks[-1] if breaks else 0) + 1
-
-
-_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
-
-
-_TOKEN_WORDS = {
-    "<block end>": "the end of the block",
-    "<block mapping start>": "a more indented key",
-    "<block sequence start>": "a list",
-    "<scalar>": "a value",
-}
-
-
-def _plain_words(exc: yaml.MarkedYAMLError) -> str:
-    """PyYAML's parser message said as an author would understand it."""
-    problem = exc.problem or ""
-    context = exc.context or ""
-    if "expected <block end>" in problem:
-        if "<block mapping start>" in problem:
-            return (
-                "this line is indented differently from the keys above it; keys of one "
-                "mapping start in the same column"
-            )
-        if "'?'" in problem or "'-'" in problem or "sequence" in problem:
-            return (
-                "list items ('- ') and keys ('name:') are mixed at one level; a list's "
-                "items all start with '- ' in the same column"
-            )
-        return (
-            "this text does not fit the structure above it: a value that starts with "
-            "[, {, a quote, & or * is read as YAML syntax, so put the whole value in "
-            "quotes; otherwise check the indentation"
-        )
-    if "mapping values are not allowed" in problem:
-        return (
-            "a ': ' is not allowed here: put a value that contains ': ' in quotes, "
-            "or check the indentation of this line"
-        )
-    if "found character '\\t'" in problem:
-        return "a tab cannot indent YAML; indent with spaces"
-    if "that cannot start any token" in problem:
-        char = problem.split("'")[1] if problem.count("'") >= 2 else "this character"
-        return f"a value cannot start with '{char}'; put the whole value in quotes"
-    if "quoted scalar" in context and "end of stream" in problem:
-        return "a quoted text is not closed; add the closing quote"
-    if "unknown escape character" in problem:
-        return (
-            f"{problem.removeprefix('found ')} in double-quoted text; write \\\\ for a "
-            "backslash, or use single quotes"
-        )
-    if "undefined alias" in problem:
-        name = problem.split("'")[1] if problem.count("'") >= 2 else "?"
-        return f"'*{name}' refers to no anchor; define '&{name}' before it"
-    if "flow sequence" in context or "flow mapping" in context:
-        which = "[...]" if "sequence" in context else "{...}"
-        return (
-            f"a {which} in brackets is not closed, or its items are not separated by "
-            "commas; text that starts with '[' or '{' must be put in quotes"
-        )
-    if "single document" in context or "single document" in problem:
-        return "the file holds more than one YAML document (a '---' line); keep one"
-    what = " ".join(x for x in (context, problem) if x)
-    for token, words in _TOKEN_WORDS.items():
-        what = what.replace(f"'{token}'", words).replace(token, words)
-    return what
-
-
-def syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
-    """A YAML syntax error in plain words, with the source line and a caret under the spot."""
-    mark = exc.problem_mark or exc.context_mark
-    if "quoted scalar" in (exc.context or "") and exc.context_mark is not None:
-        mark = exc.context_mark  # where the unclosed quote opened, not the end of the file
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    message = f"YAML syntax error: {_plain_words(exc)}"
-    lines = _BREAK.split(text)
-    if 0 < line <= len(lines):
-        source = lines[line - 1]
-        start = max(0, col - 60)
-        shown = visible(source[start : start + 100].replace("\t", " "))
-        message += f"\n    {shown}\n    {' ' * (col - 1 - start)}^"
-    return Problem(file, line, col, "", message)
 
 
 def parse_text(text: str, file: str = "<string>") -> Source:
@@ -574,74 +446,6 @@ def parse_text(text: str, file: str = "<string>") -> Source:
     return builder.source
 
 
-def read_capped(path: str | Path, limit: int = MAX_BYTES, what: str = "file") -> bytes:
-    """The bytes of a file, refusing more than ``limit``; pipes and devices alike.
-
-    ``stat`` gives no size for a pipe, ``/dev/zero`` or ``/dev/stdin``, so the
-    cap is applied to what is read: at most ``limit + 1`` bytes, never the
-    whole stream.
-
-    Raises:
-        InputError: naming the file and what is wrong with it.
-    """
-    file = str(path)
-
-    def fail(message: str) -> InputError:
-        return InputError([Problem(file, 1, 1, "", message)])
-
-    try:
-        with open(path, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
-                raise fail(f"{what} is too large ({info.st_size} bytes, limit {limit})")
-            raw = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise fail("no such file") from None
-    except IsADirectoryError:
-        raise fail("is a directory, not a file") from None
-    except OSError as exc:
-        raise fail(f"cannot read: {exc.strerror}") from None
-    if len(raw) > limit:
-        raise fail(f"{what} is too large (more than {limit} bytes read, limit {limit})")
-    return raw
-
-
-@dataclass(frozen=True)
-class _Read:
-    digest: str
-    identity: tuple[int, ...] | None  # of a regular file; None for a pipe or device
-
-
-# Digest of what the last read of each path gave, so the hash a report records is
-# that of the text simulated, also when the file was a pipe that cannot be read twice.
-_DIGESTS: dict[str, _Read] = {}
-_DIGESTS_KEPT = 64
-
-
-def _identity(path: str | Path) -> tuple[int, ...] | None:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        return None
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-
-
-def _remember(path: str | Path, raw: bytes) -> None:
-    if len(_DIGESTS) >= _DIGESTS_KEPT:
-        _DIGESTS.pop(next(iter(_DIGESTS)))
-    _DIGESTS[str(path)] = _Read(hashlib.sha256(raw).hexdigest(), _identity(path))
-
-
-def content_digest(path: str | Path) -> str:
-    """SHA-256 of the file's content as ttx last read it (a pipe is not read again)."""
-    known = _DIGESTS.get(str(path))
-    if known is not None and (known.identity is None or known.identity == _identity(path)):
-        return known.digest
-    return hashlib.sha256(read_capped(path)).hexdigest()
-
-
 def read_source(path: str | Path) -> Source:
     """Read and parse a YAML file (size-limited, UTF-8, safe).
 
@@ -652,6 +456,6 @@ def read_source(path: str | Path) -> Source:
     file = str(path)
     if Path(path).is_dir():
         raise InputError([Problem(file, 1, 1, "", "is a directory, not a YAML file")])
-    raw = read_capped(path)
-    _remember(path, raw)
+    raw = read_capped(path, MAX_BYTES)
+    remember(path, raw)
     return parse_text(_decode(raw, file), file)
