@@ -283,3 +283,127 @@ def test_condition_compiles_or_raises_expr_error(text: str) -> None:
             assert expr(_View()) in (True, False)
     assert all(n <= conditions.MAX_LENGTH for n in parsed), parsed
     assert visits[0] <= conditions.MAX_NODES + 1, visits[0]
+
+
+# ---------------------------------------------------------------- hostile text end to end
+
+# Escape bytes a terminal acts on: ESC, BEL, the C1 controls (CSI, OSC...), and the
+# bidirectional overrides and isolates that reorder what is shown.
+_ACTIVE = re.compile("[\x07\x1b\x80-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_MARKUP = "[/bold] [link=https://example.org]x[/link] [conceal]y[/conceal] [blink]z :smile:"
+_ESCAPES = ['"\\e[2J\\e]0;owned\\a"', '"ok\\u009b31m"', '"seed \\u202e4321"', '"\\u2066x\\u2069"']
+_TEXT_KEYS = frozenset({"title", "name", "description", "label", "prompt", "narrative"})
+
+
+def _text_paths(data: Any, loc: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Locations of the free-text fields (titles, names, descriptions, notes) of a scenario."""
+    out = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in _TEXT_KEYS and isinstance(value, str):
+                out.append((*loc, key))
+            elif key == "sources" and isinstance(value, list):
+                out += [(*loc, key, i) for i in range(len(value))]
+            else:
+                out += _text_paths(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            out += _text_paths(item, (*loc, i))
+    return out
+
+
+def _clean(where: str, text: str) -> None:
+    assert "Traceback" not in text, where
+    found = _ACTIVE.search(text)
+    assert found is None, f"{where}: U+{ord(found[0]):04X} at {found.start()}"
+
+
+def _invoke(args: list[str]) -> Any:
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "100"})
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"ttx {' '.join(args)} raised {result.exception!r}")
+    _clean(f"ttx {args[0]} output", result.output)
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_hostile_text_never_reaches_a_terminal_or_page(scenario: Path, tmp_path: Path) -> None:
+    """Acceptance: markup, control and bidirectional characters in every string.
+
+    Markup is legal text: the scenario validates, runs (two policies, three
+    replications), lists, briefs, re-renders and compares, and every output
+    shows it as written. Control and bidirectional characters, written as
+    YAML escapes, are refused by every command with the character named and
+    nothing written.
+    """
+    original = scenario.read_text(encoding="utf-8")
+    data = yaml.safe_load(original)
+    texts = _text_paths(data)
+    for n, loc in enumerate(texts):
+        *parent, last = loc
+        get(data, tuple(parent))[last] = f"{_MARKUP} {n}"
+    marked = tmp_path / "list" / scenario.name
+    marked.parent.mkdir()
+    marked.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+
+    assert _invoke(["validate", str(marked)]).exit_code == 0
+    listing = _invoke(["list", str(marked.parent)])
+    assert listing.exit_code == 0 and "[conceal]y[/conceal]" in listing.output
+    assert _invoke(["brief", str(marked), "--out", str(tmp_path / "brief.md")]).exit_code == 0
+    html_brief = ["brief", str(marked), "--format", "html", "--out", str(tmp_path / "brief.html")]
+    assert _invoke(html_brief).exit_code == 0
+    policies = [p["id"] for p in data["policies"]][:2]
+    reports = []
+    for policy in policies:
+        out = tmp_path / policy
+        args = ["run", str(marked), "--policy", policy, "--replications", "3", "--out", str(out)]
+        result = _invoke([*args, "--format", "md,html,csv"])
+        assert result.exit_code == 0, result.output
+        assert "[/bold]" in result.output  # the title, as written, in the summary
+        reports.append(str(out / "report.json"))
+    again = tmp_path / "again.md"
+    assert _invoke(["report", reports[0], "--out", str(again)]).exit_code == 0
+    if len(reports) == 2:
+        args = ["compare", *reports, "--out", str(tmp_path / "cmp"), "--format", "md,html"]
+        assert _invoke(args).exit_code == 0
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".yaml"]
+    assert any(p.suffix == ".html" for p in written)
+    for path in written:
+        _clean(str(path), path.read_text(encoding="utf-8"))
+
+    # One hostile escape per run, in a different field each time: refused everywhere.
+    for n, escaped in enumerate(_ESCAPES):
+        loc = texts[(n * 7) % len(texts)]
+        lines = original.splitlines(keepends=True)
+        bad = tmp_path / "bad" / scenario.name
+        bad.parent.mkdir(exist_ok=True)
+        source = yaml.compose(original)
+        node = source
+        for part in loc:
+            node = (
+                node.value[part]
+                if isinstance(part, int)
+                else next(v for k, v in node.value if k.value == part)
+            )
+        row = node.start_mark.line
+        if node.start_mark.line != node.end_mark.line or node.style in ("|", ">"):
+            continue  # a block scalar: replace only one-line values
+        line = lines[row]
+        lines[row] = line[: node.start_mark.column] + escaped + line[node.end_mark.column :]
+        bad.write_text("".join(lines), encoding="utf-8")
+        out = tmp_path / "refused"
+        for args in (
+            ["validate", str(bad)],
+            ["run", str(bad), "--replications", "2", "--out", str(out)],
+            ["brief", str(bad), "--out", str(out / "brief.md")],
+        ):
+            result = _invoke(args)
+            assert result.exit_code == 1, (args, result.output)
+            assert f"{bad}:{row + 1}:" in result.output and "character" in result.output
+        assert "invalid" in _invoke(["list", str(bad.parent)]).output
+        assert not out.exists()

@@ -68,19 +68,24 @@ def list_(
     if not files:
         _err(f"error: no scenario files (*.yaml) in {directory}")
         raise typer.Exit(EXIT_ERROR)
+    from rich.text import Text
+
+    from sim.text import visible
+
     table = Table("id", "title", "policies", "file")
     for path in files:
+        shown = Text(visible(str(path)))  # a file name may hold anything but '/'
         try:
             s = load_scenario(path)
         except InputError as exc:
             table.add_row(
-                "[red]invalid[/red]",
+                Text("invalid", style="red"),
                 f"{len(exc.problems)} problem(s): run ttx validate",
                 "",
-                str(path),
+                shown,
             )
             continue
-        table.add_row(s.id, s.title, ", ".join(p.id for p in s.policies), str(path))
+        table.add_row(Text(s.id), Text(s.title), ", ".join(p.id for p in s.policies), shown)
     _console().print(table)
 
 
@@ -108,6 +113,7 @@ def validate(
     """
     from sim.authoring.lint import lint
     from sim.scenario.loader import load_scenario_with_source
+    from sim.text import visible
 
     failed = False
     for path in files:
@@ -124,7 +130,7 @@ def validate(
         failed = failed or (strict and bool(warnings))
         note = f", {len(warnings)} warning(s)" if warnings else ""
         typer.echo(
-            f"{path}: {'ok' if not (strict and warnings) else 'failed (--strict)'} "
+            f"{visible(str(path))}: {'ok' if not (strict and warnings) else 'failed (--strict)'} "
             f"({s.id}: {len(s.policies)} policies, {len(s.injects)} "
             f"injects, {len(s.objectives)} objectives{note})"
         )

@@ -13,21 +13,32 @@ from typing import Any
 import typer
 
 from sim.errors import InputError, TtxError
+from sim.text import visible
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
 def err(message: str) -> None:
-    """Print a line on stderr."""
-    typer.echo(message, err=True)
+    """Print a line on stderr, any control character in it shown as ``<U+001B>``.
+
+    Messages quote file names and arguments that no reader has checked; an
+    escape sequence among them must not reach the terminal.
+    """
+    typer.echo(visible(message), err=True)
 
 
 def console() -> Any:
-    """A rich console (imported only by the commands that draw)."""
+    """A rich console that prints every string as plain text (imported only by commands that draw).
+
+    Titles, names and descriptions come from files; with markup on, a title
+    holding ``[link=...]`` or ``[conceal]`` would be interpreted and an
+    unbalanced ``[/bold]`` would crash the command. Styled output is built
+    from :class:`rich.text.Text` objects, which need no markup.
+    """
     from rich.console import Console
 
-    return Console()
+    return Console(markup=False, emoji=False)
 
 
 @contextmanager

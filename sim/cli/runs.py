@@ -199,25 +199,25 @@ def run_failed(
 def echo_sentences(comparison: ComparisonDocument) -> None:
     """A comparison for the terminal: the bottom line, the trade-off matrix, then the
     headline differences in words and the replication advice."""
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     from sim.analysis.compare import headline_sentences
 
     r = comparison["results"]
-    out = console()
-    out.print("[bold]Bottom line[/bold]")
-    out.print(escape(" ".join(r["bottom_line"])), highlight=False)
+    out = console()  # plain text: labels come from files, so no markup is interpreted
+    out.print(Text("Bottom line", style="bold"))
+    out.print(" ".join(r["bottom_line"]), highlight=False)
     out.print()
     table = Table(title="Trade-offs (* = best)", highlight=False)
     table.add_column("objective: chance of success")
     for run in r["runs"]:
-        table.add_column(escape(run["label"]), justify="right", max_width=14, overflow="fold")
+        table.add_column(run["label"], justify="right", max_width=14, overflow="fold")
     for row in r["tradeoffs"]:
         cells = [row["cells"][run["name"]] for run in r["runs"]]
         table.add_row(
-            escape(row["label"]),
-            *(f"[bold]{c['text']} *[/bold]" if c["best"] else c["text"] for c in cells),
+            row["label"],
+            *(Text(f"{c['text']} *", style="bold") if c["best"] else c["text"] for c in cells),
         )
     out.print(table)
     out.print(
@@ -225,8 +225,8 @@ def echo_sentences(comparison: ComparisonDocument) -> None:
         highlight=False,
     )
     for line in headline_sentences(comparison):
-        out.print(f"- {escape(line)}", highlight=False)
-    out.print(escape(r["advice"]["sentence"]), highlight=False)
+        out.print(f"- {line}", highlight=False)
+    out.print(r["advice"]["sentence"], highlight=False)
 
 
 MinDifferenceOption = Annotated[

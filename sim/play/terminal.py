@@ -1,5 +1,8 @@
 """Terminal side of ``ttx play``: rich screens and the prompt loop.
 
+Every string from the scenario is drawn as a :class:`~rich.text.Text`, never
+as markup: a title holding ``[/bold]`` shows as written.
+
 The session logic lives in :mod:`sim.play.session`; this module only draws its
 :class:`~sim.play.session.Situation` and :class:`~sim.play.session.Outcome` and reads lines.
 Input comes from a ``read(prompt) -> str`` callable that raises
@@ -48,7 +51,9 @@ def partner_table(partners: tuple[PartnerView, ...], since: str) -> Table:
     for var in SHOWN_VARS:
         table.add_column(var, justify="right")
     for p in partners:
-        table.add_row(p.name, *(f"{p.values[v]:.2f} ({_change(p.changes[v])})" for v in SHOWN_VARS))
+        table.add_row(
+            Text(p.name), *(f"{p.values[v]:.2f} ({_change(p.changes[v])})" for v in SHOWN_VARS)
+        )
     return table
 
 
@@ -62,7 +67,7 @@ def incident_table(incidents: tuple[tuple[str, str, int], ...], since: str) -> R
     for o in OUTCOMES:
         table.add_column(o, justify="right")
     for kind in sorted({k for k, _, _ in incidents}):
-        table.add_row(kind, *(str(counts.get((kind, o), 0)) for o in OUTCOMES))
+        table.add_row(Text(kind), *(str(counts.get((kind, o), 0)) for o in OUTCOMES))
     return table
 
 
@@ -73,7 +78,7 @@ def objective_table(objectives: tuple[Any, ...], title: str = "Objectives") -> R
     table.add_column("standing")
     for o in objectives:
         style = "" if o.ok is None else ("green" if o.ok else "red")
-        table.add_row(o.description or o.id, Text(o.standing, style=style))
+        table.add_row(Text(o.description or o.id), Text(o.standing, style=style))
     return table
 
 
@@ -126,7 +131,7 @@ def compact_line(sit: Situation) -> Text:
 def situation_screen(sit: Situation) -> RenderableType:
     """The full screen at a decision point (what ``status`` shows)."""
     since = _since(sit)
-    parts: list[RenderableType] = [Rule(header(sit)), Text(sit.title, style="bold")]
+    parts: list[RenderableType] = [Rule(Text(header(sit))), Text(sit.title, style="bold")]
     if sit.narrative:
         parts.append(Text(sit.narrative))
     parts += [Text(""), partner_table(sit.partners, since), incident_table(sit.incidents, since)]
@@ -158,7 +163,7 @@ def decision_screen(sit: Situation, console: Console) -> RenderableType:
     full = situation_screen(sit)
     if _height(console, full) <= room:
         return full
-    fixed: list[RenderableType] = [Rule(header(sit)), Text(sit.title, style="bold")]
+    fixed: list[RenderableType] = [Rule(Text(header(sit))), Text(sit.title, style="bold")]
     tail: list[RenderableType] = [compact_line(sit), options_block(sit)]
     short = options_block(sit, descriptions=False)
     narrative = Text(sit.narrative)
@@ -181,7 +186,7 @@ def _height(console: Console, renderable: RenderableType) -> int:
 def handover_screen(seat: Seat, first: bool) -> RenderableType:
     """Between cells at one keyboard: who plays next, and (the first time) their briefing."""
     parts: list[RenderableType] = [
-        Rule(f"Hand the keyboard to {seat.cell.upper()} - {seat.name}", style="bold magenta")
+        Rule(Text(f"Hand the keyboard to {seat.cell.upper()} - {seat.name}"), style="bold magenta")
     ]
     if first and seat.briefing:
         parts += [Text(f"Briefing for {seat.name}", style="bold"), Text(seat.briefing)]
@@ -192,7 +197,7 @@ def brief_screen(seat: Seat | None, fallback: str) -> RenderableType:
     """The briefing of the cell at the keyboard (the scenario's description without cells)."""
     if seat is None:
         return Group(Rule("Briefing"), Text(fallback))
-    return Group(Rule(f"Briefing for {seat.name}"), Text(seat.briefing or fallback))
+    return Group(Rule(Text(f"Briefing for {seat.name}")), Text(seat.briefing or fallback))
 
 
 def month_line(line: MonthLine) -> Text:
@@ -212,14 +217,16 @@ def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) 
     for var in SHOWN_VARS:
         table.add_column(var, justify="right")
     for p in out.partners:
-        table.add_row(p.name, *(f"{p.values[v]:.2f} ({_change(p.changes[v])})" for v in SHOWN_VARS))
+        table.add_row(
+            Text(p.name), *(f"{p.values[v]:.2f} ({_change(p.changes[v])})" for v in SHOWN_VARS)
+        )
     decisions = Table(title="Your decisions")
     decisions.add_column("month", justify="right")
     decisions.add_column("inject")
     decisions.add_column("choice")
     for inject, option, month in out.answers:
         title, labels = titles.get(inject, (inject, {}))
-        decisions.add_row(str(month), title, labels.get(option, option))
+        decisions.add_row(str(month), Text(title), Text(labels.get(option, option)))
     succeeded = int(out.result.kpis["incidents.total"])
     total = int(out.result.kpis["incidents.total.attempted"])
     parts: list[RenderableType] = [
@@ -236,15 +243,17 @@ def outcome_screen(out: Outcome, titles: dict[str, tuple[str, dict[str, str]]]) 
 def debrief_screen(data: Debrief) -> RenderableType:
     """The shadow-replication comparison for the terminal."""
     table = Table(
-        title=f"Choices or dice? Your answers over {data['replications']} replications "
-        f"vs the default policy ({data['default_policy']['title']}), same seeds"
+        title=Text(
+            f"Choices or dice? Your answers over {data['replications']} replications "
+            f"vs the default policy ({data['default_policy']['title']}), same seeds"
+        )
     )
     for col in ("indicator", "your choices", "default", "difference", "this run", "percentile"):
         table.add_column(col, justify="left" if col == "indicator" else "right")
     for k in data["kpis"]:
         diff = k["difference"]
         table.add_row(
-            k["label"],
+            Text(k["label"]),
             interval(k["team"]),
             interval(k["default"]),
             signed(diff["estimate"], diff_decimals(diff)) + (" *" if diff["significant"] else ""),
@@ -265,7 +274,7 @@ def debrief_screen(data: Debrief) -> RenderableType:
             obj.add_column(col)
         for o in data["objectives"]:
             obj.add_row(
-                o["description"] or o["id"],
+                Text(o["description"] or o["id"]),
                 proportion(o["team"]),
                 f"{o['default']['p']:.2f}",
                 signed(o["difference"]["estimate"], 2),

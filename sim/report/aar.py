@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from sim.analysis.aar import AfterAction, DecisionShadow, TeamReport
 from sim.report.debrief import markdown_sections
-from sim.report.markdown import md_code, md_escape, table
+from sim.report.glyphs import quiet_glyphs
+from sim.report.markdown import md_code, md_escape, md_notes, table
 
 READING = [
     "Probabilities are the share of replications (same seeds for every column) in which an "
@@ -153,11 +154,16 @@ def render_markdown(data: AfterAction) -> str:
     for t in teams:
         out += _team_markdown(t, objectives, several)
     out += ["## Facilitator's notes", ""]
-    out += [data["notes"].strip() if data["notes"] else "(none: pass a notes file with --notes)"]
+    out += [
+        md_notes(data["notes"].strip())
+        if data["notes"]
+        else "(none: pass a notes file with --notes)"
+    ]
     out += ["", "## How to read this report", "", *[f"- {x}" for x in READING], ""]
     return "\n".join(out)
 
 
+@quiet_glyphs()
 def render_html(data: AfterAction) -> str:
     """The after-action report as one self-contained HTML page."""
     from sim.report.aar_charts import option_chart, team_chart

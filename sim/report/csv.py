@@ -16,6 +16,9 @@ shows ``0.4123``, not ``0.41234567890123``: 0-1 indices to 4 decimals,
 probabilities to 3, money to 2, harm to 3, counts as integers where they
 are integers (a mean of counts to 2 decimals). Trailing zeros are dropped.
 The report JSON keeps the full values.
+A text cell starting with ``=``, ``+``, ``-`` or ``@`` (a hand-edited
+name) gets a leading ``'`` so no spreadsheet runs it as a formula; numbers
+are never changed.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any, Literal, cast
 from sim.analysis.kpis import BUDGET, COUNT, HARM, kpi_unit
 from sim.errors import TtxError
 from sim.runs.contract import ComparisonDocument, RunDocument
+from sim.text import csv_cell
 
 Layout = Literal["long", "wide"]
 LAYOUTS: tuple[Layout, ...] = ("long", "wide")
@@ -63,10 +67,11 @@ def series_digits(name: str) -> int:
 
 
 def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """CSV text; text cells a spreadsheet would run as a formula are made plain text."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_cell(cell) for cell in header])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buf.getvalue()
 
 

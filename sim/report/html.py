@@ -19,6 +19,7 @@ from sim.analysis.compare import DEFAULT_PRECISION, headline_sentences, replicat
 from sim.analysis.kpis import HEADLINE, kpi_label
 from sim.report import chartspec
 from sim.report.chartspec import series_groups
+from sim.report.glyphs import quiet_glyphs
 from sim.report.reproduce import reproduce_command
 from sim.report.templating import render
 from sim.runs.contract import ComparisonDocument, RunDocument
@@ -104,6 +105,7 @@ def _trend_charts(runs: Sequence[tuple[str, RunDocument]]) -> list[str]:
 TREND_HEADING = "Objectives month by month"
 
 
+@quiet_glyphs()
 def _charts(
     runs: Sequence[tuple[str, RunDocument]],
 ) -> tuple[list[tuple[str, list[str]]], str, str]:

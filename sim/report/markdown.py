@@ -16,6 +16,7 @@ from sim.analysis.wording import fixed, span
 from sim.report.reproduce import reproduce_command
 from sim.runs.contract import RunDocument, RunResults
 from sim.scenario.vocabulary import is_incident_name
+from sim.text import visible
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|<>&~#])")
 # Text that would start a list, a quote or a setext underline if it began a line.
@@ -29,10 +30,21 @@ def md_escape(text: Any) -> str:
 
     The result is inert wherever it is placed: mid-line, in a table cell or
     at the start of a line. Reports are re-rendered from JSON files that
-    may have been edited, so every value is escaped, not only free text.
+    may have been edited, so every value is escaped, not only free text;
+    a control or bidirectional character is shown as ``<U+001B>``.
     """
-    flat = " ".join(str(text).split())
+    flat = " ".join(visible(str(text)).split())
     return _MD_LEAD.sub(r"\1\\\2", _MD_SPECIAL.sub(r"\\\1", flat))
+
+
+def md_notes(text: str) -> str:
+    """A facilitator's own Markdown, kept as written but for raw HTML and control characters.
+
+    Notes are meant to carry emphasis and lists, so they are not flattened
+    like :func:`md_escape`; ``<``, ``>`` and ``&`` are escaped so no HTML
+    element, autolink or entity survives a renderer.
+    """
+    return re.sub(r"[<>&]", lambda m: "\\" + m[0], visible(text))
 
 
 def md_code(text: Any) -> str:
@@ -42,7 +54,7 @@ def md_code(text: Any) -> str:
     code span a backslash is shown literally, so only :func:`table` may
     escape it, where the table parser removes that backslash again.
     """
-    return "`" + " ".join(str(text).replace("`", "'").split()) + "`"
+    return "`" + " ".join(visible(str(text)).replace("`", "'").split()) + "`"
 
 
 def _cell(text: str) -> str:

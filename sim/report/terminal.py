@@ -76,10 +76,10 @@ def progress_bar(
             speed = task.finished_speed or task.speed
             return Text("" if speed is None else f"{speed:,.0f} rep/s")
 
-    console = Console(file=out)
+    console = Console(file=out, markup=False, emoji=False)
     state = {"first": True, "resumed": 0, "done": 0, "start": clock()}
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         Rate(),

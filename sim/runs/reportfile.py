@@ -8,6 +8,8 @@ existing report is only replaced when the user says ``--force``.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast, overload
@@ -32,6 +34,7 @@ from sim.runs.outfiles import (  # writing lives there; re-exported for callers
     write_outputs,
 )
 from sim.scenario.source import format_loc
+from sim.text import find_unsafe, unsafe_message, visible
 
 __all__ = [
     "OutputExists",
@@ -102,12 +105,7 @@ def load_report(path: str | Path, kind: str | None = None) -> RunDocument | Comp
     again gives the same bytes.
     """
     p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReportError(f"{p}: no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{p}: not a ttx report (not valid JSON: {exc})") from None
+    data = _parse(p, _read(p))
     if not isinstance(data, dict) or "schema_version" not in data or "results" not in data:
         raise ReportError(
             f"{p}: not a ttx report (expected a JSON object with 'schema_version' and 'results')"
@@ -129,10 +127,132 @@ def load_report(path: str | Path, kind: str | None = None) -> RunDocument | Comp
     if found not in KINDS:
         what = "no kind" if found is None else f"kind {found!r}"
         raise ReportError(f"{p}: not a ttx report ({what}; expected 'run' or 'comparison')")
-    problem = report_problem(data)
+    try:
+        problem = report_problem(data)
+    except RecursionError:  # pragma: no cover - depth is bounded by _parse first
+        problem = "nested too deeply"
     if problem:
         raise ReportError(f"{p}: not a valid ttx {found} report: {problem}")
     return cast(RunDocument | ComparisonDocument, data)
+
+
+MAX_REPORT_BYTES = 1024 * 1024 * 1024
+"""A report of a million replications of a large scenario is some hundreds of MB."""
+MAX_REPORT_DEPTH = 32
+"""Reports nest about six levels; the limit leaves room and keeps validators shallow."""
+_CHUNK = 1024 * 1024
+
+
+def _read(p: Path) -> bytes:
+    """The bytes of a report file, read in chunks up to :data:`MAX_REPORT_BYTES`.
+
+    Pipes and devices have no size to check first; reading stops at the cap,
+    and at once when the first chunk cannot begin a JSON object (``/dev/zero``).
+    """
+    if p.is_dir():
+        raise ReportError(f"{p}: is a directory, not a report file")
+    try:
+        with open(p, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_REPORT_BYTES:
+                raise ReportError(
+                    f"{p}: file is too large ({info.st_size} bytes, limit {MAX_REPORT_BYTES})"
+                )
+            chunks: list[bytes] = []
+            size = 0
+            while size <= MAX_REPORT_BYTES:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                if not chunks:
+                    _check_start(p, chunk)
+                chunks.append(chunk)
+                size += len(chunk)
+    except FileNotFoundError:
+        raise ReportError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise ReportError(f"{p}: cannot read: {exc.strerror}") from None
+    if size > MAX_REPORT_BYTES:
+        raise ReportError(f"{p}: file is too large (more than {MAX_REPORT_BYTES} bytes read)")
+    return b"".join(chunks)
+
+
+def _check_start(p: Path, chunk: bytes) -> None:
+    """Stop reading at once when a file cannot be JSON (``/dev/zero``, a binary file)."""
+    first = chunk.lstrip(b" \t\r\n").removeprefix(b"\xef\xbb\xbf")[:1]
+    if first and first not in b"{[":
+        raise ReportError(
+            f"{p}: not a ttx report (not valid JSON: it starts with {first!r}, not '{{')"
+        )
+
+
+class _Refused(ValueError):
+    """A JSON construct a report may not hold (raised from the decoder's hooks)."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a number a report may hold (numbers must be finite)")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"duplicate key {key!r} in one object; JSON would keep only the last")
+        out[key] = value
+    return out
+
+
+def _parse(p: Path, raw: bytes) -> Any:
+    """JSON of a report: no NaN or Infinity, no duplicate keys, no deep nesting, safe text."""
+    try:
+        text = raw.decode("utf-8-sig")
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError as exc:
+        raise ReportError(f"{p}: not a ttx report (not UTF-8 text at byte {exc.start})") from None
+    except _Refused as exc:
+        raise ReportError(f"{p}: not a valid ttx report: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{p}: not a ttx report (not valid JSON: {exc})") from None
+    except RecursionError:
+        raise ReportError(
+            f"{p}: not a valid ttx report: nested too deeply (limit {MAX_REPORT_DEPTH} levels)"
+        ) from None
+    except ValueError as exc:  # an integer of thousands of digits
+        raise ReportError(f"{p}: not a valid ttx report: {exc}") from None
+    problem = _text_problem(data)
+    if problem:
+        raise ReportError(f"{p}: not a valid ttx report: {problem}")
+    return data
+
+
+def _text_problem(data: Any) -> str:
+    """The first over-deep value or unsafe string (key or value), in one line ("" if none).
+
+    Walked with an explicit stack, so no depth a file can reach costs a Python frame.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > MAX_REPORT_DEPTH:
+            return (
+                f"nested too deeply at {format_loc(loc[:4])}... (limit {MAX_REPORT_DEPTH} levels)"
+            )
+        if isinstance(node, dict):
+            for key, value in node.items():
+                index = find_unsafe(key)
+                if index >= 0:
+                    return (
+                        f"{format_loc(loc) or 'key'} {visible(key)!r}: {unsafe_message(key, index)}"
+                    )
+                stack.append((value, (*loc, key)))
+        elif isinstance(node, list):
+            stack.extend((value, (*loc, i)) for i, value in enumerate(node))
+        elif isinstance(node, str):
+            index = find_unsafe(node)
+            if index >= 0:
+                return f"{format_loc(loc)}: {unsafe_message(node, index)}"
+    return ""
 
 
 def report_problem(data: dict[str, Any]) -> str:
@@ -141,7 +261,7 @@ def report_problem(data: dict[str, Any]) -> str:
         adapter(data["kind"]).validate_python(data, strict=True)
     except ValidationError as exc:
         return _first_problem(data, exc.errors(include_url=False))
-    return _values_problem(data) if data["kind"] == "run" else ""
+    return _values_problem(data) if data["kind"] == "run" else _comparison_problem(data)
 
 
 def _first_problem(data: Any, errors: list[ErrorDetails]) -> str:
@@ -196,3 +316,39 @@ def _values_problem(data: dict[str, Any]) -> str:
                     f"not {len(values)}"
                 )
     return ""
+
+
+def _comparison_problem(data: dict[str, Any]) -> str:
+    """Every part of a comparison must name the same runs (types cannot say so)."""
+    r = data["results"]
+    names = [run["name"] for run in r["runs"]]
+    if len(set(names)) != len(names):
+        return "results.runs names a run twice"
+    if r["baseline"] not in names:
+        return f"results.baseline {r['baseline']!r} is not one of results.runs ({', '.join(names)})"
+    others = set(names) - {r["baseline"]}
+    for part in ("kpis", "objectives"):
+        for key, entry in r[part].items():
+            lacking = _lacking(entry["runs"], names) or _lacking(entry["differences"], others)
+            if lacking:
+                return f"results.{part}.{key} lacks run {lacking!r}"
+    advice = r["advice"]
+    for key in advice["focus"]:
+        if key not in r["kpis"]:
+            return f"results.advice.focus names {key!r}, which results.kpis lacks"
+    lacking = _lacking(advice["runs"], names)
+    if lacking:
+        return f"results.advice.runs lacks run {lacking!r}"
+    for name in names:
+        missing = _lacking(advice["runs"][name], advice["focus"])
+        if missing:
+            return f"results.advice.runs.{name} lacks {missing!r}"
+    for entry in r["ranking"]["order"]:
+        if entry["name"] not in names:
+            return f"results.ranking names run {entry['name']!r}, which results.runs lacks"
+    return ""
+
+
+def _lacking(mapping: Mapping[str, Any], names: Any) -> str:
+    """The first of ``names`` that ``mapping`` lacks ("" if none)."""
+    return next((n for n in sorted(names) if n not in mapping), "")

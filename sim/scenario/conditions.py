@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,6 +97,23 @@ class ExprError(ValueError):
 
 
 _BINOP_NAMES = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
+# How operators outside the whitelist are written, for messages ('<<', not 'BinOp').
+_OPERATOR_SYMBOLS: dict[type, str] = {
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.MatMult: "@",
+    ast.Invert: "~",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
 _CMP_NAMES = {
     ast.Lt: "lt",
     ast.LtE: "le",
@@ -178,7 +196,11 @@ class _Compiler:
                 names = []
                 for cmp in ops:
                     if type(cmp) not in _CMP_NAMES:
-                        raise self.fail(node, "only <, <=, >, >=, ==, != comparisons are allowed")
+                        raise self.fail(
+                            node,
+                            f"'{_OPERATOR_SYMBOLS.get(type(cmp), type(cmp).__name__)}' is not "
+                            "allowed; only <, <=, >, >=, ==, != comparisons are",
+                        )
                     names.append(_CMP_NAMES[type(cmp)])
                 return Compare([self.compile(x, d) for x in [left, *comparators]], names)
             case ast.Constant(value=value):
@@ -215,7 +237,18 @@ class _Compiler:
             ast.IfExp: "if-expressions",
             ast.NamedExpr: "assignment",
             ast.Starred: "starred expressions",
+            ast.Tuple: "tuples (a comma)",
+            ast.List: "lists ([...])",
+            ast.Dict: "dictionaries ({...})",
+            ast.Set: "sets ({...})",
+            ast.JoinedStr: "f-strings",
+            ast.Await: "await",
+            ast.Yield: "yield",
+            ast.YieldFrom: "yield",
         }.get(type(node), type(node).__name__)
+        op = getattr(node, "op", None)
+        if op is not None:  # a BinOp or UnaryOp outside the whitelist: name its symbol
+            what = f"the operator '{_OPERATOR_SYMBOLS.get(type(op), type(op).__name__)}'"
         return (
             f"{what} is not allowed; use comparisons, and/or/not, + - * /, month, "
             "ACTOR.VAR, mean/min/max(partners.VAR) or abs(...)"
@@ -322,6 +355,24 @@ class _Compiler:
         raise self.fail(node, f"{fn}() takes one argument of the form partners.VAR")
 
 
+def _check_ascii(text: str, lead: int) -> None:
+    """Refuse any character outside ASCII: conditions hold only ids, numbers and operators.
+
+    Python reads identifiers after NFKC normalisation, so a fullwidth
+    ``ｉｒａｑ.trust`` would silently mean ``iraq.trust``; a look-alike is named.
+    """
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            continue
+        plain = unicodedata.normalize("NFKC", ch)
+        like = f", a look-alike of '{plain}'" if plain != ch and plain.isascii() else ""
+        raise ExprError(
+            f"character {ch!r} (U+{ord(ch):04X}{like}) is not allowed; write conditions "
+            "in plain ASCII letters, digits and operators",
+            lead + i,
+        )
+
+
 def compile_condition(text: str, symbols: Symbols) -> Expr:
     """Parse and check a condition against a scenario's names.
 
@@ -337,6 +388,7 @@ def compile_condition(text: str, symbols: Symbols) -> Expr:
     if not stripped:
         raise ExprError("condition is empty")
     lead = len(text) - len(text.lstrip())
+    _check_ascii(stripped, lead)
     # Authors write 'and'/'or' in lower case; Python's ast agrees. Parentheses
     # nesting beyond MAX_DEPTH would hit Python's own recursion guard, so count first.
     depth = 0

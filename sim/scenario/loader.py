@@ -8,13 +8,15 @@ a file are reported together.
 from __future__ import annotations
 
 import difflib
-import hashlib
+import math
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import InputError, Problem
+from sim.scenario.capped import content_digest
 from sim.scenario.fields import ID_PATTERN
 from sim.scenario.models import Scenario
 from sim.scenario.policies import PolicyFile
@@ -114,6 +116,33 @@ def _id_message(value: Any) -> str:
     )
 
 
+# A number in exponent form as people write it, which YAML 1.1 reads as text
+# unless it has a dot and a signed exponent (1.0e+5).
+_EXPONENT = re.compile(r"[-+]?(\d[\d_]*\.?[\d_]*|\.\d+)[eE][-+]?\d+")
+
+
+def _number_as_text(err: Any) -> str:
+    """Why ``1e5`` or ``1e400`` in a number field is not a number (YAML 1.1 reads text)."""
+    value = err.get("input")
+    if err["type"] not in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        return ""
+    if not isinstance(value, str) or not _EXPONENT.fullmatch(value.strip()):
+        return ""
+    number = float(value.replace("_", ""))
+    if not math.isfinite(number):
+        return (
+            f"{_short(value)} is beyond the largest number ttx can hold (about 1.8e+308); "
+            "numbers must be finite"
+        )
+    mantissa, _, exponent = value.strip().lower().partition("e")
+    mantissa = mantissa if "." in mantissa else mantissa + ".0"
+    sign = "" if exponent[:1] in "+-" else "+"
+    return (
+        f"{_short(value)} is text, not a number: YAML 1.1 reads a number with an exponent "
+        f"only with a dot and a signed exponent; write {mantissa}e{sign}{exponent}"
+    )
+
+
 def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> str:
     kind = err["type"]
     if kind == "missing":
@@ -136,6 +165,9 @@ def _message(err: Any, missing: str | None, model: type[BaseModel] | None) -> st
         return f"unknown kind {_short(ctx['tag'])}; expected one of {ctx['expected_tags']}"
     if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == ID_PATTERN:
         return _id_message(err.get("input"))
+    number = _number_as_text(err)
+    if number:
+        return number
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
@@ -224,8 +256,12 @@ def loads_scenario(text: str, file: str = "<string>") -> Scenario:
 
 
 def scenario_hash(path: str | Path) -> str:
-    """Content hash of a scenario file, recorded in reports so runs can be reproduced."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    """Content hash of a scenario file, recorded in reports so runs can be reproduced.
+
+    The hash is of the content last loaded from ``path`` when the file has not
+    changed since (or is a pipe, which cannot be read twice).
+    """
+    return content_digest(path)[:16]
 
 
 def load_policy_file(path: str | Path, scenario: Scenario) -> PolicyFile:

@@ -24,6 +24,7 @@ import yaml
 
 from sim.scenario.models import Scenario
 from sim.scenario.policies import BLUE, Policy, PolicyFile, RecordedDecision
+from sim.text import visible
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -95,8 +96,12 @@ def dumps_policy_file(policy_file: PolicyFile, scenario_file: str | Path | None 
     """YAML text of a policy file, with a header saying how to replay it."""
     data: dict[str, Any] = policy_file.model_dump(mode="json", exclude_defaults=True)
     target = str(scenario_file) if scenario_file is not None else "SCENARIO.yaml"
+    # The header is a YAML comment: a line break in a team name or path would end
+    # it and let the rest be read as data.
+    team = " ".join(visible(policy_file.team or "?").split())
+    target = " ".join(visible(target).split())
     header = (
-        f"# Answers recorded by ttx play for team {policy_file.team or '?'}.\n"
+        f"# Answers recorded by ttx play for team {team}.\n"
         f"# Replay over many replications: ttx run {target} --policy-file THIS_FILE\n"
         f"# Replay the session:             ttx play {target} --answers THIS_FILE\n"
     )

@@ -9,7 +9,6 @@ refuse duplicates and bound the work an alias can cause.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,16 @@ from typing import Any
 import yaml
 
 from sim.errors import InputError, Problem
+from sim.scenario.capped import MAX_BYTES, read_capped, remember
+from sim.scenario.yamlwords import (
+    BREAK,
+    scalar_message,
+    short_tag,
+    syntax_problem,
+    yaml11_surprise,
+)
+from sim.text import find_unsafe, unsafe_message
 
-MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_ALIASES = 1_000
@@ -84,6 +91,9 @@ _COLLECTION_TAGS: dict[type, str] = {
 }
 
 
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def _mark(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -96,6 +106,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.constructor = yaml.SafeLoader("")
         self.seen_alias: set[int] = set()
+        self.merge_counts: dict[int, int] = {}
 
     def fail(self, node: yaml.Node, loc: Loc, message: str) -> Problem:
         line, col = _mark(node)
@@ -152,38 +163,103 @@ class _Builder:
                     )
                 ]
             ) from None
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
+            # '!!int abc', '!!bool maybe', or an integer of thousands of digits
+            # (Python refuses to convert more than 4300).
+            raise InputError([self.fail(node, loc, scalar_message(node, exc))]) from None
         if not isinstance(value, str | int | float | bool | type(None)):
             # Dates, binary and sets are valid YAML but mean nothing to ttx:
             # keep the text the author wrote so the schema reports a type error.
             value = node.value
+        surprise = yaml11_surprise(node, value)
+        if surprise:
+            raise InputError([self.fail(node, loc, surprise)])
+        if isinstance(value, str):
+            self.check_text(node, loc, value)
         return value
 
-    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
-        try:
-            self.constructor.flatten_mapping(node)  # resolves '<<' merge keys
-        except yaml.constructor.ConstructorError as exc:
-            raise InputError([self.fail(node, loc, (exc.problem or "bad merge").strip())]) from None
-        out: dict[Any, Any] = {}
-        first: dict[Any, yaml.Node] = {}
+    def check_text(self, node: yaml.Node, loc: Loc, text: str) -> None:
+        """Refuse control and bidirectional characters, after YAML's escapes are applied.
+
+        A double-quoted ``"\\e[2J"`` is an escape byte only once unescaped, so
+        the reader's own check of the raw file cannot see it.
+        """
+        index = find_unsafe(text)
+        if index >= 0:
+            self.problems.append(self.fail(node, loc, unsafe_message(text, index)))
+
+    def merged(self, node: yaml.MappingNode, loc: Loc) -> int:
+        """Resolve ``<<`` merge keys in place; the number of entries they brought.
+
+        YAML's rule: the mapping's own keys override merged ones, and in
+        ``<<: [*a, *b]`` keys of ``a`` override those of ``b``. PyYAML's own
+        flattening decides "same key" by the identity of the key's string
+        object, which depends on interning, so ttx merges by the key's text.
+        The merged entries come first, each key once; the own entries follow.
+        """
+        if id(node) in self.merge_counts:
+            count = self.merge_counts[id(node)]
+            if count < 0:
+                raise InputError([self.fail(node, loc, "'<<' merge key: a mapping merges itself")])
+            return count
+        self.merge_counts[id(node)] = -1  # in progress: merging it again is a cycle
+        sources: list[yaml.MappingNode] = []
+        own: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
+            if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == _MERGE):
+                own.append((key_node, value_node))
+                continue
+            items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            if not isinstance(value_node, yaml.MappingNode | yaml.SequenceNode) or not all(
+                isinstance(item, yaml.MappingNode) for item in items
+            ):
+                raise InputError(
+                    [
+                        self.fail(
+                            value_node,
+                            loc,
+                            "'<<' merge key: expected a mapping or a list of mappings "
+                            "(such as *base or [*a, *b])",
+                        )
+                    ]
+                )
+            sources += items
+        pairs: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for source in sources:
+            self.merged(source, loc)
+            for key_node, value_node in source.value:
+                pairs.setdefault(str(key_node.value), (key_node, value_node))
+        node.value = [*pairs.values(), *own]
+        self.merge_counts[id(node)] = len(pairs)
+        return len(pairs)
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[Any, Any]:
+        merged = self.merged(node, loc)
+        entries: dict[Any, tuple[yaml.Node, yaml.Node]] = {}
+        first: dict[Any, yaml.Node] = {}
+        for i, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 self.problems.append(self.fail(key_node, loc, "mapping keys must be plain text"))
                 continue
             key = self.scalar(key_node, loc)
             if not isinstance(key, str):
                 key = key_node.value  # '1: x' or 'yes: x' keys: keep the written text
-            if key in first:
-                line, _ = _mark(first[key])
-                self.problems.append(
-                    self.fail(
-                        key_node,
-                        (*loc, key),
-                        f"duplicate key '{key}' (first defined on line {line}); "
-                        "YAML would silently keep only the last one",
+            if i >= merged:  # the mapping's own key: a repeat is a mistake
+                if key in first:
+                    line, _ = _mark(first[key])
+                    self.problems.append(
+                        self.fail(
+                            key_node,
+                            (*loc, key),
+                            f"duplicate key '{key}' (first defined on line {line}); "
+                            "YAML would silently keep only the last one",
+                        )
                     )
-                )
-                continue
-            first[key] = key_node
+                    continue
+                first[key] = key_node
+            entries[key] = (key_node, value_node)
+        out: dict[Any, Any] = {}
+        for key, (key_node, value_node) in entries.items():
             self.source.keys[(*loc, key)] = _mark(key_node)
             out[key] = self.build(value_node, (*loc, key), depth + 1)
         return out
@@ -218,10 +294,6 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 _EXPANDED = " (after expanding aliases)"
-
-
-def _short_tag(tag: str) -> str:
-    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.") else tag
 
 
 @dataclass
@@ -272,7 +344,7 @@ def _scan(text: str, file: str, loader_class: Any) -> None:
             if tag is not None and tag not in _ALLOWED_TAGS:
                 raise fail(
                     event,
-                    f"tag '{_short_tag(tag)}' is not allowed; only plain YAML values "
+                    f"tag '{short_tag(tag)}' is not allowed; only plain YAML values "
                     "(text, numbers, true/false, lists, mappings) are",
                 )
             if isinstance(event, yaml.CollectionStartEvent):
@@ -331,11 +403,8 @@ def _check_characters(text: str, file: str) -> None:
 def _line_col(text: str, index: int) -> tuple[int, int]:
     """1-based line and column of character ``index`` (YAML's line breaks)."""
     before = text[:index]
-    breaks = [m.end() for m in _BREAK.finditer(before)]
+    breaks = [m.end() for m in BREAK.finditer(before)]
     return len(breaks) + 1, index - (breaks[-1] if breaks else 0) + 1
-
-
-_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 def parse_text(text: str, file: str = "<string>") -> Source:
@@ -354,10 +423,7 @@ def parse_text(text: str, file: str = "<string>") -> Source:
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise InputError([Problem(file, line, col, "", f"YAML syntax error: {what}")]) from None
+        raise InputError([syntax_problem(exc, text, file)]) from None
     except yaml.reader.ReaderError as exc:
         # Control characters and the like: the reader knows the character index only.
         line, col = _line_col(text, exc.position)
@@ -381,20 +447,15 @@ def parse_text(text: str, file: str = "<string>") -> Source:
 
 
 def read_source(path: str | Path) -> Source:
-    """Read and parse a YAML file (size-limited, UTF-8, safe)."""
-    p = Path(path)
+    """Read and parse a YAML file (size-limited, UTF-8, safe).
+
+    Pipes and devices (``<(cat x.yaml)``, ``/dev/stdin``) are read once, with
+    the same size limit; :func:`content_digest` then gives the hash of what
+    was read.
+    """
     file = str(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(
-                [Problem(file, 1, 1, "", f"file is too large ({size} bytes, limit {MAX_BYTES})")]
-            )
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError([Problem(file, 1, 1, "", "no such file")]) from None
-    except IsADirectoryError:
-        raise InputError([Problem(file, 1, 1, "", "is a directory, not a YAML file")]) from None
-    except OSError as exc:
-        raise InputError([Problem(file, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    if Path(path).is_dir():
+        raise InputError([Problem(file, 1, 1, "", "is a directory, not a YAML file")])
+    raw = read_capped(path, MAX_BYTES)
+    remember(path, raw)
     return parse_text(_decode(raw, file), file)
