@@ -100,6 +100,14 @@ def validate(
             min=2, help="With --strict: trial replications per policy and per forced option."
         ),
     ] = 40,
+    max_work: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --strict: limit on the estimated events of one trial replication "
+            "(default: TTX_MAX_WORK or 500,000; see SECURITY.md).",
+        ),
+    ] = None,
 ) -> None:
     """Check scenario files; print every problem as FILE:LINE:COL: path: message.
 
@@ -107,8 +115,13 @@ def validate(
     the check only with --strict.
     """
     from sim.authoring.lint import lint
+    from sim.runs.budget import WorkTooLarge
     from sim.scenario.loader import load_scenario_with_source
 
+    if max_work is not None:  # the trial reads the limit where the runner does
+        import os
+
+        os.environ["TTX_MAX_WORK"] = str(max_work)
     failed = False
     for path in files:
         try:
@@ -118,7 +131,12 @@ def validate(
             for problem in exc.problems:
                 _err(str(problem))
             continue
-        warnings = lint(s, source, trial=strict, trial_replications=trial_replications)
+        try:
+            warnings = lint(s, source, trial=strict, trial_replications=trial_replications)
+        except WorkTooLarge as exc:  # the trial run is above its work budget
+            failed = True
+            _err(f"{path}: error: {runs.too_much_work(exc, '--trial-replications {fits}')}")
+            continue
         for problem in warnings:
             _err(str(problem))
         failed = failed or (strict and bool(warnings))

@@ -18,6 +18,7 @@ from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
 from sim.errors import TtxError
 
 if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
+    from sim.runs.budget import WorkTooLarge
     from sim.runs.contract import ComparisonDocument, RunDocument
     from sim.runs.runner import ReplicationFailed, RunFailed
 
@@ -109,6 +110,14 @@ def run_(
             "--format", help="Renderings besides report.json: md, html, csv or e.g. md,html,csv."
         ),
     ] = "md",
+    max_work: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Limit on the estimated events of one replication (default: TTX_MAX_WORK "
+            "or 500,000; see SECURITY.md).",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario under one policy (one per cell); write report.json and report.md.
 
@@ -119,6 +128,7 @@ def run_(
         from sim.jobs.run import run_file
         from sim.report.outputs import RUN_FORMATS, parse_formats
         from sim.report.terminal import progress_bar
+        from sim.runs.budget import WorkTooLarge
         from sim.runs.checkpoint import CheckpointMismatch
         from sim.runs.executors import EXECUTORS
         from sim.runs.runner import RunFailed
@@ -147,9 +157,12 @@ def run_(
                 progress=lambda label, total: progress_bar(label, total, quiet),
                 warn=err,
                 formats=formats,
+                max_work=max_work,
             )
         except RunFailed as exc:
             raise TtxError(run_failed(exc, file, policy_file, policy)) from None
+        except WorkTooLarge as exc:
+            raise TtxError(too_much_work(exc)) from None
         except CheckpointMismatch as exc:
             raise TtxError(
                 f"{exc}. Use another --checkpoint folder, or delete this one to start afresh"
@@ -162,6 +175,18 @@ def run_(
         if not quiet:
             summary(done.report)
         typer.echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
+
+
+def too_much_work(exc: WorkTooLarge, fits: str = "") -> str:
+    """A refused run or trial, with the flag that raises the limit.
+
+    ``fits`` words a trial's smaller replication count (``{fits}`` is replaced).
+    """
+    remedy = fits.format(fits=exc.fits) if fits and exc.fits else exc.remedy
+    lead = f"; {remedy}, or" if remedy else ";"
+    return f"{exc.what}{lead} raise the limit with --max-work N or the environment variable " + (
+        "TTX_MAX_WORK"
+    )
 
 
 def run_failed(

@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.model.plan import compile_plan
 from sim.report.outputs import run_paths, write_run
+from sim.runs import budget
 from sim.runs.contract import RunDocument
 from sim.runs.executors import auto_workers, make_executor
 from sim.runs.reportfile import check_writable, dumps, write_atomic
@@ -55,6 +57,7 @@ def run_file(
     progress: ProgressFactory | None = None,
     warn: Callable[[str], None] | None = None,
     formats: Sequence[str] = RUN_FORMATS,
+    max_work: int | None = None,
 ) -> RunDone:
     """Run a scenario file and write ``report.json`` and its renderings (``report.md``).
 
@@ -83,11 +86,15 @@ def run_file(
         warn: Told about a policy file recorded on another version of the scenario.
         formats: Renderings besides the JSON: ``md``, ``html``, ``csv``
             (:data:`sim.report.outputs.RUN_FORMATS`).
+        max_work: Limit on the estimated events of one replication
+            (:func:`sim.runs.budget.max_work`); ``warn`` is told the estimate
+            of a large run.
 
     Raises:
         OutputExists: A report exists and ``force`` is not set (nothing ran).
         RunFailed: Some replications raised; what finished is saved next to the
             report as ``report.partial.json`` (``partial_file``).
+        WorkTooLarge: The estimated work is above the limit (nothing ran).
         UnknownPolicy, CellConflict, InputError, CheckpointError, ExecutorError: Bad inputs.
     """
     scenario = load_scenario(file)
@@ -114,6 +121,12 @@ def run_file(
     paths = run_paths(target, formats)
     check_writable(paths, force)
     total = spec.replications if indices is None else len(indices)
+    # Before any worker starts: a refused run costs nothing.
+    work = budget.estimate(compile_plan(spec.scenario, spec.policy))
+    budget.check(work, total, max_work)
+    note = budget.notice(work, total)
+    if note and warn is not None:
+        warn(note)
     if workers is None and executor is None and scheduler is None:
         workers = auto_workers(total, scenario.horizon)
     label = f"{scenario.id}/{spec.label}"
@@ -130,6 +143,7 @@ def run_file(
                 chunk_size=chunk_size,
                 checkpoint=checkpoint,
                 kpi_values=kpi_values,
+                max_work=max_work,
             ).to_dict()
         except RunFailed as exc:
             if exc.partial is not None:

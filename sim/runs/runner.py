@@ -31,6 +31,7 @@ from sim.errors import TtxError
 from sim.model.engine import ReplicationResult, simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
+from sim.runs import budget
 from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
 from sim.runs.checkpoint import Checkpoint, content_hash
 from sim.runs.contract import SCHEMA_VERSION, RunDocument, RunMeta, RunResults
@@ -250,6 +251,7 @@ def run(
     chunk_size: int | None = None,
     checkpoint: Path | str | None = None,
     kpi_values: bool = True,
+    max_work: int | None = None,
 ) -> RunReport:
     """Run the replications of ``spec`` and aggregate them into a :class:`RunReport`.
 
@@ -264,8 +266,11 @@ def run(
         checkpoint: Folder to store finished chunks in and resume from.
         kpi_values: Keep per-replication KPI values and objective outcomes in
             ``results`` (needed for paired comparisons; large for huge runs).
+        max_work: Limit on the estimated events of one replication (default:
+            ``TTX_MAX_WORK`` or :data:`sim.runs.budget.MAX_WORK`).
 
     Raises:
+        WorkTooLarge: The estimated work is above the limit; nothing ran.
         RunFailed: Some replications raised; the others finished.
         CheckpointError: The checkpoint belongs to another run.
     """
@@ -273,6 +278,7 @@ def run(
     scenario, pol, run_seed = spec.scenario, spec.policy, spec.seed
     plan = compile_plan(scenario, pol)
     todo = range(spec.replications) if indices is None else indices
+    budget.check(budget.estimate(plan), len(todo), max_work)
     size = chunk_size or default_chunk_size(len(todo))
     if size < 1:
         raise TtxError(f"the chunk size must be at least 1, got {size}")
