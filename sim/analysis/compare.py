@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sim.analysis.kpis import HEADLINE, kpi_label, lower_is_better
 from sim.analysis.wording import describe_difference
-from sim.errors import TtxError
+from sim.errors import TtxError, did_you_mean
 from sim.runs.contract import (
     SCHEMA_VERSION,
     Advice,
@@ -340,7 +340,8 @@ def compare(
     rank_kpi = rank or (DEFAULT_RANK if DEFAULT_RANK in kpis else kpis[0])
     if rank_kpi not in kpis:
         raise CompareError(
-            f"cannot rank by '{rank_kpi}': not a KPI of every report; KPIs: {', '.join(kpis)}"
+            f"cannot rank by '{rank_kpi}': not a KPI of every report"
+            f"{did_you_mean(rank_kpi, kpis)}; KPIs: {', '.join(kpis)}"
         )
     pairs: dict[tuple[str, str], bool] = {}
     why: dict[tuple[str, str], str] = {}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from sim.cli import runs
 from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, user_errors
@@ -58,30 +59,86 @@ def list_(
     directory: Annotated[Path, typer.Argument(help="Folder of scenario files.")] = Path(
         "scenarios"
     ),
+    json_: Annotated[
+        bool, typer.Option("--json", help="One JSON object per scenario, in a list.")
+    ] = False,
 ) -> None:
-    """List the scenarios in a folder with their ids, titles and policies."""
-    from rich.table import Table
+    """List the scenarios in a folder with their ids, titles and policies.
 
+    Ids and paths are never cut short: a terminal gets a table that wraps the
+    titles; a pipe gets plain tab-separated lines; ``--json`` gets JSON.
+    """
     from sim.scenario.loader import load_scenario
 
     files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
     if not files:
         _err(f"error: no scenario files (*.yaml) in {directory}")
         raise typer.Exit(EXIT_ERROR)
-    table = Table("id", "title", "policies", "file")
+    rows: list[dict[str, Any]] = []
     for path in files:
         try:
             s = load_scenario(path)
         except InputError as exc:
-            table.add_row(
-                "[red]invalid[/red]",
-                f"{len(exc.problems)} problem(s): run ttx validate",
-                "",
-                str(path),
+            rows.append(
+                {
+                    "id": None,
+                    "title": f"invalid: {len(exc.problems)} problem(s): run ttx validate",
+                    "policies": [],
+                    "file": str(path),
+                }
             )
             continue
-        table.add_row(s.id, s.title, ", ".join(p.id for p in s.policies), str(path))
-    _console().print(table)
+        rows.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "policies": [p.id for p in s.policies],
+                "file": str(path),
+            }
+        )
+    _print_list(rows, json_)
+
+
+_MIN_WRAPPED = 12
+
+
+def _print_list(rows: list[dict[str, Any]], json_: bool) -> None:
+    if json_:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    console = _console()
+    if not console.is_terminal:
+        for row in rows:
+            cells = [row["id"] or "invalid", row["title"], ", ".join(row["policies"]), row["file"]]
+            typer.echo("\t".join(cells))
+        return
+    id_width = max(len(row["id"] or "invalid") for row in rows)
+    file_width = max(len(row["file"]) for row in rows)
+    # Borders and padding take 13 columns; titles and policies need some room to wrap in.
+    if id_width + file_width + 13 + 2 * _MIN_WRAPPED > console.width:
+        for row in rows:  # too narrow for a table: one block per scenario, nothing cut
+            typer.echo(f"{row['id'] or 'invalid'}  {row['file']}")
+            typer.echo(f"    {row['title']}")
+            if row["policies"]:
+                typer.echo(f"    policies: {', '.join(row['policies'])}")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("id", "title", "policies", "file")
+    # Ids and paths keep their full width (no ellipsis); titles and policy lists wrap.
+    for column, width in ((table.columns[0], id_width), (table.columns[3], file_width)):
+        column.no_wrap, column.min_width = True, width
+    for column in (table.columns[1], table.columns[2]):
+        column.min_width = _MIN_WRAPPED
+    for row in rows:
+        ident = Text(row["id"]) if row["id"] else Text("invalid", style="red")
+        table.add_row(
+            ident, Text(row["title"]), Text(", ".join(row["policies"])), Text(row["file"])
+        )
+    console.print(table)
 
 
 @app.command()
@@ -97,7 +154,9 @@ def validate(
     trial_replications: Annotated[
         int,
         typer.Option(
-            min=2, help="With --strict: trial replications per policy and per forced option."
+            min=2,
+            max=runs.MAX_REPLICATIONS,
+            help="With --strict: trial replications per policy and per forced option.",
         ),
     ] = 40,
     max_work: Annotated[
@@ -153,7 +212,40 @@ def validate(
 app.command("run")(runs.run_)
 
 
-@app.command()
+class _HintedCommand(typer.core.TyperCommand):
+    """A command whose unknown options get a hint at what it has instead.
+
+    Click suggests options spelt alike; an option borrowed from another command
+    (``ttx play --out``) is spelt like nothing here, so the hint comes from
+    the command's own table (``hints``, imported only when an option is unknown).
+    """
+
+    hints: Callable[[], dict[str, str]] = staticmethod(dict)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return list(super().parse_args(ctx, args))
+        except Exception as exc:
+            # Typer may bundle its own click: match the error by name, re-raise its type.
+            hint = self.hints().get(getattr(exc, "option_name", ""))
+            if type(exc).__name__ != "NoSuchOption" or hint is None:
+                raise
+            name = getattr(exc, "option_name", "")
+            message = f"No such option: {name}; {hint}"
+            raise type(exc)(name, message=message, ctx=ctx) from None  # type: ignore[call-arg]
+
+
+def _play_hints() -> dict[str, str]:
+    from sim.play.command import FLAG_HINTS
+
+    return FLAG_HINTS
+
+
+class _PlayCommand(_HintedCommand):
+    hints = staticmethod(_play_hints)
+
+
+@app.command(cls=_PlayCommand)
 def play(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     team: Annotated[str, typer.Option(help="Team name, recorded with the answers.")] = "team",
@@ -182,13 +274,14 @@ def play(
         Path | None,
         typer.Option(help="Folder for each cell's answers file with --cells (default: here)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=runs.MAX_SEED, help="Run seed.")] = None,
     record: Annotated[
         Path | None,
         typer.Option(help="Answers file to write (default: SCENARIO-TEAM.answers.yaml)."),
     ] = None,
     replications: Annotated[
-        int, typer.Option(min=2, help="Shadow replications in the debrief.")
+        int,
+        typer.Option(min=2, max=runs.MAX_REPLICATIONS, help="Shadow replications in the debrief."),
     ] = 100,
     answers: Annotated[
         list[Path] | None,
@@ -310,20 +403,34 @@ def new(
 def brief(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write to this file (default: stdout for md; SCENARIO[-CELL].brief.html here "
+            "for html, which is no terminal's reading)."
+        ),
+    ] = None,
     cell: Annotated[
         str | None, typer.Option(help="Brief this cell: add its own briefing and decisions.")
     ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
 ) -> None:
     """Write the participants' situation manual: no events to come, no options, no effects."""
-    with user_errors():
+    with user_errors("--out to choose another file"):
         from sim.authoring.brief import render
         from sim.scenario.loader import load_scenario
 
         if format_ not in ("md", "html"):
             raise TtxError(f"unknown format '{format_}'; expected md or html")
+        scenario = load_scenario(file)
+        if out is None and format_ == "html":  # a page of markup is for a browser, not a terminal
+            out = Path(f"{scenario.id}{'-' + cell if cell else ''}.brief.html")
+        if out is not None:
+            from sim.runs.reportfile import check_writable
+
+            check_writable([out], force)
         try:
-            text = render(load_scenario(file), format_, cell)
+            text = render(scenario, format_, cell)
         except KeyError as exc:  # an unknown --cell; the message lists the cells
             raise TtxError(f"{exc.args[0]}; check --cell") from None
         if out is None:
@@ -374,7 +481,12 @@ def debrief(
         Path | None, typer.Option(help="Folder for the report (default: next to the answers).")
     ] = None,
     replications: Annotated[
-        int, typer.Option(min=2, help="Replications per team, default and alternative.")
+        int,
+        typer.Option(
+            min=2,
+            max=runs.MAX_REPLICATIONS,
+            help="Replications per team, default and alternative.",
+        ),
     ] = 100,
     scenario: Annotated[
         Path | None,

@@ -17,6 +17,11 @@ import typer
 from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
 from sim.errors import TtxError
 
+#: The most replications a run may have: the scenario format's own bound.
+MAX_REPLICATIONS = 1_000_000
+#: The largest seed: seeds are unsigned 63-bit integers, as in the scenario format.
+MAX_SEED = 2**63 - 1
+
 if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
     from sim.runs.budget import WorkTooLarge
     from sim.runs.contract import ComparisonDocument, RunDocument
@@ -67,11 +72,18 @@ def run_(
             "repeat for one per cell.",
         ),
     ] = None,
-    replications: Annotated[int | None, typer.Option(min=1, help="Number of replications.")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(min=1, max=MAX_REPLICATIONS, help="Number of replications."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Run seed.")] = None,
     replication: Annotated[
         int | None,
-        typer.Option(min=0, help="Run only replication K of the run (to reproduce one)."),
+        typer.Option(
+            min=0,
+            max=MAX_REPLICATIONS - 1,
+            help="Run only replication K of the run (to reproduce one; 0 to replications - 1).",
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
@@ -131,7 +143,7 @@ def run_(
         from sim.runs.budget import WorkTooLarge
         from sim.runs.checkpoint import CheckpointMismatch
         from sim.runs.executors import EXECUTORS
-        from sim.runs.runner import RunFailed
+        from sim.runs.runner import ReplicationOutOfRange, RunFailed
 
         if executor is not None and executor not in EXECUTORS:
             raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
@@ -163,6 +175,13 @@ def run_(
             raise TtxError(run_failed(exc, file, policy_file, policy)) from None
         except WorkTooLarge as exc:
             raise TtxError(too_much_work(exc)) from None
+        except ReplicationOutOfRange as exc:
+            raise TtxError(
+                f"--replication {replication} is outside the run of {exc.replications} "
+                f"replication{'' if exc.replications == 1 else 's'} (0 to "
+                f"{exc.replications - 1}); to run {replication} replications, use "
+                f"--replications {replication}"
+            ) from None
         except CheckpointMismatch as exc:
             raise TtxError(
                 f"{exc}. Use another --checkpoint folder, or delete this one to start afresh"
@@ -227,10 +246,10 @@ def sweep_(
         str, typer.Option(help="Comma-separated policy ids, or 'all'; the first is the baseline.")
     ] = "all",
     replications: Annotated[
-        int | None, typer.Option(min=1, help="Replications per policy.")
+        int | None, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per policy.")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Run seed shared by all policies.")
+        int | None, typer.Option(min=0, max=MAX_SEED, help="Run seed shared by all policies.")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (

@@ -69,6 +69,18 @@ class ReplicationFailed(TtxError):
         )
 
 
+class ReplicationOutOfRange(TtxError):
+    """Replication indices asked for that are not in the run (nothing ran)."""
+
+    def __init__(self, indices: range, replications: int) -> None:
+        self.indices, self.replications = indices, replications
+        first = indices.start if indices else 0
+        super().__init__(
+            f"replication {first} is not in the run: it has {replications} replication"
+            f"{'' if replications == 1 else 's'}, numbered 0 to {replications - 1}"
+        )
+
+
 class RunFailed(TtxError):
     """Some replications of a run raised; the others finished.
 
@@ -271,6 +283,7 @@ def run(
 
     Raises:
         WorkTooLarge: The estimated work is above the limit; nothing ran.
+        ReplicationOutOfRange: ``indices`` reach outside the run; nothing ran.
         RunFailed: Some replications raised; the others finished.
         CheckpointError: The checkpoint belongs to another run.
     """
@@ -278,6 +291,8 @@ def run(
     scenario, pol, run_seed = spec.scenario, spec.policy, spec.seed
     plan = compile_plan(scenario, pol)
     todo = range(spec.replications) if indices is None else indices
+    if todo.start < 0 or todo.stop > spec.replications:
+        raise ReplicationOutOfRange(todo, spec.replications)
     budget.check(budget.estimate(plan), len(todo), max_work)
     size = chunk_size or default_chunk_size(len(todo))
     if size < 1:

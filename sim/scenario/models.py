@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.errors import did_you_mean
 from sim.scenario.cells import Cell, all_cells
 from sim.scenario.fields import (
     ID_PATTERN,
@@ -500,7 +501,8 @@ class Scenario(Frozen):
         by_id = {p.id: p for p in self.policies}
         if policy_id not in by_id:
             known = ", ".join(sorted(by_id))
-            raise KeyError(f"no policy '{policy_id}' in scenario '{self.id}' (have: {known})")
+            hint = did_you_mean(policy_id, by_id)
+            raise KeyError(f"no policy '{policy_id}' in scenario '{self.id}'{hint} (have: {known})")
         return resolve_policy(by_id[policy_id], by_id)
 
     def combine(self, chosen: Mapping[str, Policy | str]) -> Policy:
