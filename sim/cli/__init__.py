@@ -518,10 +518,28 @@ app.command("report")(runs.report_)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Run ``ttx``: Ctrl-C exits 130 and SIGTERM 143, each with one line and no traceback.
+
+    Commands that can say more about an interrupt (what was kept, how to
+    resume) say it themselves; typer turns any other ``KeyboardInterrupt``
+    into a silent exit 130, which gets its line here.
+    """
+    from sim.runs import signals
+
+    signals.install()
     command: Callable[..., Any] = typer.main.get_command(app)
     try:
+        signals.ready("imports")
         command(args=argv if argv is not None else sys.argv[1:], prog_name="ttx")
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except signals.Terminated:
+        _err("terminated")
+        sys.exit(signals.EXIT_TERMINATED)
+    except SystemExit as exc:
+        # typer's own Exit(130) is raised from the KeyboardInterrupt it caught.
+        silent = isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt)
+        if exc.code == EXIT_INTERRUPTED and silent:
+            _err("interrupted")
+        raise

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sim.model.plan import compile_plan
 from sim.report.outputs import run_paths, write_run
-from sim.runs import budget
+from sim.runs import budget, signals
 from sim.runs.contract import RunDocument
 from sim.runs.executors import auto_workers, make_executor
 from sim.runs.reportfile import check_writable, dumps, write_atomic
@@ -154,5 +154,6 @@ def run_file(
     # for the "command to reproduce" line; not in ``results``, which must not
     # depend on where the file lives.
     report["meta"]["scenario_file"] = str(file)
+    signals.ready("writing")
     write_run(report, target, formats)
     return RunDone(report, paths)

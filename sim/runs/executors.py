@@ -17,6 +17,11 @@ results never depend on which executor ran them or how many workers it had.
 
 Each executor keeps a bounded number of tasks in flight, so neither the
 task queue nor the buffer of out-of-order results grows with the run.
+
+Worker processes are started deaf to Ctrl-C (:mod:`sim.runs.signals`): the
+parent decides, and an executor left by an exception (an interrupt, SIGTERM
+under the command line) stops its workers at once (:meth:`Executor.terminate`)
+instead of waiting for their chunks.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sim.errors import TtxError
+from sim.runs import signals
 
 EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
 #: Replications x months below which a process pool does not pay for its start-up.
@@ -71,11 +77,19 @@ class Executor:
     def close(self) -> None:
         """Release workers (idempotent)."""
 
+    def terminate(self) -> None:
+        """Stop workers now, abandoning their tasks (idempotent); default: :meth:`close`."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # Leaving by an exception (Ctrl-C, SIGTERM, a failure): nobody waits for the results.
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
 
 
 class SerialExecutor(Executor):
@@ -99,10 +113,24 @@ class ProcessExecutor(Executor):
         self.workers = workers
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            # Workers fork from a server that has already imported the engine.
-            context.set_forkserver_preload(["sim.runs.runner"])
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # Everything started here (the forkserver, and the workers it forks later)
+        # inherits SIGINT blocked: a Ctrl-C during the forkserver's preload must
+        # not print its traceback. The resource tracker goes first: starting, it
+        # unblocks SIGINT in this process (it guards itself).
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+        with signals.children_deaf():
+            if method == "forkserver":
+                # Workers fork from a server that has already imported the engine.
+                context.set_forkserver_preload(["sim.runs.runner"])
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=signals.quiet_worker
+            )
+        signals.ready("pool")
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -131,6 +159,14 @@ class ProcessExecutor(Executor):
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def terminate(self) -> None:
+        # The pool has no public way to stop busy workers; its process table is
+        # what its own shutdown walks.
+        processes: dict[int, Any] = getattr(self._pool, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
 
 class DaskExecutor(Executor):
     """Tasks on a Dask cluster: the one at ``scheduler``, or a local one started for the run."""
@@ -149,14 +185,16 @@ class DaskExecutor(Executor):
             if scheduler:
                 self._client = Client(scheduler, timeout="10s")
             else:
-                self._cluster = LocalCluster(
-                    n_workers=workers or 2,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                )
+                _quiet_local_dask()
+                with signals.children_deaf():  # its processes leave Ctrl-C to ttx
+                    self._cluster = LocalCluster(
+                        n_workers=workers or 2,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                    )
                 self._client = Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
             self.close()
             where = f"scheduler {scheduler}" if scheduler else "a local Dask cluster"
             raise ExecutorError(f"could not connect to {where}: {exc}") from None
@@ -184,7 +222,17 @@ class DaskExecutor(Executor):
                 submit()
             for future in queue:
                 position = pending.pop(future)
-                result = future.result()
+                try:
+                    result = future.result()
+                except Exception as exc:
+                    if type(exc).__name__ != "KilledWorker":
+                        raise
+                    last = getattr(getattr(exc, "last_worker", None), "address", "unknown")
+                    tries = int(getattr(exc, "allowed_failures", 0)) + 1
+                    raise ExecutorError(
+                        f"Dask workers died running a chunk {tries} times (the last was "
+                        f"{last}); finished chunks were kept if the run had a checkpoint"
+                    ) from None
                 if next_task < len(tasks):
                     submit()
                 yield position, result
@@ -199,6 +247,21 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _quiet_local_dask() -> None:
+    """Before starting a local cluster: its processes keep Ctrl-C blocked, and say only errors.
+
+    A local cluster's workers log a warning for every task cancelled when a
+    run stops; ttx says in one line that it stopped. The resource tracker is
+    started first because starting it unblocks SIGINT in the starting thread.
+    """
+    import logging
+    from multiprocessing import resource_tracker
+
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")  # read by the workers
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    resource_tracker.ensure_running()
 
 
 def make_executor(

@@ -31,7 +31,7 @@ from sim.errors import TtxError
 from sim.model.engine import ReplicationResult, simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
-from sim.runs import budget
+from sim.runs import budget, signals
 from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
 from sim.runs.checkpoint import Checkpoint, content_hash
 from sim.runs.contract import SCHEMA_VERSION, RunDocument, RunMeta, RunResults
@@ -326,7 +326,7 @@ def run(
     if progress is not None:  # the first call: what a resumed checkpoint already holds
         progress(done, len(todo))
     merger.drain()
-    for position, part in ex.map(run_chunk, missing):
+    for arrived, (position, part) in enumerate(ex.map(run_chunk, missing)):
         if part.complete and store is not None:
             store.save(part)  # before merging: an interruption keeps it
         failures += [
@@ -334,6 +334,8 @@ def run(
             for k, s, message in part.failures
         ]
         merger.arrive(part)
+        if not arrived:
+            signals.ready("chunk")
         done += len(missing[position].indices)
         if progress is not None:
             progress(done, len(todo))
