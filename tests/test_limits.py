@@ -260,3 +260,20 @@ def test_strict_trial_stays_within_its_budget(no_engine: list[int]) -> None:
         result.output
     )
     assert no_engine == []
+
+
+def test_an_interrupted_strict_trial_stops_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.authoring.trial as trial
+    from sim.runs.executors import SerialExecutor
+
+    stopped: list[str] = []
+
+    def interrupted(task: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trial, "_trial_chunk", interrupted)
+    monkeypatch.setattr(SerialExecutor, "terminate", lambda self: stopped.append("terminate"))
+    s = load_scenario(Path(SCENARIO))
+    with pytest.raises(KeyboardInterrupt):
+        trial.run_trial(s, [trial.Arm(s.policy())], 2)
+    assert stopped == ["terminate"]

@@ -252,9 +252,12 @@ def run_trial(
     try:
         for _position, (a, traces) in executor.map(_trial_chunk, tasks):
             out[a] += traces
-    finally:
+    except BaseException:  # Ctrl-C included: stop the workers rather than wait for them
         if own:
-            executor.close()
+            executor.terminate()
+        raise
+    if own:
+        executor.close()
     for traces in out:
         traces.sort(key=lambda t: t.index)
     return out
