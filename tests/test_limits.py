@@ -263,7 +263,7 @@ def test_strict_trial_stays_within_its_budget(no_engine: list[int]) -> None:
 
 
 def test_an_interrupted_strict_trial_stops_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sim.authoring.trial as trial
+    from sim.authoring import trial
     from sim.runs.executors import SerialExecutor
 
     stopped: list[str] = []
