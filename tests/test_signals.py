@@ -268,3 +268,18 @@ def test_interrupted_import_exits_130(
         sim.__main__.main()
     assert exited.value.code == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_leave_exits_at_once_after_a_stuck_thread_was_abandoned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setitem(signals._state, "abandoned", False)
+    with pytest.raises(SystemExit):
+        signals.leave(130)
+    signals.abandon()
+    assert signals.abandoned()
+    with pytest.raises(SystemExit):  # only because the patched os._exit returns
+        signals.leave(143)
+    assert exits == [143]

@@ -533,13 +533,15 @@ def main(argv: list[str] | None = None) -> None:
         command(args=argv if argv is not None else sys.argv[1:], prog_name="ttx")
     except KeyboardInterrupt:
         _err("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        signals.leave(EXIT_INTERRUPTED)
     except signals.Terminated:
         _err("terminated")
-        sys.exit(signals.EXIT_TERMINATED)
+        signals.leave(signals.EXIT_TERMINATED)
     except SystemExit as exc:
         # typer's own Exit(130) is raised from the KeyboardInterrupt it caught.
         silent = isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt)
         if exc.code == EXIT_INTERRUPTED and silent:
             _err("interrupted")
+        if exc.code == EXIT_INTERRUPTED:
+            signals.leave(EXIT_INTERRUPTED)
         raise

@@ -26,6 +26,7 @@ instead of waiting for their chunks.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -36,6 +37,8 @@ from sim.errors import TtxError
 from sim.runs import signals
 
 EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
+#: Seconds to wait for stopped workers, and for the pool's manager thread, when terminating.
+STOP_SECONDS = 5.0
 #: Replications x months below which a process pool does not pay for its start-up.
 PARALLEL_WORK = 12_000
 
@@ -152,20 +155,57 @@ class ProcessExecutor(Executor):
                 f"a worker process died ({exc}); finished chunks were kept if the run "
                 "had a checkpoint"
             ) from None
-        finally:
-            for future in pending:
-                future.cancel()
+        # Tasks left pending are cancelled by close() or terminate() through the
+        # pool itself: a future cancelled here, behind the pool's back, makes its
+        # manager thread fail (InvalidStateError) if the pool then breaks.
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def terminate(self) -> None:
         # The pool has no public way to stop busy workers; its process table is
-        # what its own shutdown walks.
-        processes: dict[int, Any] = getattr(self._pool, "_processes", None) or {}
-        for process in list(processes.values()):
+        # what its own shutdown walks. With the workers gone nobody reads the
+        # task queue, so its feeder thread may be stuck on a full pipe: joining
+        # it at shutdown would hang, hence cancel_join_thread first.
+        call_queue = getattr(self._pool, "_call_queue", None)
+        if call_queue is not None:
+            call_queue.cancel_join_thread()
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
             process.terminate()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for process in processes:
+            process.join(STOP_SECONDS)
+            if process.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+                process.kill()
+        # Shutdown forgets the manager thread and the result queue: keep them.
+        manager = getattr(self._pool, "_executor_manager_thread", None)
+        results = getattr(self._pool, "_result_queue", None)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            self._unstick(manager, results)
+
+    @staticmethod
+    def _unstick(manager: Any, results: Any) -> None:
+        """Wait for the pool's manager thread to see the workers gone, unblocking it if need be.
+
+        A worker killed while sending its result leaves half a message in the
+        result pipe, and the manager thread waits for the rest forever. Filler
+        bytes complete the message; unpickling it fails, and the thread then
+        cleans up as for any broken pool. If even that does not free it, the
+        process is told to exit without waiting for it.
+        """
+        writer = getattr(results, "_writer", None)
+        fd = writer.fileno() if writer is not None and not writer.closed else -1
+        if fd >= 0:
+            os.set_blocking(fd, False)
+        for _ in range(int(STOP_SECONDS / 0.1)):
+            manager.join(0.1)
+            if not manager.is_alive():
+                return
+            if fd >= 0:
+                with contextlib.suppress(OSError):  # full (the thread is not reading) or closed
+                    os.write(fd, bytes(65536))
+        signals.abandon()  # pragma: no cover - a message longer than the filler
 
 
 class DaskExecutor(Executor):

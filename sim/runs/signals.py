@@ -47,7 +47,7 @@ class Terminated(BaseException):
     """
 
 
-_state = {"stopping": False}
+_state = {"stopping": False, "abandoned": False}
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -70,6 +70,25 @@ def install() -> None:
 def stopping() -> bool:
     """Whether a signal has started unwinding this process."""
     return _state["stopping"]
+
+
+def abandon() -> None:
+    """Note that a stuck thread was left behind: this process should end with ``os._exit``."""
+    _state["abandoned"] = True
+
+
+def abandoned() -> bool:
+    """Whether :func:`abandon` was called: a normal exit would wait for a stuck thread."""
+    return _state["abandoned"]
+
+
+def leave(code: int) -> None:
+    """Exit with ``code``: at once (no exit handlers) if a stuck thread was abandoned."""
+    if abandoned():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 @contextmanager
