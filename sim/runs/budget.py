@@ -35,7 +35,7 @@ from sim.errors import TtxError
 from sim.model.dynamics import max_rate_multiplier
 from sim.model.plan import LEVER_MAX, Plan
 
-#: Default limit on the estimated events of one replication (about 10 s of work).
+#: Default limit on the estimated events of one replication (a few seconds of work).
 MAX_WORK = 500_000
 #: Default limit on the estimated events of a whole run, replications included.
 MAX_RUN_WORK = 5_000_000_000
