@@ -283,3 +283,23 @@ def test_leave_exits_at_once_after_a_stuck_thread_was_abandoned(
     with pytest.raises(SystemExit):  # only because the patched os._exit returns
         signals.leave(143)
     assert exits == [143]
+
+
+def test_a_held_point_waits_a_bounded_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(signals.READY_FILE, str(tmp_path / "r"))
+    monkeypatch.setenv(signals.READY_HOLD, "here")
+    monkeypatch.setattr(signals, "HOLD_SECONDS", 0.02)
+    signals.ready("here")
+    assert (tmp_path / "r").read_text() == "here\n"
+
+
+def test_a_quiet_worker_ignores_ctrl_c() -> None:
+    old = signal.getsignal(signal.SIGINT)
+    try:
+        signals.quiet_worker()
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, old)
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 0, 0, 0, 0)  # no death signal for the test process
