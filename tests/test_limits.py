@@ -277,3 +277,14 @@ def test_an_interrupted_strict_trial_stops_its_workers(monkeypatch: pytest.Monke
     with pytest.raises(KeyboardInterrupt):
         trial.run_trial(s, [trial.Arm(s.policy())], 2)
     assert stopped == ["terminate"]
+
+
+def test_a_chain_of_policies_may_hold_more_rules_than_one_entry() -> None:
+    rule = {"when": "alpha.trust < 0.1", "set": {"train": 0.0}}
+    s = make_scenario(
+        policies=[
+            {"id": "a", "rules": [rule] * 150},
+            {"id": "b", "extends": "a", "rules": [rule] * 150},
+        ]
+    )
+    assert len(s.policy("b").rules) == 300

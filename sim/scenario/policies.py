@@ -71,7 +71,9 @@ def resolve_policy(policy: Policy, by_id: dict[str, Policy]) -> Policy:
         levers.update(p.levers)
         decisions.update(p.decisions)
         rules.extend(p.rules)
-    return Policy(
+    # Built from validated parts, not revalidated: the list caps are per file
+    # entry, and a chain of policies may hold more rules in all.
+    return Policy.model_construct(
         id=policy.id,
         title=policy.title,
         description=policy.description,
@@ -115,7 +117,7 @@ def combine_policies(parts: Sequence[tuple[str, Policy]]) -> CombinedPolicy:
         rules.extend(p.rules)
     head = parts[0][1]
     title = " vs ".join(_named(p.title or p.id, cell) for cell, p in parts)
-    return CombinedPolicy(
+    return CombinedPolicy.model_construct(  # validated parts (see resolve_policy)
         id=head.id,
         title=title,
         description=head.description,
