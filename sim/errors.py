@@ -41,3 +41,15 @@ class InputError(TtxError):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the nearest of ``choices`` to a misspelt ``word``, else ``""``.
+
+    A hint appended to "unknown name" messages: the list of valid names says
+    what exists, the nearest one says what was probably meant.
+    """
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -104,3 +104,90 @@ def test_dask_missing_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ExecutorError, match=r"pip install 'ttx\[dask\]'"):
         make_executor("dask")
+
+
+def wait_forever(path: str) -> int:
+    """A task that never finishes by itself: it says it started, then waits."""
+    import time
+
+    Path(path).write_text("started")
+    while True:
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_leaving_a_pool_by_an_exception_stops_busy_workers(tmp_path: Path) -> None:
+    """An interrupted run must not wait for its workers' chunks, nor leave them running."""
+    from waits import wait_for
+
+    marker = tmp_path / "started"
+    with pytest.raises(KeyboardInterrupt), ProcessExecutor(1) as ex:
+        ex._pool.submit(wait_forever, str(marker))
+        wait_for(marker.exists, "the task to start")
+        workers = list(ex._pool._processes.values())
+        raise KeyboardInterrupt
+    assert workers and all(not p.is_alive() for p in workers)
+
+
+@pytest.mark.slow
+def test_terminate_stops_a_busy_worker(tmp_path: Path) -> None:
+    from concurrent.futures import wait as wait_futures
+
+    from waits import wait_for
+
+    marker = tmp_path / "started"
+    ex = ProcessExecutor(1)
+    future = ex._pool.submit(wait_forever, str(marker))
+    wait_for(marker.exists, "the task to start")
+    workers = list(ex._pool._processes.values())
+    ex.terminate()
+    wait_futures([future])
+    assert all(not p.is_alive() for p in workers)
+
+
+def test_exit_by_exception_terminates_and_normal_exit_closes() -> None:
+    calls: list[str] = []
+
+    class Recording(SerialExecutor):
+        def close(self) -> None:
+            calls.append("close")
+
+        def terminate(self) -> None:
+            calls.append("terminate")
+
+    with Recording():
+        pass
+    with pytest.raises(KeyboardInterrupt), Recording():
+        raise KeyboardInterrupt
+    assert calls == ["close", "terminate"]
+    SerialExecutor().terminate()  # the default: close
+
+
+def test_a_killed_dask_worker_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    distributed = pytest.importorskip("distributed")
+
+    class Future:
+        def result(self) -> int:
+            last = type("Worker", (), {"address": "tcp://127.0.0.1:1"})()
+            raise distributed.KilledWorker("run_chunk-1", last, 3)
+
+        def cancel(self) -> None:
+            pass
+
+    class Client:
+        def submit(self, fn: object, task: object, pure: bool) -> Future:
+            return Future()
+
+    class AsCompleted(list[Future]):
+        def add(self, future: Future) -> None:
+            self.append(future)
+
+    monkeypatch.setattr(distributed, "as_completed", AsCompleted)
+    ex = DaskExecutor.__new__(DaskExecutor)
+    ex._client, ex._cluster, ex.workers = Client(), None, 1
+    with pytest.raises(ExecutorError) as caught:
+        list(ex.map(square, [1]))
+    assert str(caught.value) == (
+        "Dask workers died running a chunk 4 times (the last was tcp://127.0.0.1:1); finished "
+        "chunks were kept if the run had a checkpoint"
+    )

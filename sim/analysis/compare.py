@@ -45,6 +45,7 @@ from sim.analysis.verdict import (
     ranking,
     tradeoffs,
 )
+from sim.errors import did_you_mean
 from sim.runs.contract import (
     SCHEMA_VERSION,
     Advice,
@@ -297,7 +298,8 @@ def compare(
     rank_kpi = rank or (DEFAULT_RANK if DEFAULT_RANK in kpis else kpis[0])
     if rank_kpi not in kpis:
         raise CompareError(
-            f"cannot rank by '{rank_kpi}': not a KPI of every report; KPIs: {', '.join(kpis)}"
+            f"cannot rank by '{rank_kpi}': not a KPI of every report"
+            f"{did_you_mean(rank_kpi, kpis)}; KPIs: {', '.join(kpis)}"
         )
     pairs: dict[tuple[str, str], bool] = {}
     why: dict[tuple[str, str], str] = {}

@@ -224,10 +224,20 @@ def run_trial(
         executor: Where the chunks run (the caller's to close); default: a
             process pool when the work is big enough to pay for one
             (:func:`sim.runs.executors.auto_workers`), else this process.
+
+    Raises:
+        WorkTooLarge: The trial is above its work budget
+            (:func:`sim.runs.budget.check_trial`); nothing ran.
     """
+    from sim.model.plan import compile_plan
+    from sim.runs import budget
     from sim.runs.executors import ProcessExecutor, SerialExecutor, auto_workers
     from sim.runs.runner import chunks_of, default_chunk_size
 
+    # Before any worker starts: a check must not run for hours.
+    budget.check_trial(
+        [budget.estimate(compile_plan(scenario, arm.policy)) for arm in arms], replications
+    )
     chunks = chunks_of(range(replications), default_chunk_size(replications))
     tasks = [
         _Task(scenario, a, arm.policy, seed, indices)
@@ -242,9 +252,12 @@ def run_trial(
     try:
         for _position, (a, traces) in executor.map(_trial_chunk, tasks):
             out[a] += traces
-    finally:
+    except BaseException:  # Ctrl-C included: stop the workers rather than wait for them
         if own:
-            executor.close()
+            executor.terminate()
+        raise
+    if own:
+        executor.close()
     for traces in out:
         traces.sort(key=lambda t: t.index)
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 
 from sim.cli import explore, runs
 from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, user_errors
@@ -58,35 +59,90 @@ def list_(
     directory: Annotated[Path, typer.Argument(help="Folder of scenario files.")] = Path(
         "scenarios"
     ),
+    json_: Annotated[
+        bool, typer.Option("--json", help="One JSON object per scenario, in a list.")
+    ] = False,
 ) -> None:
-    """List the scenarios in a folder with their ids, titles and policies."""
-    from rich.table import Table
+    """List the scenarios in a folder with their ids, titles and policies.
 
+    Ids and paths are never cut short: a terminal gets a table that wraps the
+    titles; a pipe gets plain tab-separated lines; ``--json`` gets JSON.
+    """
     from sim.scenario.loader import load_scenario
 
     files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
     if not files:
         _err(f"error: no scenario files (*.yaml) in {directory}")
         raise typer.Exit(EXIT_ERROR)
-    from rich.text import Text
-
-    from sim.text import visible
-
-    table = Table("id", "title", "policies", "file")
+    rows: list[dict[str, Any]] = []
     for path in files:
-        shown = Text(visible(str(path)))  # a file name may hold anything but '/'
         try:
             s = load_scenario(path)
         except InputError as exc:
-            table.add_row(
-                Text("invalid", style="red"),
-                f"{len(exc.problems)} problem(s): run ttx validate",
-                "",
-                shown,
+            rows.append(
+                {
+                    "id": None,
+                    "title": f"invalid: {len(exc.problems)} problem(s): run ttx validate",
+                    "policies": [],
+                    "file": str(path),
+                }
             )
             continue
-        table.add_row(Text(s.id), Text(s.title), ", ".join(p.id for p in s.policies), shown)
-    _console().print(table)
+        rows.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "policies": [p.id for p in s.policies],
+                "file": str(path),
+            }
+        )
+    _print_list(rows, json_)
+
+
+_MIN_WRAPPED = 12
+
+
+def _print_list(rows: list[dict[str, Any]], json_: bool) -> None:
+    if json_:
+        import json
+
+        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    from sim.text import visible
+
+    # A file name may hold anything but '/': control characters are shown, not sent.
+    rows = [row | {"file": visible(row["file"])} for row in rows]
+    console = _console()
+    if not console.is_terminal:
+        for row in rows:
+            cells = [row["id"] or "invalid", row["title"], ", ".join(row["policies"]), row["file"]]
+            typer.echo("\t".join(cells))
+        return
+    id_width = max(len(row["id"] or "invalid") for row in rows)
+    file_width = max(len(row["file"]) for row in rows)
+    # Borders and padding take 13 columns; titles and policies need some room to wrap in.
+    if id_width + file_width + 13 + 2 * _MIN_WRAPPED > console.width:
+        for row in rows:  # too narrow for a table: one block per scenario, nothing cut
+            typer.echo(f"{row['id'] or 'invalid'}  {row['file']}")
+            typer.echo(f"    {row['title']}")
+            if row["policies"]:
+                typer.echo(f"    policies: {', '.join(row['policies'])}")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("id", "title", "policies", "file")
+    # Ids and paths keep their full width (no ellipsis); titles and policy lists wrap.
+    for column, width in ((table.columns[0], id_width), (table.columns[3], file_width)):
+        column.no_wrap, column.min_width = True, width
+    for column in (table.columns[1], table.columns[2]):
+        column.min_width = _MIN_WRAPPED
+    for row in rows:
+        ident = Text(row["id"]) if row["id"] else Text("invalid", style="red")
+        table.add_row(
+            ident, Text(row["title"]), Text(", ".join(row["policies"])), Text(row["file"])
+        )
+    console.print(table)
 
 
 @app.command()
@@ -102,9 +158,19 @@ def validate(
     trial_replications: Annotated[
         int,
         typer.Option(
-            min=2, help="With --strict: trial replications per policy and per forced option."
+            min=2,
+            max=runs.MAX_REPLICATIONS,
+            help="With --strict: trial replications per policy and per forced option.",
         ),
     ] = 40,
+    max_work: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="With --strict: limit on the estimated events of one trial replication "
+            "(default: TTX_MAX_WORK or 500,000; see SECURITY.md).",
+        ),
+    ] = None,
 ) -> None:
     """Check scenario files; print every problem as FILE:LINE:COL: path: message.
 
@@ -112,9 +178,14 @@ def validate(
     the check only with --strict.
     """
     from sim.authoring.lint import lint
+    from sim.runs.budget import WorkTooLarge
     from sim.scenario.loader import load_scenario_with_source
     from sim.text import visible
 
+    if max_work is not None:  # the trial reads the limit where the runner does
+        import os
+
+        os.environ["TTX_MAX_WORK"] = str(max_work)
     failed = False
     for path in files:
         try:
@@ -124,7 +195,12 @@ def validate(
             for problem in exc.problems:
                 _err(str(problem))
             continue
-        warnings = lint(s, source, trial=strict, trial_replications=trial_replications)
+        try:
+            warnings = lint(s, source, trial=strict, trial_replications=trial_replications)
+        except WorkTooLarge as exc:  # the trial run is above its work budget
+            failed = True
+            _err(f"{path}: error: {runs.too_much_work(exc, '--trial-replications {fits}')}")
+            continue
         for problem in warnings:
             _err(str(problem))
         failed = failed or (strict and bool(warnings))
@@ -141,7 +217,40 @@ def validate(
 app.command("run")(runs.run_)
 
 
-@app.command()
+class _HintedCommand(typer.core.TyperCommand):
+    """A command whose unknown options get a hint at what it has instead.
+
+    Click suggests options spelt alike; an option borrowed from another command
+    (``ttx play --out``) is spelt like nothing here, so the hint comes from
+    the command's own table (``hints``, imported only when an option is unknown).
+    """
+
+    hints: Callable[[], dict[str, str]] = staticmethod(dict)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return list(super().parse_args(ctx, args))
+        except Exception as exc:
+            # Typer may bundle its own click: match the error by name, re-raise its type.
+            hint = self.hints().get(getattr(exc, "option_name", ""))
+            if type(exc).__name__ != "NoSuchOption" or hint is None:
+                raise
+            name = getattr(exc, "option_name", "")
+            message = f"No such option: {name}; {hint}"
+            raise type(exc)(name, message=message, ctx=ctx) from None  # type: ignore[call-arg]
+
+
+def _play_hints() -> dict[str, str]:
+    from sim.play.command import FLAG_HINTS
+
+    return FLAG_HINTS
+
+
+class _PlayCommand(_HintedCommand):
+    hints = staticmethod(_play_hints)
+
+
+@app.command(cls=_PlayCommand)
 def play(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     team: Annotated[str, typer.Option(help="Team name, recorded with the answers.")] = "team",
@@ -170,13 +279,14 @@ def play(
         Path | None,
         typer.Option(help="Folder for each cell's answers file with --cells (default: here)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=runs.MAX_SEED, help="Run seed.")] = None,
     record: Annotated[
         Path | None,
         typer.Option(help="Answers file to write (default: SCENARIO-TEAM.answers.yaml)."),
     ] = None,
     replications: Annotated[
-        int, typer.Option(min=2, help="Shadow replications in the debrief.")
+        int,
+        typer.Option(min=2, max=runs.MAX_REPLICATIONS, help="Shadow replications in the debrief."),
     ] = 100,
     answers: Annotated[
         list[Path] | None,
@@ -306,7 +416,13 @@ def new(
 def brief(
     file: Annotated[Path, typer.Argument(help="Scenario file.")],
     format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write to this file (default: stdout for md; SCENARIO[-CELL].brief.html here "
+            "for html, which is no terminal's reading)."
+        ),
+    ] = None,
     cell: Annotated[
         str | None, typer.Option(help="Brief this cell: add its own briefing and decisions.")
     ] = None,
@@ -319,9 +435,12 @@ def brief(
 
         if format_ not in ("md", "html"):
             raise TtxError(f"unknown format '{format_}'; expected md or html")
+        scenario = load_scenario(file)
+        if out is None and format_ == "html":  # a page of markup is for a browser, not a terminal
+            out = Path(f"{scenario.id}{'-' + cell if cell else ''}.brief.html")
         _check_out(out, force)
         try:
-            text = render(load_scenario(file), format_, cell)
+            text = render(scenario, format_, cell)
         except KeyError as exc:  # an unknown --cell; the message lists the cells
             raise TtxError(f"{exc.args[0]}; check --cell") from None
         if out is None:
@@ -369,7 +488,12 @@ def debrief(
         Path | None, typer.Option(help="Folder for the report (default: next to the answers).")
     ] = None,
     replications: Annotated[
-        int, typer.Option(min=2, help="Replications per team, default and alternative.")
+        int,
+        typer.Option(
+            min=2,
+            max=runs.MAX_REPLICATIONS,
+            help="Replications per team, default and alternative.",
+        ),
     ] = 100,
     scenario: Annotated[
         Path | None,
@@ -402,10 +526,30 @@ app.command("explore")(explore.explore_)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Run ``ttx``: Ctrl-C exits 130 and SIGTERM 143, each with one line and no traceback.
+
+    Commands that can say more about an interrupt (what was kept, how to
+    resume) say it themselves; typer turns any other ``KeyboardInterrupt``
+    into a silent exit 130, which gets its line here.
+    """
+    from sim.runs import signals
+
+    signals.install()
     command: Callable[..., Any] = typer.main.get_command(app)
     try:
+        signals.ready("imports")
         command(args=argv if argv is not None else sys.argv[1:], prog_name="ttx")
     except KeyboardInterrupt:
         _err("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        signals.leave(EXIT_INTERRUPTED)
+    except signals.Terminated:
+        _err("terminated")
+        signals.leave(signals.EXIT_TERMINATED)
+    except SystemExit as exc:
+        # typer's own Exit(130) is raised from the KeyboardInterrupt it caught.
+        silent = isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt)
+        if exc.code == EXIT_INTERRUPTED and silent:
+            _err("interrupted")
+        if exc.code == EXIT_INTERRUPTED:
+            signals.leave(EXIT_INTERRUPTED)
+        raise

@@ -17,7 +17,13 @@ import typer
 from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
 from sim.errors import TtxError
 
+#: The most replications a run may have: the scenario format's own bound.
+MAX_REPLICATIONS = 1_000_000
+#: The largest seed: seeds are unsigned 63-bit integers, as in the scenario format.
+MAX_SEED = 2**63 - 1
+
 if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
+    from sim.runs.budget import WorkTooLarge
     from sim.runs.contract import ComparisonDocument, RunDocument
     from sim.runs.runner import ReplicationFailed, RunFailed
 
@@ -66,11 +72,18 @@ def run_(
             "repeat for one per cell.",
         ),
     ] = None,
-    replications: Annotated[int | None, typer.Option(min=1, help="Number of replications.")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Run seed.")] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(min=1, max=MAX_REPLICATIONS, help="Number of replications."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Run seed.")] = None,
     replication: Annotated[
         int | None,
-        typer.Option(min=0, help="Run only replication K of the run (to reproduce one)."),
+        typer.Option(
+            min=0,
+            max=MAX_REPLICATIONS - 1,
+            help="Run only replication K of the run (to reproduce one; 0 to replications - 1).",
+        ),
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
@@ -117,6 +130,14 @@ def run_(
             "replication or policy, for spreadsheets).",
         ),
     ] = "long",
+    max_work: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Limit on the estimated events of one replication (default: TTX_MAX_WORK "
+            "or 500,000; see SECURITY.md).",
+        ),
+    ] = None,
 ) -> None:
     """Run a scenario under one policy (one per cell); write report.json and report.md.
 
@@ -127,9 +148,10 @@ def run_(
         from sim.jobs.run import run_file
         from sim.report.outputs import RUN_FORMATS, parse_formats
         from sim.report.terminal import progress_bar
+        from sim.runs.budget import WorkTooLarge
         from sim.runs.checkpoint import CheckpointMismatch
         from sim.runs.executors import EXECUTORS
-        from sim.runs.runner import RunFailed
+        from sim.runs.runner import ReplicationOutOfRange, RunFailed
 
         if executor is not None and executor not in EXECUTORS:
             raise TtxError(f"unknown --executor '{executor}'; choose one of {', '.join(EXECUTORS)}")
@@ -156,9 +178,19 @@ def run_(
                 warn=err,
                 formats=formats,
                 csv_layout=csv_layout,
+                max_work=max_work,
             )
         except RunFailed as exc:
             raise TtxError(run_failed(exc, file, policy_file, policy)) from None
+        except WorkTooLarge as exc:
+            raise TtxError(too_much_work(exc)) from None
+        except ReplicationOutOfRange as exc:
+            raise TtxError(
+                f"--replication {replication} is outside the run of {exc.replications} "
+                f"replication{'' if exc.replications == 1 else 's'} (0 to "
+                f"{exc.replications - 1}); to run {replication} replications, use "
+                f"--replications {replication}"
+            ) from None
         except CheckpointMismatch as exc:
             raise TtxError(
                 f"{exc}. Use another --checkpoint folder, or delete this one to start afresh"
@@ -171,6 +203,18 @@ def run_(
         if not quiet:
             summary(done.report)
         typer.echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
+
+
+def too_much_work(exc: WorkTooLarge, fits: str = "") -> str:
+    """A refused run or trial, with the flag that raises the limit.
+
+    ``fits`` words a trial's smaller replication count (``{fits}`` is replaced).
+    """
+    remedy = fits.format(fits=exc.fits) if fits and exc.fits else exc.remedy
+    lead = f"; {remedy}, or" if remedy else ";"
+    return f"{exc.what}{lead} raise the limit with --max-work N or the environment variable " + (
+        "TTX_MAX_WORK"
+    )
 
 
 def run_failed(
@@ -264,10 +308,10 @@ def sweep_(
         str, typer.Option(help="Comma-separated policy ids, or 'all'; the first is the baseline.")
     ] = "all",
     replications: Annotated[
-        int | None, typer.Option(min=1, help="Replications per policy.")
+        int | None, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per policy.")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Run seed shared by all policies.")
+        int | None, typer.Option(min=0, max=MAX_SEED, help="Run seed shared by all policies.")
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
     format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (

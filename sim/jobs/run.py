@@ -7,7 +7,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.model.plan import compile_plan
 from sim.report.outputs import run_paths, write_run
+from sim.runs import budget, signals
 from sim.runs.contract import RunDocument
 from sim.runs.executors import auto_workers, make_executor
 from sim.runs.outfiles import OutputLock, check_folder, check_writable, write_atomic
@@ -61,6 +63,7 @@ def run_file(
     warn: Callable[[str], None] | None = None,
     formats: Sequence[str] = RUN_FORMATS,
     csv_layout: str = "long",
+    max_work: int | None = None,
 ) -> RunDone:
     """Run a scenario file and write ``report.json`` and its renderings (``report.md``).
 
@@ -91,6 +94,9 @@ def run_file(
             (:data:`sim.report.outputs.RUN_FORMATS`).
         csv_layout: ``long`` (one value per row) or ``wide`` (one row per month
             or replication) for the CSV files.
+        max_work: Limit on the estimated events of one replication
+            (:func:`sim.runs.budget.max_work`); ``warn`` is told the estimate
+            of a large run.
 
     Raises:
         OutputExists: A report (or ``report.partial.json``) exists and
@@ -100,6 +106,7 @@ def run_file(
         OutputBusy: Another ttx command is writing to ``out`` or ``checkpoint``.
         RunFailed: Some replications raised; what finished is saved next to the
             report as ``report.partial.json`` (``partial_file``).
+        WorkTooLarge: The estimated work is above the limit (nothing ran).
         UnknownPolicy, CellConflict, InputError, CheckpointError, ExecutorError: Bad inputs.
     """
     scenario = load_scenario(file)
@@ -133,6 +140,12 @@ def run_file(
 
         layout(csv_layout)  # a misspelt layout fails before the run, not after it
     total = spec.replications if indices is None else len(indices)
+    # Before any worker starts: a refused run costs nothing.
+    work = budget.estimate(compile_plan(spec.scenario, spec.policy))
+    budget.check(work, total, max_work)
+    note = budget.notice(work, total)
+    if note and warn is not None:
+        warn(note)
     if workers is None and executor is None and scheduler is None:
         workers = auto_workers(total, scenario.horizon)
     label = f"{scenario.id}/{spec.label}"
@@ -151,6 +164,7 @@ def run_file(
                 chunk_size=chunk_size,
                 checkpoint=checkpoint,
                 kpi_values=kpi_values,
+                max_work=max_work,
             ).to_dict()
         except RunFailed as exc:
             if exc.partial is not None:
@@ -166,5 +180,6 @@ def run_file(
                 str(path): team.policy.id
                 for path, team in zip(_paths(policy_file), teams, strict=True)
             }
+        signals.ready("writing")
         write_run(report, target, formats, csv_layout)  # still holding the folder's lock
     return RunDone(report, paths)

@@ -49,6 +49,19 @@ from sim.scenario.policyfile import (
     team_slug,
 )
 
+#: Options people bring from other commands, and what ``ttx play`` has instead: a
+#: session writes an answers file, not a report folder.
+FLAG_HINTS: dict[str, str] = dict.fromkeys(
+    ("--out", "--output", "-o", "--checkpoint", "--format"),
+    "ttx play writes an answers file: name it with --record FILE (or a folder "
+    "with --save FOLDER for --cells), continue a saved session with --resume FILE",
+)
+FLAG_HINTS |= {
+    "--replay": "replay recorded answers with --answers FILE",
+    "--policies": "choose the starting policy with --policy ID (one per cell)",
+    "--workers": "a session plays one replication; set the debrief's with --replications N",
+}
+
 
 class SeedConflict(TtxError):
     """A seed was given for a resumed session, which keeps the seed it was recorded with."""

@@ -17,10 +17,16 @@ results never depend on which executor ran them or how many workers it had.
 
 Each executor keeps a bounded number of tasks in flight, so neither the
 task queue nor the buffer of out-of-order results grows with the run.
+
+Worker processes are started deaf to Ctrl-C (:mod:`sim.runs.signals`): the
+parent decides, and an executor left by an exception (an interrupt, SIGTERM
+under the command line) stops its workers at once (:meth:`Executor.terminate`)
+instead of waiting for their chunks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -28,8 +34,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sim.errors import TtxError
+from sim.runs import signals
 
 EXECUTORS: tuple[str, ...] = ("serial", "processes", "dask")
+#: Seconds to wait for stopped workers, and for the pool's manager thread, when terminating.
+STOP_SECONDS = 5.0
 #: Replications x months below which a process pool does not pay for its start-up.
 PARALLEL_WORK = 12_000
 
@@ -71,11 +80,19 @@ class Executor:
     def close(self) -> None:
         """Release workers (idempotent)."""
 
+    def terminate(self) -> None:
+        """Stop workers now, abandoning their tasks (idempotent); default: :meth:`close`."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # Leaving by an exception (Ctrl-C, SIGTERM, a failure): nobody waits for the results.
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
 
 
 class SerialExecutor(Executor):
@@ -99,10 +116,24 @@ class ProcessExecutor(Executor):
         self.workers = workers
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         context = multiprocessing.get_context(method)
-        if method == "forkserver":
-            # Workers fork from a server that has already imported the engine.
-            context.set_forkserver_preload(["sim.runs.runner"])
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # Everything started here (the forkserver, and the workers it forks later)
+        # inherits SIGINT blocked: a Ctrl-C during the forkserver's preload must
+        # not print its traceback. The resource tracker goes first: starting, it
+        # unblocks SIGINT in this process (it guards itself).
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+        with signals.children_deaf():
+            if method == "forkserver":
+                # Workers fork from a server that has already imported the engine.
+                context.set_forkserver_preload(["sim.runs.runner"])
+                from multiprocessing import forkserver
+
+                forkserver.ensure_running()
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=signals.quiet_worker
+            )
+        signals.ready("pool")
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -124,12 +155,57 @@ class ProcessExecutor(Executor):
                 f"a worker process died ({exc}); finished chunks were kept if the run "
                 "had a checkpoint"
             ) from None
-        finally:
-            for future in pending:
-                future.cancel()
+        # Tasks left pending are cancelled by close() or terminate() through the
+        # pool itself: a future cancelled here, behind the pool's back, makes its
+        # manager thread fail (InvalidStateError) if the pool then breaks.
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def terminate(self) -> None:
+        # The pool has no public way to stop busy workers; its process table is
+        # what its own shutdown walks. With the workers gone nobody reads the
+        # task queue, so its feeder thread may be stuck on a full pipe: joining
+        # it at shutdown would hang, hence cancel_join_thread first.
+        call_queue = getattr(self._pool, "_call_queue", None)
+        if call_queue is not None:
+            call_queue.cancel_join_thread()
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(STOP_SECONDS)
+            if process.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+                process.kill()
+        # Shutdown forgets the manager thread and the result queue: keep them.
+        manager = getattr(self._pool, "_executor_manager_thread", None)
+        results = getattr(self._pool, "_result_queue", None)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            self._unstick(manager, results)
+
+    @staticmethod
+    def _unstick(manager: Any, results: Any) -> None:
+        """Wait for the pool's manager thread to see the workers gone, unblocking it if need be.
+
+        A worker killed while sending its result leaves half a message in the
+        result pipe, and the manager thread waits for the rest forever. Filler
+        bytes complete the message; unpickling it fails, and the thread then
+        cleans up as for any broken pool. If even that does not free it, the
+        process is told to exit without waiting for it.
+        """
+        writer = getattr(results, "_writer", None)
+        fd = writer.fileno() if writer is not None and not writer.closed else -1
+        if fd >= 0:
+            os.set_blocking(fd, False)
+        for _ in range(int(STOP_SECONDS / 0.1)):
+            manager.join(0.1)
+            if not manager.is_alive():
+                return
+            if fd >= 0:
+                with contextlib.suppress(OSError):  # full (the thread is not reading) or closed
+                    os.write(fd, bytes(65536))
+        signals.abandon()  # pragma: no cover - a message longer than the filler
 
 
 class DaskExecutor(Executor):
@@ -149,14 +225,16 @@ class DaskExecutor(Executor):
             if scheduler:
                 self._client = Client(scheduler, timeout="10s")
             else:
-                self._cluster = LocalCluster(
-                    n_workers=workers or 2,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                )
+                _quiet_local_dask()
+                with signals.children_deaf():  # its processes leave Ctrl-C to ttx
+                    self._cluster = LocalCluster(
+                        n_workers=workers or 2,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                    )
                 self._client = Client(self._cluster)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
             self.close()
             where = f"scheduler {scheduler}" if scheduler else "a local Dask cluster"
             raise ExecutorError(f"could not connect to {where}: {exc}") from None
@@ -184,7 +262,17 @@ class DaskExecutor(Executor):
                 submit()
             for future in queue:
                 position = pending.pop(future)
-                result = future.result()
+                try:
+                    result = future.result()
+                except Exception as exc:
+                    if type(exc).__name__ != "KilledWorker":
+                        raise
+                    last = getattr(getattr(exc, "last_worker", None), "address", "unknown")
+                    tries = int(getattr(exc, "allowed_failures", 0)) + 1
+                    raise ExecutorError(
+                        f"Dask workers died running a chunk {tries} times (the last was "
+                        f"{last}); finished chunks were kept if the run had a checkpoint"
+                    ) from None
                 if next_task < len(tasks):
                     submit()
                 yield position, result
@@ -199,6 +287,21 @@ class DaskExecutor(Executor):
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _quiet_local_dask() -> None:
+    """Before starting a local cluster: its processes keep Ctrl-C blocked, and say only errors.
+
+    A local cluster's workers log a warning for every task cancelled when a
+    run stops; ttx says in one line that it stopped. The resource tracker is
+    started first because starting it unblocks SIGINT in the starting thread.
+    """
+    import logging
+    from multiprocessing import resource_tracker
+
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")  # read by the workers
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    resource_tracker.ensure_running()
 
 
 def make_executor(

@@ -31,6 +31,7 @@ from sim.errors import TtxError
 from sim.model.engine import ReplicationResult, simulate
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
+from sim.runs import budget, signals
 from sim.runs.aggregate import Aggregator, ChunkFolder, ChunkPartial, sample_stride
 from sim.runs.checkpoint import Checkpoint, content_hash
 from sim.runs.contract import SCHEMA_VERSION, RunDocument, RunMeta, RunResults
@@ -65,6 +66,18 @@ class ReplicationFailed(TtxError):
         super().__init__(
             f"replication {index} (seed {seed}) of scenario '{scenario}', policy '{policy}' "
             f"failed: {self.cause}"
+        )
+
+
+class ReplicationOutOfRange(TtxError):
+    """Replication indices asked for that are not in the run (nothing ran)."""
+
+    def __init__(self, indices: range, replications: int) -> None:
+        self.indices, self.replications = indices, replications
+        first = indices.start if indices else 0
+        super().__init__(
+            f"replication {first} is not in the run: it has {replications} replication"
+            f"{'' if replications == 1 else 's'}, numbered 0 to {replications - 1}"
         )
 
 
@@ -250,6 +263,7 @@ def run(
     chunk_size: int | None = None,
     checkpoint: Path | str | None = None,
     kpi_values: bool = True,
+    max_work: int | None = None,
 ) -> RunReport:
     """Run the replications of ``spec`` and aggregate them into a :class:`RunReport`.
 
@@ -264,8 +278,12 @@ def run(
         checkpoint: Folder to store finished chunks in and resume from.
         kpi_values: Keep per-replication KPI values and objective outcomes in
             ``results`` (needed for paired comparisons; large for huge runs).
+        max_work: Limit on the estimated events of one replication (default:
+            ``TTX_MAX_WORK`` or :data:`sim.runs.budget.MAX_WORK`).
 
     Raises:
+        WorkTooLarge: The estimated work is above the limit; nothing ran.
+        ReplicationOutOfRange: ``indices`` reach outside the run; nothing ran.
         RunFailed: Some replications raised; the others finished.
         CheckpointError: The checkpoint belongs to another run.
     """
@@ -273,6 +291,9 @@ def run(
     scenario, pol, run_seed = spec.scenario, spec.policy, spec.seed
     plan = compile_plan(scenario, pol)
     todo = range(spec.replications) if indices is None else indices
+    if todo.start < 0 or todo.stop > spec.replications:
+        raise ReplicationOutOfRange(todo, spec.replications)
+    budget.check(budget.estimate(plan), len(todo), max_work)
     size = chunk_size or default_chunk_size(len(todo))
     if size < 1:
         raise TtxError(f"the chunk size must be at least 1, got {size}")
@@ -307,7 +328,7 @@ def run(
     if progress is not None:  # the first call: what a resumed checkpoint already holds
         progress(done, len(todo))
     merger.drain()
-    for position, part in ex.map(run_chunk, missing):
+    for arrived, (position, part) in enumerate(ex.map(run_chunk, missing)):
         if part.complete and store is not None:
             store.save(part)  # before merging: an interruption keeps it
         failures += [
@@ -315,6 +336,8 @@ def run(
             for k, s, message in part.failures
         ]
         merger.arrive(part)
+        if not arrived:
+            signals.ready("chunk")
         done += len(missing[position].indices)
         if progress is not None:
             progress(done, len(todo))

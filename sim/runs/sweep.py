@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-from sim.errors import TtxError
+from sim.errors import TtxError, did_you_mean
 from sim.runs.executors import Executor
 from sim.runs.runner import RunReport, run
 from sim.runs.spec import RunSpec
@@ -55,6 +55,7 @@ def resolve_policies(scenario: Scenario, spec: str | None) -> list[str]:
             raise TtxError(
                 f"unknown polic{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)} in "
                 f"scenario '{scenario.id}'; it has: {', '.join(known) or '(none)'}"
+                f"{did_you_mean(unknown[0], known)}"
             )
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:

@@ -34,6 +34,9 @@ Intensity = Annotated[
     ),
 ]
 Text = Annotated[str, Field(max_length=20_000)]
+#: Most items in any list of a scenario or policy (partners have their own, lower cap):
+#: generous for an exercise, small enough that no list alone makes a run unbounded.
+MAX_ITEMS = 200
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Condition = Annotated[
     str,

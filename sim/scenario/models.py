@@ -20,9 +20,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from sim.errors import did_you_mean
 from sim.scenario.cells import Cell, all_cells
 from sim.scenario.fields import (
     ID_PATTERN,
+    MAX_ITEMS,
     Condition,
     Frozen,
     Id,
@@ -53,6 +55,7 @@ from sim.scenario.vocabulary import PARTNER_VARS
 __all__ = [
     "BLUE",
     "ID_PATTERN",
+    "MAX_ITEMS",
     "Alliance",
     "Cell",
     "CombinedPolicy",
@@ -162,6 +165,7 @@ class Rivalry(Frozen):
     tension: Unit = Field(description="Initial tension (0-1); relaxes back toward it.")
     spillover: list[Id] = Field(
         default_factory=list,
+        max_length=MAX_ITEMS,
         description="Further partners exposed to this rivalry's tension.",
     )
 
@@ -194,7 +198,7 @@ class Threat(Frozen):
     id: Id
     kind: Kind = Field(description="Threat kind; sets how incidents are resolved.")
     name: Name | None = Field(None, description="Display name.")
-    targets: Annotated[list[Id], Field(min_length=1)] = Field(
+    targets: Annotated[list[Id], Field(min_length=1, max_length=MAX_ITEMS)] = Field(
         description="Partner ids this threat strikes."
     )
     rate: float = Field(
@@ -221,7 +225,9 @@ class Threat(Frozen):
 class _InitiativeBase(Frozen):
     id: Id
     name: Name | None = Field(None, description="Display name.")
-    partners: list[Id] = Field(description="Partner ids the initiative works with.")
+    partners: list[Id] = Field(
+        max_length=MAX_ITEMS, description="Partner ids the initiative works with."
+    )
     start: Month = Field(0, description="First month the initiative can run.")
     end: Month | None = Field(None, description="Month it stops (exclusive).")
     cycle: int = Field(
@@ -369,7 +375,9 @@ class Option(Frozen):
     label: Name = Field(description="Short label shown to players.")
     description: Text = Field("", description="What the option means, shown to players.")
     effects: list[Effect] = Field(
-        default_factory=list, description="Immediate effects (hidden from players)."
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Immediate effects (hidden from players).",
     )
     levers: Levers = Field(
         default_factory=dict, description="Lever changes from this month on (hidden)."
@@ -399,7 +407,9 @@ class Inject(Frozen):
     when: Condition | None = Field(
         None, description="Fires once, the first month this condition holds."
     )
-    effects: list[Effect] = Field(default_factory=list, description="Immediate effects.")
+    effects: list[Effect] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Immediate effects."
+    )
     decision: Decision | None = None
     expected_actions: Text = Field(
         "",
@@ -468,7 +478,7 @@ class Scenario(Frozen):
     id: Id
     title: Name
     description: Text = Field("", description="The briefing text.")
-    sources: Annotated[list[Name], Field(min_length=1)] = Field(
+    sources: Annotated[list[Name], Field(min_length=1, max_length=MAX_ITEMS)] = Field(
         description="Sections of the source document this scenario draws on."
     )
     horizon: int = Field(120, ge=12, le=240, description="Months simulated (12-240).")
@@ -481,18 +491,19 @@ class Scenario(Frozen):
     )
     cells: list[Cell] = Field(
         default_factory=list,
+        max_length=MAX_ITEMS,
         description="Sides that play against each other. Without it there is one cell, "
         "'blue' (the alliance). Blue may be listed to give it a name and briefing.",
     )
     alliance: Alliance = Field(default_factory=Alliance)
     partners: Annotated[list[Partner], Field(min_length=1, max_length=50)]
-    rivals: list[Rival] = Field(default_factory=list)
-    rivalries: list[Rivalry] = Field(default_factory=list)
-    threats: list[Threat] = Field(default_factory=list)
-    initiatives: list[Initiative] = Field(default_factory=list)
-    policies: Annotated[list[Policy], Field(min_length=1)]
-    injects: list[Inject] = Field(default_factory=list)
-    objectives: list[Objective] = Field(default_factory=list)
+    rivals: list[Rival] = Field(default_factory=list, max_length=MAX_ITEMS)
+    rivalries: list[Rivalry] = Field(default_factory=list, max_length=MAX_ITEMS)
+    threats: list[Threat] = Field(default_factory=list, max_length=MAX_ITEMS)
+    initiatives: list[Initiative] = Field(default_factory=list, max_length=MAX_ITEMS)
+    policies: Annotated[list[Policy], Field(min_length=1, max_length=MAX_ITEMS)]
+    injects: list[Inject] = Field(default_factory=list, max_length=MAX_ITEMS)
+    objectives: list[Objective] = Field(default_factory=list, max_length=MAX_ITEMS)
     model: ModelParameters = Field(
         default_factory=ModelParameters,
         description="Model coefficients (documented in MODEL.md); override with care.",
@@ -518,7 +529,8 @@ class Scenario(Frozen):
         by_id = {p.id: p for p in self.policies}
         if policy_id not in by_id:
             known = ", ".join(sorted(by_id))
-            raise KeyError(f"no policy '{policy_id}' in scenario '{self.id}' (have: {known})")
+            hint = did_you_mean(policy_id, by_id)
+            raise KeyError(f"no policy '{policy_id}' in scenario '{self.id}'{hint} (have: {known})")
         return resolve_policy(by_id[policy_id], by_id)
 
     def combine(self, chosen: Mapping[str, Policy | str]) -> Policy:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from sim.scenario.fields import Condition, Frozen, Id, Levers, Month, Name, Text
+from sim.scenario.fields import MAX_ITEMS, Condition, Frozen, Id, Levers, Month, Name, Text
 
 #: The alliance's cell: every scenario has it, declared or not.
 BLUE = "blue"
@@ -49,9 +49,11 @@ class Policy(Frozen):
         "their default (an initiative's own intensity, 1 for a threat or rival lever).",
     )
     decisions: dict[Id, Id] = Field(
-        default_factory=dict, description="Answers: inject id -> option id."
+        default_factory=dict, max_length=MAX_ITEMS, description="Answers: inject id -> option id."
     )
-    rules: list[Rule] = Field(default_factory=list, description="Rules checked monthly.")
+    rules: list[Rule] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="Rules checked monthly."
+    )
 
 
 def resolve_policy(policy: Policy, by_id: dict[str, Policy]) -> Policy:
@@ -69,7 +71,9 @@ def resolve_policy(policy: Policy, by_id: dict[str, Policy]) -> Policy:
         levers.update(p.levers)
         decisions.update(p.decisions)
         rules.extend(p.rules)
-    return Policy(
+    # Built from validated parts, not revalidated: the list caps are per file
+    # entry, and a chain of policies may hold more rules in all.
+    return Policy.model_construct(
         id=policy.id,
         title=policy.title,
         description=policy.description,
@@ -113,7 +117,7 @@ def combine_policies(parts: Sequence[tuple[str, Policy]]) -> CombinedPolicy:
         rules.extend(p.rules)
     head = parts[0][1]
     title = " vs ".join(_named(p.title or p.id, cell) for cell, p in parts)
-    return CombinedPolicy(
+    return CombinedPolicy.model_construct(  # validated parts (see resolve_policy)
         id=head.id,
         title=title,
         description=head.description,
@@ -142,5 +146,7 @@ class PolicyFile(Frozen):
     seed: int | None = Field(None, ge=0, lt=2**63, description="Seed of the recorded session.")
     policy: Policy
     recorded: list[RecordedDecision] = Field(
-        default_factory=list, description="Decisions in the order they were taken."
+        default_factory=list,
+        max_length=MAX_ITEMS,
+        description="Decisions in the order they were taken.",
     )
