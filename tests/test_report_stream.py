@@ -77,7 +77,7 @@ def test_staged_pieces_are_written_as_they_come(tmp_path: Path) -> None:
 
 def test_a_failing_piece_costs_only_its_own_file(tmp_path: Path) -> None:
     bad = {"x": float("nan")}  # not JSON: the encoder refuses it mid-way
-    with pytest.raises(TtxError, match="r.json: ValueError"):
+    with pytest.raises(TtxError, match=r"r\.json: ValueError"):
         write_outputs(
             [(tmp_path / "r.json", lambda: dump_pieces(bad)), (tmp_path / "r.md", lambda: "# ok\n")]
         )
