@@ -13,6 +13,7 @@ them only with ``--kpi-values`` (default here: left out, as ``ttx run
 --no-kpi-values``). Target: RSS at 100,000 <= 1.3x RSS at 1,000.
 
     python bench/memory.py [--counts 1000 10000 100000] [--workers 2] [--kpi-values]
+                           [--format md]
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def child(args: argparse.Namespace) -> None:
             str(args.workers),
             "--kpi-values" if args.kpi_values else "--no-kpi-values",
         ]
+        if args.format:
+            argv += ["--format", args.format]
         start = time.perf_counter()
         try:
             main(argv)
@@ -69,17 +72,24 @@ def main() -> None:
     parser.add_argument("--counts", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kpi-values", action="store_true")
+    parser.add_argument(
+        "--format", help="renderings besides report.json (ttx run --format; default: all)"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    print(f"scenario {args.scenario.name}, workers {args.workers}, kpi values {args.kpi_values}")
+    print(
+        f"scenario {args.scenario.name}, workers {args.workers}, kpi values {args.kpi_values}, "
+        f"formats {args.format or 'all'}"
+    )
     print(f"{'replications':>12} {'peak RSS MB':>12} {'seconds':>8} {'vs first':>8}")
     first = None
     for n in args.counts:
         cmd = [sys.executable, __file__, "--child", str(n), "--scenario", str(args.scenario)]
         cmd += ["--workers", str(args.workers)] + (["--kpi-values"] if args.kpi_values else [])
+        cmd += ["--format", args.format] if args.format else []
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode:
             sys.exit(f"run of {n} failed:\n{proc.stderr}")

@@ -32,19 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def observe_without_trace(self: Any, world: Any) -> None:
     """The engine's objective bookkeeping without the month-by-month record."""
     m = world.month
-    for o in self.plan.objectives:
+    state = self._now  # outcomes by column
+    for j, o in enumerate(self.plan.objectives):
         if o.check == "by":
-            if not self.state[o.id] and m <= (o.month or 0) and o.condition(world):
-                self.state[o.id] = True
+            if not state[j] and m <= (o.month or 0) and o.condition(world):
+                state[j] = True
         elif o.check == "throughout":
-            if (
-                self.state[o.id]
-                and m <= (o.month if o.month is not None else m)
-                and not o.condition(world)
-            ):
-                self.state[o.id] = False
+            if state[j] and m <= (o.month if o.month is not None else m) and not o.condition(world):
+                state[j] = False
         elif m == self.plan.horizon:
-            self.state[o.id] = bool(o.condition(world))
+            state[j] = bool(o.condition(world))
 
 
 def main() -> None:

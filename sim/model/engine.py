@@ -37,6 +37,7 @@ from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.uncertainty import Sources
 from sim.model.world import Event, World, series_names
+from sim.scenario.conditions import Expr
 from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
@@ -90,70 +91,87 @@ class _Objectives:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.state: dict[str, bool] = {o.id: o.check == "throughout" for o in plan.objectives}
-        self.trace: list[list[bool]] = []
+        self._horizon = plan.horizon
         self._ids = tuple(o.id for o in plan.objectives)
+        # Speed: each objective's outcome so far by column (a list copies in one step).
+        self._now = [o.check == "throughout" for o in plan.objectives]
+        # Every month's row, one after another (months x objectives, row-major).
+        self.trace: list[bool] = []
+        self.months = 0
         # End-of-run objectives are judged at the horizon, but the "chance met by
         # month" chart wants their standing every month: (column, condition).
         self._ends = tuple(
-            (j, o.condition)
+            (j, _closure(o.condition))
             for j, o in enumerate(plan.objectives)
             if o.check not in ("by", "throughout")
         )
-        # (id, check, last month asked, condition); a month-less throughout runs to the end.
+        # (column, check, last month asked, condition); a month-less throughout runs to the end.
         self._checks = tuple(
             (
-                o.id,
+                j,
                 o.check,
                 (o.month or 0) if o.check == "by" else plan.horizon if o.month is None else o.month,
-                o.condition,
+                _closure(o.condition),
             )
-            for o in plan.objectives
+            for j, o in enumerate(plan.objectives)
         )
         # Speed: before the horizon only by/throughout objectives still open are asked:
-        # (id, is a by objective, last month asked, condition).
+        # (column, is a by objective, last month asked, condition).
         self._open = [
-            (oid, check == "by", last, condition)
-            for oid, check, last, condition in self._checks
+            (j, check == "by", last, condition)
+            for j, check, last, condition in self._checks
             if check in ("by", "throughout") and last >= 0
         ]
         self._closing = min((e[2] for e in self._open), default=plan.horizon)
 
+    @property
+    def state(self) -> dict[str, bool]:
+        """Each objective's outcome so far, by id."""
+        return dict(zip(self._ids, self._now, strict=True))
+
     def observe(self, world: World) -> None:
-        m, state = world.month, self.state
-        if m == self.plan.horizon:
+        m, now = world.month, self._now
+        self.months += 1
+        if m == self._horizon:
             self._judge(world, m)
-            self.trace.append([state[oid] for oid in self._ids])
+            self.trace.extend(now)
             return
         changed = False
-        for oid, by, _last, condition in self._open:
+        for j, by, _last, condition in self._open:
             if by:
                 if condition(world):
-                    state[oid] = changed = True
+                    now[j] = changed = True
             elif not condition(world):
-                state[oid], changed = False, True
+                now[j], changed = False, True
         if changed or m >= self._closing:
             # A by objective is open while unmet, a throughout one while unbroken.
-            self._open = [e for e in self._open if state[e[0]] != e[1] and m < e[2]]
-            self._closing = min((e[2] for e in self._open), default=self.plan.horizon)
+            self._open = [e for e in self._open if now[e[0]] != e[1] and m < e[2]]
+            self._closing = min((e[2] for e in self._open), default=self._horizon)
         # Each objective's standing this month, for the "chance met by month" chart.
-        row = [state[oid] for oid in self._ids]
-        for j, condition in self._ends:
-            row[j] = bool(condition(world))
-        self.trace.append(row)
+        if self._ends:
+            row = now.copy()
+            for j, condition in self._ends:
+                row[j] = bool(condition(world))
+            self.trace.extend(row)
+        else:
+            self.trace.extend(now)
+
+    def rows(self) -> np.ndarray:
+        """The month-by-month record as a months x objectives array of bools."""
+        return np.asarray(self.trace, dtype=bool).reshape(self.months, len(self._ids))
 
     def _judge(self, world: World, m: int) -> None:
         """The horizon month: every objective in order, as the rules say."""
-        state = self.state
-        for oid, check, last, condition in self._checks:
+        now = self._now
+        for j, check, last, condition in self._checks:
             if check == "by":
-                if not state[oid] and m <= last and condition(world):
-                    state[oid] = True
+                if not now[j] and m <= last and condition(world):
+                    now[j] = True
             elif check == "throughout":
-                if state[oid] and m <= last and not condition(world):
-                    state[oid] = False
+                if now[j] and m <= last and not condition(world):
+                    now[j] = False
             else:
-                state[oid] = bool(condition(world))
+                now[j] = bool(condition(world))
 
 
 def default_decider(plan: Plan) -> Decider:
@@ -207,15 +225,17 @@ class Replication:
             decisions=list(self.world.decisions),
             log=self.world.log,
             events=events,
-            objective_trace=np.asarray(self.objectives.trace, dtype=bool).reshape(
-                len(self.objectives.trace), len(self.plan.objectives)
-            ),
+            objective_trace=self.objectives.rows(),
         )
 
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
         plan, world, env = self.plan, self.world, self.env
-        rules, budget, timed, conditional = plan.rules, plan.budget, self.timed, self.conditional
+        rules = [(_closure(rule.when), rule.levers) for rule in plan.rules]
+        conditional = [
+            (inj, _closure(inj.when)) for inj in self.conditional if inj.when is not None
+        ]
+        budget, timed = plan.budget, self.timed
         fired, rows, row, observe = self.fired, self.rows, world.row, self.objectives.observe
         drift, sources = self._month_of_drift, self.sources
         for m in range(plan.horizon + 1):
@@ -226,13 +246,13 @@ class Replication:
             if m:
                 drift()
                 sources.month(world, m)
-            for rule in rules:
-                if rule.when(world):
-                    world.set_levers(rule.levers)
+            for when, levers in rules:
+                if when(world):
+                    world.set_levers(levers)
             for inj in timed.get(m, ()):
                 self.fire(inj)
-            for inj in conditional:
-                if inj.id not in fired and inj.when is not None and inj.when(world):
+            for inj, when in conditional:
+                if inj.id not in fired and when(world):
                     self.fire(inj)
             rows.append(row())
             observe(world)
@@ -405,6 +425,12 @@ class Replication:
                 resilience[target] = clip(resilience[target] + d_resilience)
                 if d_tension:
                     world.raise_tension_around(target, d_tension)
+
+
+def _closure(condition: Callable[[World], Any]) -> Callable[[World], Any]:
+    """A compiled condition's own closure (the same answers, truthy as its bool,
+    without the wrapper's call); any other callable as it is."""
+    return condition.run if type(condition) is Expr else condition
 
 
 def _served(stream: Betas) -> Callable[[], float]:

@@ -9,13 +9,13 @@ file is actually requested.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sim.errors import TtxError
 from sim.runs.contract import ComparisonDocument, RunDocument
 from sim.runs.outfiles import write_atomic, write_outputs
-from sim.runs.reportfile import dumps
+from sim.runs.reportfile import dump_pieces
 
 FORMATS = ("md", "html")
 RUN_FORMATS = ("md", "html", "csv")
@@ -63,8 +63,8 @@ def render_run_text(report: RunDocument, fmt: str) -> str:
     return render_run_html(report)
 
 
-Outputs = list[tuple[Path, Callable[[], str]]]
-"""Files to write, each with the function that renders its text."""
+Outputs = list[tuple[Path, Callable[[], str | Iterable[str]]]]
+"""Files to write, each with the function that renders its text (whole or in pieces)."""
 
 
 def run_outputs(
@@ -74,7 +74,7 @@ def run_outputs(
 
     ``csv_layout`` is ``long`` or ``wide`` (:mod:`sim.report.csv`).
     """
-    outputs: Outputs = [(directory / "report.json", lambda: dumps(report))]
+    outputs: Outputs = [(directory / "report.json", lambda: dump_pieces(report))]
     for fmt in formats:
         if fmt == "csv":
             from sim.report.csv import kpis_csv, layout, series_csv
@@ -126,7 +126,7 @@ def comparison_outputs(
 ) -> Outputs:
     """A comparison's JSON and renderings in ``directory``, not yet rendered."""
     paths = comparison_paths(directory, formats)
-    outputs: Outputs = [(paths[0], lambda: dumps(comparison))]
+    outputs: Outputs = [(paths[0], lambda: dump_pieces(comparison))]
     outputs += [
         (path, lambda fmt=fmt: render_comparison_text(comparison, reports, fmt))  # type: ignore[misc]
         for path, fmt in zip(paths[1:], formats, strict=True)

@@ -337,11 +337,23 @@ class Transaction:
     ) -> None:
         self.discard()
 
-    def stage(self, path: Path, text: str | bytes) -> None:
-        """Write ``text`` to a temporary beside ``path`` (creating its folder)."""
+    def stage(self, path: Path, text: str | bytes | Iterable[str]) -> None:
+        """Write ``text`` to a temporary beside ``path`` (creating its folder).
+
+        ``text`` may come in pieces (an iterable of strings), written as they
+        come, so a large report is never held whole.
+        """
         self.created[:0] = _mkdirs(path.parent)
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        self.staged.append((path, write_temporary(path, lambda fd: _write_all(fd, data))))
+        if isinstance(text, str | bytes):
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            self.staged.append((path, write_temporary(path, lambda fd: _write_all(fd, data))))
+            return
+
+        def write(fd: int) -> None:
+            for piece in text:
+                _write_all(fd, piece.encode("utf-8"))
+
+        self.staged.append((path, write_temporary(path, write)))
 
     def discard(self) -> None:
         """Remove the temporaries not yet renamed, and the folders made for them if empty."""
@@ -387,7 +399,7 @@ def write_atomic(path: Path, text: str | bytes) -> None:
         t.commit()
 
 
-def write_outputs(outputs: Iterable[tuple[Path, Callable[[], str]]]) -> list[Path]:
+def write_outputs(outputs: Iterable[tuple[Path, Callable[[], str | Iterable[str]]]]) -> list[Path]:
     """Render every output to a temporary, then rename them all into place.
 
     A renderer that fails (a bug, or a missing optional dependency) costs
@@ -404,11 +416,11 @@ def write_outputs(outputs: Iterable[tuple[Path, Callable[[], str]]]) -> list[Pat
     with Transaction() as t:
         for path, render in outputs:
             try:
-                text = render()
+                t.stage(path, render())  # a renderer in pieces runs while it is written
+            except WriteFailed:
+                raise
             except Exception as exc:  # one broken format must not cost the others
                 failed.append(f"{path}: {type(exc).__name__}: {exc}")
-                continue
-            t.stage(path, text)
         written = t.commit()
     if failed:
         done = ", ".join(str(p) for p in written) or "nothing"
