@@ -301,14 +301,17 @@ class Replication:
         yield env.timeout(ini.start + 0.5)
         running, levers, refresh, timeout = world.running, world.levers, world.refresh, env.timeout
         key, end, every, exponent = ini.id, ini.end, ini.cycle, self.plan.params.returns_exponent
-        cycle = self.cycle
+        cycle, effective = self.cycle, dyn.effective_intensity
+        # Speed: the lever rarely moves, so the last intensity's effective value is kept.
+        last, eff = math.nan, 0.0
         while env.now < end:
             intensity = levers.get(key, 0.0)
             before = running.pop(key, None)
             # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
             varies, overrun = draws()
             if intensity > 0:
-                eff = dyn.effective_intensity(intensity, exponent)
+                if intensity != last:
+                    last, eff = intensity, effective(intensity, exponent)
                 cycle(ini, intensity, eff, varies, overrun)
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
             if running.get(key) != before or world._pressure_key is None:
