@@ -6,13 +6,18 @@ timeouts in the same process, and divides SimPy's event count (the engine
 reports ``events``) by the wall time of :func:`sim.model.engine.simulate` (set-up,
 events and KPIs included). Prints both rates and their ratio (target >= 0.20).
 
-    python bench/engine_rate.py [SCENARIO] [--seconds 3]
+    python bench/engine_rate.py [SCENARIO] [--seconds 3] [--cpu-batches 5]
+
+It also prints the CPU time of a replication (``time.process_time``, median of
+batches): on a shared machine the steadier figure for comparing two versions,
+since the ratio moves with the neighbours' load on the bare loop.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 from pathlib import Path
 
@@ -58,6 +63,17 @@ def engine_rate(plan: Plan, seed: int, seconds: float) -> tuple[float, int, floa
     return best, events, best_time * 1000
 
 
+def cpu_ms(plan: Plan, seed: int, batches: int, size: int = 50) -> float:
+    """Median CPU ms per replication over ``batches`` batches of ``size`` replications."""
+    times = []
+    for _ in range(batches):
+        start = time.process_time()
+        for _ in range(size):
+            simulate(plan, seed)
+        times.append((time.process_time() - start) / size * 1000)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -65,6 +81,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=4.0, help="engine time budget")
     parser.add_argument("--rounds", type=int, default=8, help="interleaved measurement rounds")
+    parser.add_argument(
+        "--cpu-batches", type=int, default=5, help="batches of 50 for the CPU figure (0: none)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     scenario = load_scenario(args.scenario)
@@ -83,6 +102,9 @@ def main() -> None:
     print(f"engine rate         {rate:,.0f} events/s")
     print(f"bare SimPy rate     {bare:,.0f} events/s")
     print(f"ratio               {rate / bare:.3f}  (target >= 0.20)")
+    if args.cpu_batches:
+        cpu = cpu_ms(plan, seed, args.cpu_batches)
+        print(f"CPU per replication {cpu:.2f} ms (median of {args.cpu_batches} batches of 50)")
     print(f"load average (1m)   {load:.2f}")
 
 

@@ -34,19 +34,39 @@ def month_of_drift(plan: Plan, world: World, sensitivity: list[float]) -> Callab
     )
     capacity, trust, cooperation = world.capacity, world.trust, world.cooperation
     stability, resilience, baseline = world.stability, world.resilience, world.baseline
-    tension, pressures, initial = world.tension, world.pressures, plan.baseline_trust
-    partners = range(len(plan.partner_ids))
+    tension, initial, levers = world.tension, plan.baseline_trust, world.levers
+    # Per partner: its index, the other sides of its two-partner rivalries and the
+    # rivalries exposing it (what World.pressures reads, written out below).
+    partners = [(i, world._opposite[i], world.exposing[i]) for i in range(len(plan.partner_ids))]
+    # Each rival's influence row (changed in place) with the red lever scaling it, if any.
+    influences = world._influences
     # Per rivalry: its initial tension, and the partners whose cooperation provokes it
     # (when a rival is one of its sides).
     provoking = [(r.tension, r.partner_sides, bool(r.rival_sides)) for r in plan.rivalries]
     coop_of = cooperation.__getitem__
 
     def drift() -> None:
-        acting = list(map(pressures, partners))
+        # World.pressures for every partner first, from the state at the start of the
+        # month (same expressions, same order); the exerted pressures are rebound by
+        # World.refresh, so they are read from ``world`` each month.
+        footprint, alignment, engagement = world.footprint, world.alignment, world.engagement
+        acting = []
+        for i, opposite, exposing in partners:
+            side_gap = 0.0
+            for other in opposite:
+                side_gap = max(side_gap, cooperation[other] - cooperation[i])
+            rival = 0.0
+            for row, lever in influences:
+                rival += row[i] * levers.get(lever, 1.0) if lever else row[i]  # red lever
+            if len(exposing) == 1:
+                exposure = tension[exposing[0]]
+            else:
+                exposure = max((tension[k] for k in exposing), default=0.0)
+            acting.append((i, footprint[i], rival, side_gap, alignment[i], exposure, engagement[i]))
         provocations = [
             sum(map(coop_of, sides)) if provokes else 0.0 for _, sides, provokes in provoking
         ]
-        for i, (footprint, rival, side_gap, alignment, exposure, engagement) in enumerate(acting):
+        for i, footprint_i, rival, side_gap, alignment_i, exposure, engagement_i in acting:
             capacity[i], trust[i], cooperation[i], stability[i], resilience[i] = step(
                 capacity[i],
                 trust[i],
@@ -55,13 +75,13 @@ def month_of_drift(plan: Plan, world: World, sensitivity: list[float]) -> Callab
                 resilience[i],
                 baseline[i],
                 sensitivity[i],
-                footprint,
+                footprint_i,
                 rival,
                 side_gap,
-                alignment,
+                alignment_i,
                 exposure,
             )
-            baseline[i] = learn(baseline[i], engagement, initial[i])
+            baseline[i] = learn(baseline[i], engagement_i, initial[i])
         for k, provocation in enumerate(provocations):
             tension[k] = drift_tension(tension[k], provoking[k][0], provocation)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -42,6 +43,18 @@ def generator(seed: int, name: str) -> np.random.Generator:
     return np.random.Generator(
         np.random.PCG64(np.random.SeedSequence(seed, spawn_key=_name_key(name)))
     )
+
+
+def served(more: Callable[[], list[float]]) -> Callable[[], float]:
+    """A stream's draws one at a time, from its blocks (``more``): the same values in
+    the same order as calling the stream, at the cost of a generator step instead
+    of a method call. The stream must serve nothing itself afterwards."""
+
+    def serve() -> Iterator[float]:
+        while True:
+            yield from more()
+
+    return serve().__next__
 
 
 class Uniforms:
@@ -134,3 +147,10 @@ class Normals:
         value = self._buf[self._i]
         self._i += 1
         return value
+
+    def more(self) -> list[float]:
+        """The draws not served yet, then a fresh block (see :meth:`Uniforms.more`)."""
+        rest = self._buf[self._i :]
+        self._buf, self._i = [], 0
+        block: list[float] = self._gen.standard_normal(self._block).tolist()
+        return rest + block

@@ -26,11 +26,11 @@ the pure functions of :mod:`sim.model.politics`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import exp
+from math import exp, log
 from typing import TYPE_CHECKING
 
 from sim.model import politics as pol
-from sim.model.streams import Normals, Uniforms
+from sim.model.streams import Normals, Uniforms, served
 from sim.scenario.uncertainty import MAX_POLITICAL_RISK, POLITICAL_EVENT_KINDS, POLITICAL_RISK
 from sim.scenario.vocabulary import PARTNER_VARS, InitiativeKind
 
@@ -86,30 +86,42 @@ class Sources:
             u.overrun_probability,
             u.overrun_size,
         )
-        self._political: list[tuple[Uniforms, list[float]]] = []
+        # Speed: every stream below is drawn through served() (the same values in the
+        # same order, a generator step per draw instead of a method call).
+        self._political: list[tuple[Callable[[], float], list[float]]] = []
         self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
         self._total = sum(self._rates)
         if u.political_on:
             for pid in plan.partner_ids:
                 stream = Uniforms(seed, f"politics:{pid}", SMALL_BLOCK)
-                self._political.append((stream, [stream.exponential(self._max_rate)]))
-        self._programme: dict[str, list[tuple[int, Normals]]] = {}
-        self._overrun: dict[str, Uniforms] = {}
+                self._political.append((served(stream.more), [stream.exponential(self._max_rate)]))
+        self._programme: dict[str, list[tuple[int, Callable[[], float]]]] = {}
+        self._overrun: dict[str, Callable[[], float]] = {}
         for ini in plan.initiatives:
             if u.programme_on and ini.kind in VARYING_KINDS:
                 self._programme[ini.id] = [
-                    (i, Normals(seed, f"programme:{ini.id}:{plan.partner_ids[i]}", SMALL_BLOCK))
+                    (
+                        i,
+                        served(
+                            Normals(
+                                seed, f"programme:{ini.id}:{plan.partner_ids[i]}", SMALL_BLOCK
+                            ).more
+                        ),
+                    )
                     for i in ini.partners
                 ]
             if u.overrun_on:
-                self._overrun[ini.id] = Uniforms(seed, f"overrun:{ini.id}", SMALL_BLOCK)
-        self._rival: list[tuple[int, int, float, Normals]] = []
+                self._overrun[ini.id] = served(
+                    Uniforms(seed, f"overrun:{ini.id}", SMALL_BLOCK).more
+                )
+        self._rival: list[tuple[int, int, float, Callable[[], float]]] = []
         if u.rival_on:
             for r, row in enumerate(plan.influence):
                 for i, initial in enumerate(row):
                     if initial > 0:
                         name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
-                        self._rival.append((r, i, initial, Normals(seed, name, SMALL_BLOCK)))
+                        normals = served(Normals(seed, name, SMALL_BLOCK).more)
+                        self._rival.append((r, i, initial, normals))
         self._coop0 = [row[_COOPERATION] for row in plan.initial]
         d = u.rival_drift
         self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
@@ -139,7 +151,8 @@ class Sources:
         for i, (stream, upcoming) in enumerate(self._political):
             while upcoming[0] <= m:
                 kind_draw, accept, shape = stream(), stream(), stream()
-                upcoming[0] += stream.exponential(self._max_rate)
+                # Uniforms.exponential, written out for the served stream.
+                upcoming[0] += -log(1.0 - stream()) / self._max_rate
                 if pol.accepts(accept, self.risk[i]):
                     self._event(world, i, m, pol.pick(kind_draw, self._rates, self._total), shape)
 

@@ -253,11 +253,13 @@ class World:
             sum(stability) / n,
             sum(resilience) / n,
         ]
-        for values in zip(*columns, strict=True):
-            out += values
+        if n == 1:  # Speed: the common one-partner case without zip()
+            out += (capacity[0], trust[0], cooperation[0], stability[0], resilience[0])
+        else:
+            for values in zip(*columns, strict=True):
+                out += values
         out += self.tension
-        out.append(self.funds)
-        out.append(self.spent)
+        out += (self.funds, self.spent)
         return out
 
 
