@@ -84,8 +84,8 @@ def test_forced_failure_reports_index_seed_and_keeps_the_rest(scenario: Scenario
     part = exc.partial.results
     assert part["replications"] == 44
     assert part["replication_indices"] == [k for k in range(45) if k != 27]
-    values = full.results["kpis"]["final_stability"]["values"]
-    assert part["kpis"]["final_stability"]["values"] == values[:27] + values[28:]
+    values = list(full.results["kpis"]["final_stability"]["values"])
+    assert list(part["kpis"]["final_stability"]["values"]) == values[:27] + values[28:]
 
 
 def test_replicate_reproduces_a_failure_alone(scenario: Scenario) -> None:
