@@ -82,7 +82,7 @@ def main() -> None:
         return
     print(
         f"scenario {args.scenario.name}, workers {args.workers}, kpi values {args.kpi_values}, "
-        f"formats {args.format or 'all'}"
+        f"formats {args.format or 'md (ttx run default)'}"
     )
     print(f"{'replications':>12} {'peak RSS MB':>12} {'seconds':>8} {'vs first':>8}")
     first = None

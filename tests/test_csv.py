@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -144,3 +145,23 @@ def test_an_unavailable_difference_is_left_blank(two: dict[str, Any]) -> None:
     rows = _rows(comparison_csv(broken))
     other = next(r for r in rows if r["run"] == "expanded" and r["indicator"] == "cost")
     assert other["minus_baseline"] == other["minus_baseline_ci_low"] == ""
+
+
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_kpi_csv_from_arrays_in_pieces_is_the_text_of_lists(
+    layout: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh run keeps values as arrays; its CSV, written a few rows at a time, is the
+    text the same values as lists give."""
+    import sim.report.csv as csv_module
+    from sim.runs.runner import run
+
+    scenario = load_scenario(FLAGSHIP).model_copy(update={"horizon": 6})
+    fresh = run(RunSpec.of(scenario, "supportive", replications=12, seed=5)).to_dict()
+    assert all(isinstance(k["values"], np.ndarray) for k in fresh["results"]["kpis"].values())
+    r = fresh["results"]
+    kpis = {n: {**k, "values": [float(v) for v in k["values"]]} for n, k in r["kpis"].items()}
+    expected = kpis_csv({**fresh, "results": {**r, "kpis": kpis}}, layout)  # type: ignore[typeddict-item]
+    monkeypatch.setattr(csv_module, "ROWS", 5)
+    pieces = list(csv_module.kpis_csv_pieces(fresh, layout))
+    assert len(pieces) > 2 and "".join(pieces) == expected

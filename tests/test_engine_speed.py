@@ -1,10 +1,9 @@
 """The engine's speed devices change no values: served blocks, memos, open objectives,
-shared floats. (The golden test and ``bench/results_digest.py`` pin the whole.)"""
+values kept as arrays. (The golden test and ``bench/results_digest.py`` pin the whole.)"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,8 @@ from sim.model.engine import _Objectives, simulate
 from sim.model.plan import ObjectivePlan, compile_plan
 from sim.model.streams import Betas, Uniforms
 from sim.model.world import World
-from sim.runs.aggregate import Aggregator, shared_floats
+from sim.runs.aggregate import Aggregator
+from sim.runs.reportfile import SLICE, dumps, results_bytes
 from sim.scenario import condition_nodes as cn
 from sim.scenario.conditions import Expr
 
@@ -141,18 +141,49 @@ def test_open_objectives_are_asked_exactly_when_the_rules_ask(
         [0.1, 0.2, 0.1, float("1e-300")],
         [0.0, -0.0, 0.0],
         [],
+        [1e16, -1e-5, 0.1] * (SLICE // 3 + 5),
+        [float(k) / 7 for k in range(2 * SLICE)],
+        [0.5] * (SLICE + 1),
     ],
 )
-def test_shared_floats_are_the_same_list_and_json(values: list[float]) -> None:
+def test_arrays_are_written_as_their_lists(values: list[float]) -> None:
+    """A long array is written in slices, with the text its list would have."""
     array = np.array(values, dtype=np.float64)
-    shared = shared_floats(array)
-    assert shared == values and json.dumps(shared) == json.dumps(values)
-    assert [str(v) for v in shared] == [str(v) for v in values]  # -0.0 stays -0.0
+    assert dumps({"v": array, "w": [array]}) == dumps({"v": values, "w": [values]})
+    assert results_bytes({"results": {"v": array}}) == results_bytes({"results": {"v": values}})
 
 
-def test_shared_floats_share_equal_values() -> None:
-    shared = shared_floats(np.array([3.0] * 1000 + [0.0] * 1000))
-    assert len({id(v) for v in shared}) == 2
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=3 * SLICE + 2))
+def test_sliced_arrays_match_lists(values: list[float]) -> None:
+    array = np.array(values, dtype=np.float64)
+    assert dumps({"v": array}) == dumps({"v": values})
+
+
+def test_arrays_refuse_nan_like_lists() -> None:
+    values = [0.0] * (SLICE + 3) + [float("nan")]
+    for v in (values, np.array(values)):
+        with pytest.raises(ValueError):
+            dumps({"v": v})
+
+
+def test_results_bytes_refuse_what_json_cannot_write() -> None:
+    with pytest.raises(TypeError, match="set is not JSON serializable"):
+        results_bytes({"results": {"v": {1}}})
+
+
+def test_kept_values_are_contiguous_views_of_one_block() -> None:
+    """``results`` hands out the kept block's columns, no copy per KPI."""
+    scenario = make_scenario()
+    plan = compile_plan(scenario, None)
+    agg = Aggregator(scenario, plan, expected=6)
+    for k in range(6):
+        agg.add(simulate(plan, k))
+    kpis = agg.results(seed=3, scenario_hash="")["kpis"]
+    for entry in kpis.values():
+        values = entry["values"]
+        assert isinstance(values, np.ndarray) and values.flags.c_contiguous
+        assert np.shares_memory(values, agg._kpis)
 
 
 @pytest.mark.parametrize("expected", [0, 7, 45, 100])
@@ -169,6 +200,6 @@ def test_kept_kpi_values_do_not_depend_on_the_preallocation(expected: int) -> No
         agg = Aggregator(scenario, plan, expected=size)
         for part in parts:
             agg.merge(part)
-        results.append(json.dumps(agg.results(seed=4, scenario_hash=""), sort_keys=True))
+        results.append(results_bytes({"results": agg.results(seed=4, scenario_hash="")}))
         assert len(agg.kpi_values["cost"]) == 45
     assert results[0] == results[1]

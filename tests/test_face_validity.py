@@ -27,7 +27,8 @@ N = 40
 
 
 def values(s: Scenario, policy: str, kpi: str, seed: int = 5) -> list[float]:
-    return run(RunSpec.of(s, policy, replications=N, seed=seed)).results["kpis"][kpi]["values"]
+    kept = run(RunSpec.of(s, policy, replications=N, seed=seed)).results["kpis"][kpi]["values"]
+    return list(kept)
 
 
 def diff(s: Scenario, a: str, b: str, kpi: str) -> Any:

@@ -14,7 +14,7 @@ from sim.errors import TtxError
 from sim.jobs.run import run_file
 from sim.jobs.saved import compare_files, rerender_file
 from sim.jobs.sweep import sweep_file
-from sim.runs.reportfile import OutputExists
+from sim.runs.reportfile import OutputExists, results_bytes
 from sim.runs.runner import RunFailed
 from sim.scenario.loader import load_scenario
 from sim.scenario.models import Policy, PolicyFile
@@ -35,7 +35,8 @@ def test_run_file_writes_the_reports_and_returns_them(tmp_path: Path) -> None:
 
     done = run_file(TINY, replications=4, seed=3, out=tmp_path, progress=progress)
     assert done.paths == [tmp_path / "report.json", tmp_path / "report.md"]
-    assert json.loads(done.paths[0].read_text())["results"] == done.report["results"]
+    written = json.loads(done.paths[0].read_text())["results"]
+    assert written == json.loads(results_bytes(done.report))
     assert (done.report["results"]["policy"]["id"], done.report["results"]["seed"]) == (
         "steady",
         3,

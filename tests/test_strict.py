@@ -282,7 +282,9 @@ def test_trial_replications_have_the_seeds_of_a_run() -> None:
     scenario = make_scenario()
     (traces,) = run_trial(scenario, [Arm(scenario.policy("full"))], 5, 99, SerialExecutor())
     report = run(RunSpec.of(scenario, "full", replications=5, seed=99))
-    assert [t.stability for t in traces] == report.results["kpis"]["final_stability"]["values"]
+    assert [t.stability for t in traces] == list(
+        report.results["kpis"]["final_stability"]["values"]
+    )
 
 
 def test_probes_do_not_change_outcomes() -> None:

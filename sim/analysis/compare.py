@@ -56,6 +56,7 @@ from sim.runs.contract import (
     ComparisonResults,
     KpiEstimate,
     KpiSummary,
+    KpiValues,
     ReplicationAdvice,
     RunDocument,
     RunEntry,
@@ -176,7 +177,7 @@ def _finite(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def replication_advice(values: Sequence[float], precision: float = DEFAULT_PRECISION) -> Advice:
+def replication_advice(values: KpiValues, precision: float = DEFAULT_PRECISION) -> Advice:
     """Relative CI half-width of one KPI and the replications a target precision needs.
 
     Returns ``relative_half_width`` (``None`` when it is unbounded: mean 0 or

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 from typing_extensions import TypedDict
 
 from sim.analysis.kpis import DEBRIEF_KPIS, kpi_label
@@ -257,7 +258,10 @@ def build_debrief(
                 "played": bool(played.objectives[o.id]),
             }
         )
-    same = all(team["kpis"][k]["values"] == default["kpis"][k]["values"] for k in team["kpis"])
+    same = all(
+        np.array_equal(team["kpis"][k]["values"], default["kpis"][k]["values"])
+        for k in team["kpis"]
+    )
     head = kpis[0]
     headline = (
         f"Your choices: {head['label']} {interval(head['team'])} against "
@@ -281,6 +285,6 @@ def build_debrief(
         "kpis": kpis,
         "objectives": objectives,
         "played_is_replication_0": all(
-            team["kpis"][k]["values"][0] == played.kpis[k] for k in DEBRIEF_KPIS
+            bool(team["kpis"][k]["values"][0] == played.kpis[k]) for k in DEBRIEF_KPIS
         ),
     }

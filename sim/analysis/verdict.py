@@ -53,6 +53,7 @@ from sim.runs.contract import (
     ComparedDifference,
     ComparedKpi,
     ComparedObjective,
+    KpiValues,
     RankEntry,
     Ranking,
     RunDocument,
@@ -85,7 +86,7 @@ class CompareError(TtxError):
     """Reports that cannot be compared (different scenarios, too few, bad options)."""
 
 
-def kpi_difference(a: list[float], b: list[float], paired: bool) -> tuple[Difference | None, str]:
+def kpi_difference(a: KpiValues, b: KpiValues, paired: bool) -> tuple[Difference | None, str]:
     """``b - a`` of one KPI, paired by seed or Welch; ``None`` and why when not computable."""
     try:
         return (paired_difference(a, b, LEVEL) if paired else welch_difference(a, b, LEVEL)), ""

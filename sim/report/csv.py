@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, Literal, cast
 
 from sim.analysis.kpis import BUDGET, COUNT, HARM, kpi_unit
@@ -75,6 +76,24 @@ def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return buf.getvalue()
 
 
+ROWS = 4096
+"""Rows of CSV text made at a time by :func:`_write_pieces`."""
+
+
+def _write_pieces(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The text of :func:`_write`, :data:`ROWS` rows at a time."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([csv_cell(cell) for cell in header])
+    for n, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(cell) for cell in row])
+        if n % ROWS == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
 def series_csv(report: RunDocument, layout: Layout = "long") -> str:
     """The monthly series of a run report: ``month,series,stat,value`` rows, or one row a month."""
     r = report["results"]
@@ -109,27 +128,40 @@ def kpis_csv(report: RunDocument, layout: Layout = "long") -> str:
     recorded), so a row can be reproduced with ``ttx run --replication K``.
     A run made without per-replication values has none to write.
     """
+    return "".join(kpis_csv_pieces(report, layout))
+
+
+def kpis_csv_pieces(report: RunDocument, layout: Layout = "long") -> Iterator[str]:
+    """The text of :func:`kpis_csv` in pieces of :data:`ROWS` rows.
+
+    Values are rounded as they are written, so a run of 100,000 replications
+    never holds its values as Python floats or its CSV text whole (tens of MB).
+    """
     r = report["results"]
-    indices = r.get("replication_indices") or list(range(r["replications"]))
-    columns: list[tuple[str, list[int | float]]] = [
-        (name, [rounded(v, kpi_digits(name)) for v in k.get("values", [])])
+    indices = r.get("replication_indices") or range(r["replications"])
+    columns: list[tuple[str, Callable[[Any], int | float], Any]] = [
+        (name, partial(rounded, digits=kpi_digits(name)), k["values"])
         for name, k in r["kpis"].items()
+        if len(k.get("values", ()))
     ]
     columns += [
-        (f"objective.{oid}", [int(v) for v in o.get("values", [])])
+        (f"objective.{oid}", int, o["values"])
         for oid, o in r["objectives"].items()
+        if len(o.get("values", ()))
     ]
-    columns = [(name, values) for name, values in columns if values]
     if layout == "wide":
-        return _write(
-            ["replication", *(name for name, _ in columns)],
-            ([rep] + [values[i] for _, values in columns] for i, rep in enumerate(indices)),
+        return _write_pieces(
+            ["replication", *(name for name, _, _ in columns)],
+            (
+                [rep] + [cell(values[i]) for _, cell, values in columns]
+                for i, rep in enumerate(indices)
+            ),
         )
-    return _write(
+    return _write_pieces(
         ["replication", "kpi", "value"],
         (
-            (rep, name, value)
-            for name, values in columns
+            (rep, name, cell(value))
+            for name, cell, values in columns
             for rep, value in zip(indices, values, strict=True)
         ),
     )

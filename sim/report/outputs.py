@@ -77,14 +77,17 @@ def run_outputs(
     outputs: Outputs = [(directory / "report.json", lambda: dump_pieces(report))]
     for fmt in formats:
         if fmt == "csv":
-            from sim.report.csv import kpis_csv, layout, series_csv
+            from sim.report.csv import kpis_csv_pieces, layout, series_csv
 
             outputs += [
                 (
                     directory / "report_series.csv",
                     lambda: series_csv(report, layout(csv_layout)),
                 ),
-                (directory / "report_kpis.csv", lambda: kpis_csv(report, layout(csv_layout))),
+                (
+                    directory / "report_kpis.csv",
+                    lambda: kpis_csv_pieces(report, layout(csv_layout)),
+                ),
             ]
         else:
             outputs.append(

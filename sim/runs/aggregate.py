@@ -264,7 +264,9 @@ class Aggregator:
         self.successes: dict[str, int] = {o.id: 0 for o in scenario.objectives}
         self.names = series_names(plan)
         # Per-replication KPI values, one row per replication in merge order (float64),
-        # allocated for ``expected`` replications and grown by doubling if more arrive.
+        # allocated for exactly ``expected`` replications (grown by doubling only if more
+        # arrive). Column-major, so each KPI's values are a contiguous view handed out
+        # as ``results`` values without a copy.
         self.kpi_names: list[str] = []
         self._kpis = np.zeros((0, 0))
         self._expected = expected
@@ -329,7 +331,8 @@ class Aggregator:
         """Copy a chunk's KPI rows into the preallocated block (no Python float per value)."""
         if not self.kpi_names:
             self.kpi_names = list(part.kpi_names)
-            self._kpis = np.empty((max(self._expected, len(part.indices)), len(self.kpi_names)))
+            rows_needed = max(self._expected, len(part.indices))
+            self._kpis = np.empty((rows_needed, len(self.kpi_names)), order="F")
         if part.kpi_names != self.kpi_names:
             columns = [part.kpi_names.index(name) for name in self.kpi_names]
             rows = part.kpis[:, columns]
@@ -337,14 +340,14 @@ class Aggregator:
             rows = part.kpis
         end = self.count + len(rows)
         if end > len(self._kpis):
-            grown = np.empty((max(end, 2 * len(self._kpis)), len(self.kpi_names)))
+            grown = np.empty((max(end, 2 * len(self._kpis)), len(self.kpi_names)), order="F")
             grown[: self.count] = self._kpis[: self.count]
             self._kpis = grown
         self._kpis[self.count : end] = rows
 
     @property
     def kpi_values(self) -> dict[str, np.ndarray]:
-        """Each KPI's per-replication values so far (views of the kept block), by name."""
+        """Each KPI's per-replication values so far (contiguous views of the kept block)."""
         block = self._kpis[: self.count]
         return {name: block[:, j] for j, name in enumerate(self.kpi_names)}
 
@@ -358,10 +361,11 @@ class Aggregator:
         kpis: dict[str, Kpi] = {}
         if self.streamed is not None:
             kpis = dict(sorted(self.streamed.summaries().items()))
-        for name, column in sorted(self.kpi_values.items()):
-            values = np.ascontiguousarray(column)  # summaries read it as the old arrays did
+        for name, values in sorted(self.kpi_values.items()):
             entry = cast(Kpi, kpi_summary(summarize(values)))  # a fresh dict
-            entry["values"] = shared_floats(values)
+            # The array itself, not a list: a Python float per value would cost about
+            # 32 bytes each at 100,000 replications; the report writer streams it.
+            entry["values"] = values
             kpis[name] = entry
         objectives: dict[str, Objective] = {}
         for o in s.objectives:
@@ -434,22 +438,6 @@ def _rivalry_names(s: Scenario) -> dict[str, str]:
     """Rivalry id -> "Iran and Iraq": its two sides by name (partners or rivals)."""
     names = {p.id: p.name for p in s.partners} | {r.id: r.name for r in s.rivals}
     return {r.id: " and ".join(names.get(a, a) for a in r.between) for r in s.rivalries}
-
-
-def shared_floats(values: np.ndarray) -> list[float]:
-    """``values.tolist()``, with one Python float per distinct value instead of one per item.
-
-    Per-replication KPI values repeat a lot (incident counts are small whole
-    numbers, harm is mostly 0): a list of 100,000 of them is 0.8 MB of pointers
-    plus the distinct floats, instead of 3.2 MB. Equal lists either way, and
-    the same JSON. A column holding -0.0 is left as it is (0.0 == -0.0 would
-    merge them).
-    """
-    items: list[float] = values.tolist()
-    if np.any(np.signbit(values) & (values == 0)):
-        return items
-    seen: dict[float, float] = {}
-    return [seen.setdefault(v, v) for v in items]
 
 
 def _policy_info(plan: Plan) -> PolicyInfo:

@@ -24,7 +24,7 @@ scenario, policy, seed and replications; ``meta`` (time, host, version) is not.
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Any, Literal, NotRequired, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NotRequired, cast, get_args
 
 from pydantic import ConfigDict, Discriminator, Field, Tag, TypeAdapter, with_config
 from typing_extensions import TypedDict
@@ -48,6 +48,17 @@ RETIRED_VERSIONS: dict[int, str] = {
 
 #: Field docstrings become descriptions in the generated JSON Schema.
 _documented = with_config(ConfigDict(use_attribute_docstrings=True))
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    KpiValues = list[float] | NDArray[np.float64]
+else:
+    KpiValues = list[float]
+"""Per-replication KPI values: a list in a report read from JSON (what files hold and what
+the validator checks), a float64 array in a report a run has just made (no Python float per
+value; the report writer streams it as the same list text). Readers take either."""
 
 Better = Literal["higher", "lower"]
 Verdict = Literal["better", "worse", "negligible", "uncertain"]
@@ -169,7 +180,7 @@ class Kpi(KpiSummary):
     p5..p95 are percentiles of individual replications (numpy 'linear', Hyndman-Fan type 7).
     values are left out of runs made with --no-kpi-values."""
 
-    values: NotRequired[list[float]]
+    values: NotRequired[KpiValues]
     """One value per replication, in index order (what paired comparisons use)."""
 
 

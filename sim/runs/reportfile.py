@@ -73,8 +73,10 @@ def dump_pieces(report: Mapping[str, Any]) -> Iterator[str]:
 
     At 100,000 replications with per-replication values the text is about
     50 MB; joining it (and encoding the joined string) held it two to three
-    times over. Each piece is at most one line: a key, or one list of numbers.
-    Numpy arrays are written as their ``tolist()`` (the same text as the list).
+    times over. Each piece is at most one line: a key, or one list of numbers,
+    except that a long numpy array (per-replication values are kept as arrays)
+    is written in slices of :data:`SLICE` items: the same text as its
+    ``tolist()``, without ever holding all of it as Python floats or one string.
     """
     yield from _pieces(report, "")
     yield "\n"
@@ -94,8 +96,11 @@ def _pieces(value: Any, indent: str) -> Iterator[str]:
         yield "\n" + indent + "}"
         return
     if isinstance(value, np.ndarray):
+        if value.ndim == 1 and len(value) > SLICE:
+            yield from _array_pieces(value)
+            return
         value = value.tolist()
-    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+    if isinstance(value, list) and any(isinstance(v, dict | list | np.ndarray) for v in value):
         inner = indent + " "
         sep = "[\n"
         for v in value:
@@ -107,9 +112,30 @@ def _pieces(value: Any, indent: str) -> Iterator[str]:
     yield json.dumps(value, allow_nan=False, separators=(", ", ": "))
 
 
+SLICE = 4096
+"""Items of a long array turned into Python numbers and text at a time."""
+
+
+def _array_pieces(values: np.ndarray) -> Iterator[str]:
+    """A 1-d array as the JSON text of its ``tolist()``, slice by slice."""
+    sep = "["
+    for start in range(0, len(values), SLICE):
+        text = json.dumps(values[start : start + SLICE].tolist(), allow_nan=False)
+        yield sep + text[1:-1]
+        sep = ", "
+    yield "]"
+
+
+def _plain(value: Any) -> Any:
+    """What :func:`json.dumps` cannot encode itself: numpy arrays, as lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def results_bytes(report: Mapping[str, Any]) -> bytes:
     """The canonical bytes of a report's ``results`` (what must be reproducible)."""
-    return json.dumps(report["results"], sort_keys=True, allow_nan=False).encode()
+    return json.dumps(report["results"], sort_keys=True, allow_nan=False, default=_plain).encode()
 
 
 @overload
