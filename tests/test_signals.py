@@ -206,17 +206,27 @@ def test_children_started_deaf_inherit_a_blocked_sigint() -> None:
     assert not signal.pthread_sigmask(signal.SIG_BLOCK, set())  # and this process is as before
 
 
-def test_typer_silent_interrupt_gets_its_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("raised", "code", "line"),
+    [(KeyboardInterrupt, 130, "interrupted\n"), (signals.Terminated, 143, "terminated\n")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_inside_a_command_gets_its_exit_code_and_line(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    raised: type[BaseException],
+    code: int,
+    line: str,
 ) -> None:
-    """A Ctrl-C outside any command's own handling (here: while listing) still says so."""
+    """A Ctrl-C (which typer would end silently) or a SIGTERM while a command runs
+    (here: while listing) still exits with its code and says so in one line."""
     import sim.cli
     from sim.scenario import loader
 
-    def interrupted(*args: object, **kwargs: object) -> None:
-        raise KeyboardInterrupt
+    def signalled(*args: object, **kwargs: object) -> None:
+        raise raised
 
-    monkeypatch.setattr(loader, "load_scenario", interrupted)
+    monkeypatch.setattr(loader, "load_scenario", signalled)
     old = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     try:
         with pytest.raises(SystemExit) as exited:
@@ -224,29 +234,8 @@ def test_typer_silent_interrupt_gets_its_line(
     finally:
         signal.signal(signal.SIGINT, old[0])
         signal.signal(signal.SIGTERM, old[1])
-    assert exited.value.code == 130
-    assert capsys.readouterr().err == "interrupted\n"
-
-
-def test_terminated_in_a_command_exits_143(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    import sim.cli
-    from sim.scenario import loader
-
-    def terminated(*args: object, **kwargs: object) -> None:
-        raise signals.Terminated
-
-    monkeypatch.setattr(loader, "load_scenario", terminated)
-    old = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
-    try:
-        with pytest.raises(SystemExit) as exited:
-            sim.cli.main(["list", "scenarios"])
-    finally:
-        signal.signal(signal.SIGINT, old[0])
-        signal.signal(signal.SIGTERM, old[1])
-    assert exited.value.code == 143
-    assert capsys.readouterr().err == "terminated\n"
+    assert exited.value.code == code
+    assert capsys.readouterr().err == line
 
 
 def test_interrupted_import_exits_130(
