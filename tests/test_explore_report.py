@@ -172,3 +172,15 @@ def test_saltelli_points_get_sobol_columns_and_a_headline_without_objectives() -
     md = render_markdown(f, CTX)
     assert "Sobol' total order (95% interval) | Sobol' first order |" in md
     assert "is the most robust policy: it is best or tied on final regional stability" in md
+
+
+def test_region_sentences_name_the_policy_by_its_title(data: ExploreData) -> None:
+    titles = {p: f"Policy {p.upper()} (long title)" for p in data.policies}
+    f = analyse(data, titles=titles)
+    named = titles[f.leader]
+    sentences = [r.sentence for r in f.regions]
+    assert sentences and all(s.startswith(("When ", named)) for s in sentences)
+    assert all(named in s for s in sentences)
+    assert all(f.regions[i].policy == named for i in range(len(f.regions)))
+    # Without titles the ids stand in.
+    assert all(f.leader in r.sentence for r in analyse(data).regions)

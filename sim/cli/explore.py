@@ -101,7 +101,8 @@ def explore_(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         if not quiet:
             f = done.findings
-            typer.echo(f"Most robust: {f.leader} (of {', '.join(f.robustness.ranking)})")
+            others = ", ".join(f.title(p) for p in f.robustness.ranking)
+            typer.echo(f"Most robust: {f.title(f.leader)} (of {others})")
             for s in f.sensitivities[:1]:
                 if s.leading:
                     typer.echo(f"Strongest driver of its lead: {f.labels[s.leading]}")

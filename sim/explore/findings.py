@@ -10,7 +10,7 @@ policy. The renderers only format these findings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +28,7 @@ REGRET_OUTPUT = "regret"
 class RegionFinding:
     """Where the recommended policy goes wrong in one way, found by discovery."""
 
-    policy: str
+    policy: str  # the recommended policy's title (its id if it has none)
     what: str  # "misses keep_trust", "loses to another policy on final regional stability"
     cases_word: str  # what one case is called in the sentence: "misses", "losses"
     cases: NDArray[np.bool_]  # one flag per point
@@ -47,10 +47,15 @@ class Findings:
     sensitivities: list[Sensitivity]
     regions: list[RegionFinding]
     labels: dict[str, str]  # parameter target -> words
+    titles: dict[str, str] = field(default_factory=dict)  # policy id -> title
 
     @property
     def leader(self) -> str:
         return self.robustness.most_robust
+
+    def title(self, policy: str) -> str:
+        """A policy as a reader knows it: its title, else its id."""
+        return self.titles.get(policy) or policy
 
     @property
     def runner_up(self) -> str | None:
@@ -129,8 +134,13 @@ def analyse(
     threshold: float = DEFAULT_SATISFICE,
     seed: int = 0,
     partners: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> Findings:
-    """Robustness, sensitivity and discovery of one results file."""
+    """Robustness, sensitivity and discovery of one results file.
+
+    ``partners`` and ``titles`` (partner and policy id -> name) put the findings'
+    sentences in the words the scenario uses; ids stand in for missing ones.
+    """
     rob = robustness(data.policies, data.kpis, data.objectives, threshold)
     labels = {p: param_label(p, partners) for p in data.params}
     primary = primary_measure(data, rob)
@@ -159,13 +169,14 @@ def analyse(
         lead = score[:, col] - score[:, data.policies.index(rob.ranking[1])]
         sens.insert(0, indices(REGRET_OUTPUT, lead))
     drivers = [s.leading for s in sens if s.leading]
-    findings = Findings(data, rob, primary, sens, [], labels)
+    findings = Findings(data, rob, primary, sens, [], labels, dict(titles or {}))
+    named = findings.title(leader)
     regions = [
         _finding(
             findings,
             data.objectives[o][:, col] < threshold,
             (f"misses {o}", "misses"),
-            f"{leader} meets {o} with probability at least {threshold:g} at every point explored.",
+            f"{named} meets {o} with probability at least {threshold:g} at every point explored.",
             drivers,
         )
         for o in data.objectives
@@ -178,13 +189,13 @@ def analyse(
                 findings,
                 m.regret[leader] > m.tolerance,
                 (f"loses to another policy on {label}", "losses"),
-                f"{leader} is never beaten on {label} by more than {m.tolerance:.3g} "
+                f"{named} is never beaten on {label} by more than {m.tolerance:.3g} "
                 "at any point explored.",
                 drivers,
             )
         )
     regions.sort(key=lambda r: r.region is None)
-    return Findings(data, rob, primary, sens, regions, labels)
+    return Findings(data, rob, primary, sens, regions, labels, findings.titles)
 
 
 def _bounds(data: ExploreData) -> list[tuple[float, float]] | None:
@@ -201,7 +212,7 @@ def _finding(
     never: str,
     drivers: list[str],
 ) -> RegionFinding:
-    data, policy = f.data, f.leader
+    data, policy = f.data, f.title(f.leader)
     what, word = wording
     region = discover(data.X, data.params, cases)
     if region is None:

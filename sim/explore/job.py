@@ -134,8 +134,13 @@ def explore_file(
     ):
         explored = explore(spec, target / RESULTS, executor=ex, checkpoint=checkpoint, progress=bar)
     data = load_points(explored.path)
+    titles = {p.id: p.title or p.id for p in scenario.policies}
     findings = analyse(
-        data, threshold=satisfice, seed=run_seed, partners={p.id: p.name for p in scenario.partners}
+        data,
+        threshold=satisfice,
+        seed=run_seed,
+        partners={p.id: p.name for p in scenario.partners},
+        titles=titles,
     )
     ctx = Context(
         scenario.title,
@@ -145,7 +150,7 @@ def explore_file(
         f"--satisfice {satisfice:g}"
         + (f" --uncertainties {uncertainties}" if uncertainties else ""),
         RESULTS,
-        {p.id: p.title or p.id for p in scenario.policies},
+        titles,
     )
     write_atomic(target / MARKDOWN, render_markdown(findings, ctx))
     write_atomic(target / HTML, render_html(findings, ctx))
