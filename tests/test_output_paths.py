@@ -287,7 +287,7 @@ def held_lock(folder: Path) -> Iterator[Path]:
         yield lock
 
 
-@pytest.mark.parametrize("name", ["run", "sweep", "compare"])
+@pytest.mark.parametrize("name", ["run", "sweep", "compare", "debrief"])
 def test_second_command_into_a_locked_folder_is_refused(
     name: str, tmp_path: Path, saved: dict[str, Path], no_simulation: None
 ) -> None:

@@ -166,7 +166,7 @@ def write_after_action(
     and an existing report is only replaced with ``force``.
     """
     from sim.report.aar import render_html, render_markdown
-    from sim.runs.outfiles import check_writable, write_outputs
+    from sim.runs.outfiles import OutputLock, check_writable, write_outputs
 
     scenario, teams = load_teams(paths, scenario_file)
     text = read_notes(notes)
@@ -176,8 +176,11 @@ def write_after_action(
             raise TtxError(f"{out} is a file; the report needs a folder")
         md, html = out / md.name, out / html.name
     check_writable([md, html], force)
-    data = after_action(scenario, teams, replications=replications, notes=text, progress=progress)
-    md_text, html_text = render_markdown(data), render_html(data)
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-    return write_outputs([(md, lambda: md_text), (html, lambda: html_text)])
+    # One ttx command per folder, as for run and sweep: a second debrief of the same
+    # team must not interleave its files with this one's.
+    with OutputLock(md.parent):
+        data = after_action(
+            scenario, teams, replications=replications, notes=text, progress=progress
+        )
+        md_text, html_text = render_markdown(data), render_html(data)
+        return write_outputs([(md, lambda: md_text), (html, lambda: html_text)])
