@@ -118,10 +118,21 @@ def test_piped_session_through_shipped_scenario(runner, tmp_path):
     assert _section(again.output, "End of the exercise", "Debrief") == _section(
         out, "End of the exercise", "Debrief"
     )
+    # ... and the same debrief and after-action report, on the same replications.
+    assert "After-action report" in again.output
+    assert _from(again.output, "Debrief") == _from(out, "Debrief")
+    assert "wrote" not in again.output
 
 
 def _section(text: str, start: str, end: str) -> str:
     return text[text.index(start) : text.index(end)]
+
+
+def _from(text: str, start: str) -> list[str]:
+    """The lines of ``text`` from ``start`` on, without the list of files written."""
+    return [
+        line for line in text[text.index(start) :].splitlines() if not line.startswith("wrote ")
+    ]
 
 
 def test_piped_multi_decision_session_with_back(runner, tmp_path):

@@ -22,7 +22,6 @@ from rich.rule import Rule
 from rich.text import Text
 
 from sim.analysis.aar import AfterAction, Team, assemble, team_name, team_report
-from sim.analysis.debrief import Debrief, build_debrief
 from sim.errors import TtxError
 from sim.model.plan import compile_plan
 from sim.model.streams import replication_seed
@@ -125,14 +124,6 @@ def _briefing(console: Console, scenario: Scenario, team: str, seed: int, start:
             style="dim",
         )
     )
-
-
-def _debrief(console: Console, spec: RunSpec, outcome: Outcome) -> Debrief:
-    console.print(outcome_screen(outcome, titles_of(spec.scenario)))
-    with progress_bar("shadow replications", 2 * max(2, spec.replications)) as bar:
-        data = build_debrief(spec, outcome.result, list(outcome.answers), progress=bar)
-    console.print(debrief_screen(data))
-    return data
 
 
 def _after_action(
@@ -361,8 +352,10 @@ def run_replay(
     *,
     seed: int | None = None,
     replications: int = 100,
-) -> tuple[Outcome, Debrief]:
-    """Replay recorded answers (one file per cell) without asking; print the run and debrief."""
+) -> tuple[Outcome, AfterAction]:
+    """Replay recorded answers (one file per cell) without asking; print the run, the
+    debrief and the after-action report as the session printed them (writes nothing:
+    ``ttx debrief`` writes the report files)."""
     scenario = load_scenario(scenario_file)
     paths = [answers_files] if isinstance(answers_files, Path) else list(answers_files)
     policy_files = [load_policy_file(p, scenario) for p in paths]
@@ -377,7 +370,9 @@ def run_replay(
     outcome = replay(spec, frozenset(pf.policy.cell for pf in policy_files))
     team = spec.team or spec.policy.id
     console.print(Rule(f"{scenario.title}: replay of {team}'s answers (seed {spec.seed})"))
-    return outcome, _debrief(console, spec, outcome)
+    # The same end as the session's: the debrief and then the after-action report.
+    playing = Team(team_name(policy_files), tuple(policy_files), tuple(str(p) for p in paths))
+    return outcome, _after_action(console, playing, spec, outcome)
 
 
 def replay(spec: RunSpec, played: frozenset[str] = frozenset({BLUE})) -> Outcome:
