@@ -20,7 +20,7 @@ import typer.core
 
 from sim.cli import explore, runs
 from sim.cli.command import TtxCommand
-from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, user_errors
+from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, echo, user_errors
 from sim.cli.common import console as _console
 from sim.cli.common import err as _err
 from sim.errors import InputError, TtxError
@@ -113,7 +113,10 @@ def _print_list(rows: list[dict[str, Any]], json_: bool) -> None:
     if json_:
         import json
 
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        from sim.text import json_visible
+
+        # The same file names to a JSON reader; a C1 or bidi character in one is escaped.
+        typer.echo(json_visible(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     from sim.text import visible
 
@@ -389,7 +392,7 @@ def play(
             ended, written = play_command.run_play(opts, console, read)
         except play_command.SeedConflict as exc:
             raise TtxError(f"{exc} (drop --seed {exc.given})") from None
-        typer.echo("wrote " + ", ".join(written))
+        echo("wrote " + ", ".join(written))
         if ended.how == "interrupted":
             raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -408,7 +411,7 @@ def _write_text(path: Path, text: str) -> None:
 
     with OutputLock(path.parent):
         write_atomic(path, text)
-    typer.echo(f"wrote {path}")
+    echo(f"wrote {path}")
 
 
 @app.command(
@@ -446,8 +449,12 @@ def schema_(
             _write_text(out, text)
 
 
+class _NewCommand(TtxCommand):
+    paths = frozenset({"from_"})  # a file name, or a shipped id: any file name will do
+
+
 @app.command(
-    "new", cls=TtxCommand, short_help="Write a new, commented, valid scenario to start from."
+    "new", cls=_NewCommand, short_help="Write a new, commented, valid scenario to start from."
 )
 def new(
     name: Annotated[
@@ -471,7 +478,7 @@ def new(
         from sim.authoring.scaffold import new_scenario
 
         path = new_scenario(name, directory, from_)
-        typer.echo(f"wrote {path}; check it with: ttx validate {path}")
+        echo(f"wrote {path}; check it with: ttx validate {path}")
 
 
 @app.command(
@@ -596,7 +603,7 @@ def debrief(
             )
         except ScenarioNotFound as exc:
             raise TtxError(f"{exc}; name it with --scenario") from None
-        typer.echo("wrote " + ", ".join(str(p) for p in written))
+        echo("wrote " + ", ".join(str(p) for p in written))
 
 
 app.command(

@@ -1,12 +1,20 @@
-"""The command class every ``ttx`` command is built with, for help that reads at 80 columns.
+"""The command class every ``ttx`` command is built with: its help, and its text check.
 
-The app uses click's plain help (``rich_markup_mode=None``), which
+**Help.** The app uses click's plain help (``rich_markup_mode=None``), which
 wraps descriptions at the terminal's width; this class makes it name values
 the way the rest of the documentation does: ``--out DIR``, ``FILE...``, never
 typer's type labels (``<path>``, ``<list[str]>``, ``{file}``). Every
 value-taking option and argument declares a ``metavar``; an argument's is also
 its name in the usage line. A bound too long to read (the seed's
 9223372036854775807) is said in words in the option's help instead.
+
+**Text.** Free text given on the command line (a team name, a policy id, a
+format) can end up on the terminal and in the files a command writes, like
+text from a scenario file, so it is refused by the same rule
+(:func:`sim.text.find_unsafe`), in one line naming the option, before the
+command starts any work. File names are not refused (a file may have any
+name): they are shown through :func:`sim.text.visible` wherever they are
+printed, as are the ``str`` parameters a command lists in ``paths``.
 """
 
 from __future__ import annotations
@@ -15,6 +23,9 @@ from typing import Any
 
 import typer
 import typer.core
+
+from sim.cli.common import EXIT_ERROR, err
+from sim.text import find_unsafe, unsafe_message
 
 #: Range bounds that say nothing to a reader at this length; the help words them ("2^63-1").
 WORDED_BOUNDS = frozenset({2**63 - 1})
@@ -33,7 +44,10 @@ def _argument_label(param: Any) -> str:
 
 
 class TtxCommand(typer.core.TyperCommand):
-    """A typer command with plain, metavar-named help."""
+    """A typer command with plain, metavar-named help and checked command-line text."""
+
+    #: ``str`` parameters that name files (shown visibly where printed, never refused).
+    paths: frozenset[str] = frozenset()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,3 +85,26 @@ class TtxCommand(typer.core.TyperCommand):
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
+
+    # ------------------------------------------------------------------ text
+
+    def invoke(self, ctx: Any) -> Any:
+        """Refuse unsafe command-line text before the command runs."""
+        message = self.unsafe_text(ctx)
+        if message is not None:
+            err(f"error: {message}")
+            raise typer.Exit(EXIT_ERROR)
+        return super().invoke(ctx)
+
+    def unsafe_text(self, ctx: Any) -> str | None:
+        """The first refused piece of command-line text, worded, or ``None``."""
+        for param in self.get_params(ctx):
+            if param.name is None or param.name in self.paths:
+                continue
+            value = ctx.params.get(param.name)
+            values = value if isinstance(value, list | tuple) else [value]
+            for text in values:
+                index = find_unsafe(text) if isinstance(text, str) else -1
+                if index >= 0:
+                    return f"{label(param)}: {unsafe_message(text, index)}"
+        return None

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import EXIT_INTERRUPTED, err, user_errors
+from sim.cli.common import EXIT_INTERRUPTED, echo, err, user_errors
 from sim.errors import TtxError
 
 METHODS_HELP = "lhs (Latin hypercube), qmc (quasi-random Sobol'), sobol (Saltelli) or morris"
@@ -125,4 +125,4 @@ def explore_(
             for r in f.regions:
                 typer.echo(f"- {r.sentence}")
         names = ", ".join(str(p) for p in done.paths)
-        typer.echo(f"wrote {names}")
+        echo(f"wrote {names}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
+from sim.cli.common import EXIT_INTERRUPTED, console, echo, err, user_errors
 from sim.errors import TtxError
 
 #: The most replications a run may have: the scenario format's own bound.
@@ -226,7 +226,7 @@ def run_(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         if not quiet:
             summary(done.report)
-        typer.echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
+        echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
 
 
 def too_much_work(exc: WorkTooLarge, fits: str = "") -> str:
@@ -376,7 +376,7 @@ def sweep_(
         )
         if not quiet:
             echo_sentences(done.comparison)
-        typer.echo(f"wrote {len(done.policies)} run reports and the comparison to {done.target}")
+        echo(f"wrote {len(done.policies)} run reports and the comparison to {done.target}")
 
 
 def compare_(
@@ -423,7 +423,7 @@ def compare_(
             min_differences=min_differences(min_difference),
         )
         echo_sentences(done.comparison)
-        typer.echo(f"wrote the comparison to {done.target}")
+        echo(f"wrote the comparison to {done.target}")
 
 
 def report_(
@@ -458,4 +458,4 @@ def report_(
 
         (fmt,) = parse_formats(format, ("md", "html", "csv"))[:1]
         paths = rerender_file(file, fmt, out=out, force=force, csv_layout=csv_layout)
-        typer.echo(f"wrote {' and '.join(str(p) for p in paths)}")
+        echo(f"wrote {' and '.join(str(p) for p in paths)}")
