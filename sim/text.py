@@ -83,6 +83,16 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(lambda m: f"<U+{ord(m[0]):04X}>", text)
 
 
+def json_visible(text: str) -> str:
+    """JSON ``text`` with every control or bidirectional character written as ``\\u001b``.
+
+    The same data for a JSON reader, nothing that acts on a terminal: for JSON
+    printed to a terminal that quotes unchecked text (file names). Outside its
+    strings JSON holds no such character, so every match is inside a string.
+    """
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
+
+
 _CSV_LEAD = re.compile(r"[=+\-@\t\r]")
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 

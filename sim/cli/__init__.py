@@ -19,7 +19,8 @@ import typer
 import typer.core
 
 from sim.cli import explore, runs
-from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, user_errors
+from sim.cli.command import TtxCommand
+from sim.cli.common import EXIT_ERROR, EXIT_INTERRUPTED, echo, user_errors
 from sim.cli.common import console as _console
 from sim.cli.common import err as _err
 from sim.errors import InputError, TtxError
@@ -31,6 +32,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # click's plain help, not rich's boxes: rich gives each description a column of
+    # about 20 characters at 80 columns, beside type labels; plain help wraps the
+    # descriptions at the terminal's width and names values by their metavars.
+    rich_markup_mode=None,
 )
 
 
@@ -54,11 +59,13 @@ def _options(
     pass
 
 
-@app.command("list")
+@app.command(
+    "list", cls=TtxCommand, short_help="List the scenarios in a folder: ids, titles, policies."
+)
 def list_(
-    directory: Annotated[Path, typer.Argument(help="Folder of scenario files.")] = Path(
-        "scenarios"
-    ),
+    directory: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="Folder of scenario files.")
+    ] = Path("scenarios"),
     json_: Annotated[
         bool, typer.Option("--json", help="One JSON object per scenario, in a list.")
     ] = False,
@@ -66,7 +73,7 @@ def list_(
     """List the scenarios in a folder with their ids, titles and policies.
 
     Ids and paths are never cut short: a terminal gets a table that wraps the
-    titles; a pipe gets plain tab-separated lines; ``--json`` gets JSON.
+    titles; a pipe gets plain tab-separated lines; --json gets JSON.
     """
     from sim.scenario.loader import load_scenario
 
@@ -106,7 +113,10 @@ def _print_list(rows: list[dict[str, Any]], json_: bool) -> None:
     if json_:
         import json
 
-        typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        from sim.text import json_visible
+
+        # The same file names to a JSON reader; a C1 or bidi character in one is escaped.
+        typer.echo(json_visible(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     from sim.text import visible
 
@@ -145,9 +155,9 @@ def _print_list(rows: list[dict[str, Any]], json_: bool) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(cls=TtxCommand, short_help="Check scenario files and print every problem.")
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="Scenario files to check.")],
     strict: Annotated[
         bool,
         typer.Option(
@@ -160,6 +170,7 @@ def validate(
         typer.Option(
             min=2,
             max=runs.MAX_REPLICATIONS,
+            metavar="N",
             help="With --strict: trial replications per policy and per forced option.",
         ),
     ] = 40,
@@ -167,6 +178,7 @@ def validate(
         int | None,
         typer.Option(
             min=1,
+            metavar="N",
             help="With --strict: limit on the estimated events of one trial replication "
             "(default: TTX_MAX_WORK or 500,000; see SECURITY.md).",
         ),
@@ -214,10 +226,12 @@ def validate(
         raise typer.Exit(EXIT_ERROR)
 
 
-app.command("run")(runs.run_)
+app.command(
+    "run", cls=TtxCommand, short_help="Run a scenario under a policy; write report.json and .md."
+)(runs.run_)
 
 
-class _HintedCommand(typer.core.TyperCommand):
+class _HintedCommand(TtxCommand):
     """A command whose unknown options get a hint at what it has instead.
 
     Click suggests options spelt alike; an option borrowed from another command
@@ -250,56 +264,90 @@ class _PlayCommand(_HintedCommand):
     hints = staticmethod(_play_hints)
 
 
-@app.command(cls=_PlayCommand)
+@app.command(
+    cls=_PlayCommand, short_help="Play a scenario as a team, deciding at each inject; debrief."
+)
 def play(
-    file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    team: Annotated[str, typer.Option(help="Team name, recorded with the answers.")] = "team",
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file.")],
+    team: Annotated[
+        str, typer.Option(metavar="NAME", help="Team name, recorded with the answers.")
+    ] = "team",
     policy: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="ID",
             help="Starting policy id: levers and rules (default: the scenario's); "
             "repeat for one per cell.",
         ),
     ] = None,
     cell: Annotated[
         str | None,
-        typer.Option(help="Play this cell (e.g. red) against the others' policies."),
+        typer.Option(
+            metavar="CELL", help="Play this cell (e.g. red) against the others' policies."
+        ),
     ] = None,
     cells: Annotated[
         str | None,
-        typer.Option(help="Play several cells in turn at one keyboard, e.g. blue,red."),
+        typer.Option(
+            metavar="CELLS", help="Play several cells in turn at one keyboard, e.g. blue,red."
+        ),
     ] = None,
     policy_file: Annotated[
         list[Path] | None,
         typer.Option(
-            "--policy-file", help="Policy file a cell you do not play follows (repeatable)."
+            "--policy-file",
+            metavar="FILE",
+            help="Policy file a cell you do not play follows (repeatable).",
         ),
     ] = None,
     save: Annotated[
         Path | None,
-        typer.Option(help="Folder for each cell's answers file with --cells (default: here)."),
+        typer.Option(
+            metavar="DIR",
+            help="Folder for each cell's answers file with --cells (default: here).",
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=runs.MAX_SEED, help="Run seed.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=runs.MAX_SEED, metavar="SEED", help=runs.SEED_HELP),
+    ] = None,
     record: Annotated[
         Path | None,
-        typer.Option(help="Answers file to write (default: SCENARIO-TEAM.answers.yaml)."),
+        typer.Option(
+            metavar="FILE",
+            help="Answers file to write (default: SCENARIO-TEAM.answers.yaml).",
+        ),
     ] = None,
     replications: Annotated[
         int,
-        typer.Option(min=2, max=runs.MAX_REPLICATIONS, help="Shadow replications in the debrief."),
+        typer.Option(
+            min=2,
+            max=runs.MAX_REPLICATIONS,
+            metavar="N",
+            help="Shadow replications in the debrief.",
+        ),
     ] = 100,
     answers: Annotated[
         list[Path] | None,
         typer.Option(
-            help="Replay recorded answers non-interactively and debrief (one file per cell)."
+            metavar="FILE",
+            help="Replay recorded answers non-interactively and debrief (one file per cell).",
         ),
     ] = None,
     pace: Annotated[
-        float, typer.Option(min=0.0, help="Seconds per month shown between decisions (0 = none).")
+        float,
+        typer.Option(
+            min=0.0,
+            metavar="SECONDS",
+            help="Seconds per month shown between decisions (0 = none).",
+        ),
     ] = 0.0,
     resume: Annotated[
         Path | None,
-        typer.Option(help="Continue a saved session from its answers file (updated in place)."),
+        typer.Option(
+            metavar="FILE",
+            help="Continue a saved session from its answers file (updated in place).",
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing answers file.")] = False,
 ) -> None:
@@ -344,7 +392,7 @@ def play(
             ended, written = play_command.run_play(opts, console, read)
         except play_command.SeedConflict as exc:
             raise TtxError(f"{exc} (drop --seed {exc.given})") from None
-        typer.echo("wrote " + ", ".join(written))
+        echo("wrote " + ", ".join(written))
         if ended.how == "interrupted":
             raise typer.Exit(EXIT_INTERRUPTED)
 
@@ -363,12 +411,18 @@ def _write_text(path: Path, text: str) -> None:
 
     with OutputLock(path.parent):
         write_atomic(path, text)
-    typer.echo(f"wrote {path}")
+    echo(f"wrote {path}")
 
 
-@app.command("schema")
+@app.command(
+    "schema",
+    cls=TtxCommand,
+    short_help="Write the JSON Schema of scenario, policy or report files.",
+)
 def schema_(
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file (default: stdout).")
+    ] = None,
     policy: Annotated[bool, typer.Option("--policy", help="The policy-file schema.")] = False,
     report: Annotated[bool, typer.Option("--report", help="The report schema.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
@@ -395,36 +449,57 @@ def schema_(
             _write_text(out, text)
 
 
-@app.command("new")
+class _NewCommand(TtxCommand):
+    paths = frozenset({"from_"})  # a file name, or a shipped id: any file name will do
+
+
+@app.command(
+    "new", cls=_NewCommand, short_help="Write a new, commented, valid scenario to start from."
+)
 def new(
-    name: Annotated[str, typer.Argument(help="Id of the new scenario (also its file name).")],
+    name: Annotated[
+        str,
+        typer.Argument(metavar="NAME", help="Id of the new scenario (also its file name)."),
+    ],
     from_: Annotated[
         str | None,
-        typer.Option("--from", help="Copy this scenario (a file or a shipped scenario id)."),
+        typer.Option(
+            "--from",
+            metavar="SCENARIO",
+            help="Copy this scenario (a file or a shipped scenario id).",
+        ),
     ] = None,
-    directory: Annotated[Path, typer.Option("--dir", help="Folder to write into.")] = Path(),
+    directory: Annotated[
+        Path, typer.Option("--dir", metavar="DIR", help="Folder to write into.")
+    ] = Path(),
 ) -> None:
     """Write a new, commented, valid scenario NAME.yaml to start from; never overwrites."""
     with user_errors():
         from sim.authoring.scaffold import new_scenario
 
         path = new_scenario(name, directory, from_)
-        typer.echo(f"wrote {path}; check it with: ttx validate {path}")
+        echo(f"wrote {path}; check it with: ttx validate {path}")
 
 
-@app.command("brief")
+@app.command(
+    "brief", cls=TtxCommand, short_help="Write the participants' situation manual (no spoilers)."
+)
 def brief(
-    file: Annotated[Path, typer.Argument(help="Scenario file.")],
-    format_: Annotated[str, typer.Option("--format", help="Output format: md or html.")] = "md",
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file.")],
+    format_: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="Output format: md or html.")
+    ] = "md",
     out: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="Write to this file (default: stdout for md; SCENARIO[-CELL].brief.html here "
-            "for html, which is no terminal's reading)."
+            "for html, which is no terminal's reading).",
         ),
     ] = None,
     cell: Annotated[
-        str | None, typer.Option(help="Brief this cell: add its own briefing and decisions.")
+        str | None,
+        typer.Option(metavar="CELL", help="Brief this cell: add its own briefing and decisions."),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
 ) -> None:
@@ -449,13 +524,17 @@ def brief(
             _write_text(out, text)
 
 
-@app.command("msel")
+@app.command(
+    "msel", cls=TtxCommand, short_help="Write the controllers' master scenario events list."
+)
 def msel(
-    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file.")],
     format_: Annotated[
-        str, typer.Option("--format", help="Output format: md, html or csv.")
+        str, typer.Option("--format", metavar="FORMAT", help="Output format: md, html or csv.")
     ] = "md",
-    out: Annotated[Path | None, typer.Option(help="Write to this file (default: stdout).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Write to this file (default: stdout).")
+    ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing --out file.")] = False,
 ) -> None:
     """Write the controllers' master scenario events list: every inject, trigger and effect."""
@@ -473,31 +552,39 @@ def msel(
             _write_text(out, text)
 
 
-@app.command("debrief")
+@app.command(
+    "debrief", cls=TtxCommand, short_help="Write the after-action report of one or several teams."
+)
 def debrief(
     answers: Annotated[
         list[Path],
         typer.Argument(
-            help="Answers files of one scenario (a session's blue and red files form one team)."
+            metavar="ANSWERS",
+            help="Answers files of one scenario (a session's blue and red files form one team).",
         ),
     ],
     notes: Annotated[
-        Path | None, typer.Option(help="Facilitator's notes (Markdown) to include.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Facilitator's notes (Markdown) to include."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Folder for the report (default: next to the answers).")
+        Path | None,
+        typer.Option(metavar="DIR", help="Folder for the report (default: next to the answers)."),
     ] = None,
     replications: Annotated[
         int,
         typer.Option(
             min=2,
             max=runs.MAX_REPLICATIONS,
+            metavar="N",
             help="Replications per team, default and alternative.",
         ),
     ] = 100,
     scenario: Annotated[
         Path | None,
-        typer.Option(help="Scenario file (default: the one named in the answers file)."),
+        typer.Option(
+            metavar="FILE", help="Scenario file (default: the one named in the answers file)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing report.")] = False,
 ) -> None:
@@ -516,13 +603,21 @@ def debrief(
             )
         except ScenarioNotFound as exc:
             raise TtxError(f"{exc}; name it with --scenario") from None
-        typer.echo("wrote " + ", ".join(str(p) for p in written))
+        echo("wrote " + ", ".join(str(p) for p in written))
 
 
-app.command("sweep")(runs.sweep_)
-app.command("compare")(runs.compare_)
-app.command("report")(runs.report_)
-app.command("explore")(explore.explore_)
+app.command(
+    "sweep", cls=TtxCommand, short_help="Run several policies on the same seeds and compare them."
+)(runs.sweep_)
+app.command(
+    "compare", cls=TtxCommand, short_help="Compare saved run reports, paired where seeds match."
+)(runs.compare_)
+app.command(
+    "report", cls=TtxCommand, short_help="Re-render a saved report as Markdown, HTML or CSV."
+)(runs.report_)
+app.command(
+    "explore", cls=TtxCommand, short_help="Does the policy ranking survive other plausible numbers?"
+)(explore.explore_)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -28,6 +28,15 @@ def err(message: str) -> None:
     typer.echo(visible(message), err=True)
 
 
+def echo(message: str) -> None:
+    """Print a line on stdout, any control character in it shown as ``<U+001B>``.
+
+    For lines that quote paths back (``wrote runs/x/report.json``): a file or
+    folder may be named with any character but ``/``, and is shown, not refused.
+    """
+    typer.echo(visible(message))
+
+
 def console() -> Any:
     """A rich console that prints every string as plain text (imported only by commands that draw).
 

@@ -11,45 +11,62 @@ from typing import Annotated
 
 import typer
 
-from sim.cli.common import EXIT_INTERRUPTED, err, user_errors
+from sim.cli.common import EXIT_INTERRUPTED, echo, err, user_errors
 from sim.errors import TtxError
 
 METHODS_HELP = "lhs (Latin hypercube), qmc (quasi-random Sobol'), sobol (Saltelli) or morris"
 
 
 def explore_(
-    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file.")],
     policies: Annotated[
-        str, typer.Option(help="Comma-separated policy ids, or 'all' (the default first).")
+        str,
+        typer.Option(
+            metavar="IDS", help="Comma-separated policy ids, or 'all' (the default first)."
+        ),
     ] = "all",
     samples: Annotated[
         int,
-        typer.Option(min=2, help="Points (base points for sobol, trajectories for morris)."),
+        typer.Option(
+            min=2,
+            metavar="N",
+            help="Points (base points for sobol, trajectories for morris).",
+        ),
     ] = 64,
     replications: Annotated[
-        int | None, typer.Option(min=1, help="Replications per policy and point (default 20).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Replications per policy and point (default 20)."),
     ] = None,
-    method: Annotated[str, typer.Option(help=f"Design: {METHODS_HELP}.")] = "lhs",
+    method: Annotated[str, typer.Option(metavar="METHOD", help=f"Design: {METHODS_HELP}.")] = "lhs",
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Seed of the design and the replications.")
+        int | None,
+        typer.Option(min=0, metavar="SEED", help="Seed of the design and the replications."),
     ] = None,
     satisfice: Annotated[
         float,
-        typer.Option(min=0.0, max=1.0, help="Probability an objective must reach to count as met."),
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="P",
+            help="Probability an objective must reach to count as met.",
+        ),
     ] = 0.8,
     uncertainties: Annotated[
         Path | None,
         typer.Option(
-            help="File of uncertainty ranges (default: the scenario's, else a default set)."
+            metavar="FILE",
+            help="File of uncertainty ranges (default: the scenario's, else a default set).",
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: from the size).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Worker processes (default: from the size)."),
     ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+        str | None,
+        typer.Option(metavar="ADDRESS", help="Dask scheduler address, e.g. tcp://host:8786."),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
     force: Annotated[
         bool, typer.Option(help="Overwrite existing outputs and start again.")
     ] = False,
@@ -109,4 +126,4 @@ def explore_(
             for r in f.regions:
                 typer.echo(f"- {r.sentence}")
         names = ", ".join(str(p) for p in done.paths)
-        typer.echo(f"wrote {names}")
+        echo(f"wrote {names}")

@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sim.cli.common import EXIT_INTERRUPTED, console, err, user_errors
+from sim.cli.common import EXIT_INTERRUPTED, console, echo, err, user_errors
 from sim.errors import TtxError
 
 #: The most replications a run may have: the scenario format's own bound.
 MAX_REPLICATIONS = 1_000_000
 #: The largest seed: seeds are unsigned 63-bit integers, as in the scenario format.
 MAX_SEED = 2**63 - 1
+#: The seed's help: its range in words, as the help leaves out the 19-digit bound.
+SEED_HELP = "Run seed, 0 to 2^63-1."
 
 if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
     from sim.runs.budget import WorkTooLarge
@@ -56,10 +58,11 @@ def summary(report: RunDocument) -> None:
 
 
 def run_(
-    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file.")],
     policy: Annotated[
         list[str] | None,
         typer.Option(
+            metavar="ID",
             help="Policy id (default: the scenario's); repeat for one policy per cell "
             "(e.g. --policy even_handed --policy escalation).",
         ),
@@ -68,49 +71,66 @@ def run_(
         list[Path] | None,
         typer.Option(
             "--policy-file",
+            metavar="FILE",
             help="Policy file (e.g. answers recorded by ttx play) instead of a scenario policy; "
             "repeat for one per cell.",
         ),
     ] = None,
     replications: Annotated[
         int | None,
-        typer.Option(min=1, max=MAX_REPLICATIONS, help="Number of replications."),
+        typer.Option(min=1, max=MAX_REPLICATIONS, metavar="N", help="Number of replications."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=MAX_SEED, help="Run seed.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=MAX_SEED, metavar="SEED", help=SEED_HELP)
+    ] = None,
     replication: Annotated[
         int | None,
         typer.Option(
             min=0,
             max=MAX_REPLICATIONS - 1,
+            metavar="K",
             help="Run only replication K of the run (to reproduce one; 0 to replications - 1).",
         ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar or summary.")] = False,
     workers: Annotated[
         int | None,
         typer.Option(
             min=1,
+            metavar="N",
             help="Worker processes (default: all cores when replications x horizon >= 12,000, "
             "else 1 = serial).",
         ),
     ] = None,
     executor: Annotated[
         str | None,
-        typer.Option(help="serial, processes or dask (default: from --workers/--scheduler)."),
+        typer.Option(
+            metavar="EXECUTOR",
+            help="serial, processes or dask (default: from --workers/--scheduler).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None,
-        typer.Option(help="Dask scheduler address (default: start a local Dask cluster)."),
+        typer.Option(
+            metavar="ADDRESS",
+            help="Dask scheduler address (default: start a local Dask cluster).",
+        ),
     ] = None,
     checkpoint: Annotated[
         Path | None,
-        typer.Option(help="Folder for finished chunks; rerun the same command to resume."),
+        typer.Option(
+            metavar="DIR", help="Folder for finished chunks; rerun the same command to resume."
+        ),
     ] = None,
     chunk_size: Annotated[
         int | None,
-        typer.Option(min=1, help="Replications per chunk (default: from the count; see docs)."),
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Replications per chunk (default: from the count; see docs).",
+        ),
     ] = None,
     kpi_values: Annotated[
         bool,
@@ -119,13 +139,16 @@ def run_(
     format: Annotated[
         str,
         typer.Option(
-            "--format", help="Renderings besides report.json: md, html, csv or e.g. md,html,csv."
+            "--format",
+            metavar="FORMATS",
+            help="Renderings besides report.json: md, html, csv or e.g. md,html,csv.",
         ),
     ] = "md",
     csv_layout: Annotated[
         str,
         typer.Option(
             "--csv-layout",
+            metavar="LAYOUT",
             help="CSV layout: long (one value per row) or wide (one row per month, "
             "replication or policy, for spreadsheets).",
         ),
@@ -134,6 +157,7 @@ def run_(
         int | None,
         typer.Option(
             min=1,
+            metavar="N",
             help="Limit on the estimated events of one replication (default: TTX_MAX_WORK "
             "or 500,000; see SECURITY.md).",
         ),
@@ -202,7 +226,7 @@ def run_(
             raise typer.Exit(EXIT_INTERRUPTED) from None
         if not quiet:
             summary(done.report)
-        typer.echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
+        echo(f"wrote {', '.join(str(p) for p in done.paths[:-1])} and {done.paths[-1]}")
 
 
 def too_much_work(exc: WorkTooLarge, fits: str = "") -> str:
@@ -303,20 +327,32 @@ def min_differences(given: list[str] | None) -> dict[str, float]:
 
 
 def sweep_(
-    file: Annotated[Path, typer.Argument(help="Scenario file.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Scenario file.")],
     policies: Annotated[
-        str, typer.Option(help="Comma-separated policy ids, or 'all'; the first is the baseline.")
+        str,
+        typer.Option(
+            metavar="IDS",
+            help="Comma-separated policy ids, or 'all'; the first is the baseline.",
+        ),
     ] = "all",
     replications: Annotated[
-        int | None, typer.Option(min=1, max=MAX_REPLICATIONS, help="Replications per policy.")
+        int | None,
+        typer.Option(min=1, max=MAX_REPLICATIONS, metavar="N", help="Replications per policy."),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, max=MAX_SEED, help="Run seed shared by all policies.")
+        int | None,
+        typer.Option(
+            min=0,
+            max=MAX_SEED,
+            metavar="SEED",
+            help="Run seed shared by all policies, 0 to 2^63-1.",
+        ),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (
-        "md,html"
-    ),
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
+    format: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMATS", help="Renderings: md, html or md,html."),
+    ] = "md,html",
     force: Annotated[bool, typer.Option(help="Overwrite existing reports.")] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bars or summary.")] = False,
     min_difference: MinDifferenceOption = None,
@@ -340,24 +376,32 @@ def sweep_(
         )
         if not quiet:
             echo_sentences(done.comparison)
-        typer.echo(f"wrote {len(done.policies)} run reports and the comparison to {done.target}")
+        echo(f"wrote {len(done.policies)} run reports and the comparison to {done.target}")
 
 
 def compare_(
-    reports: Annotated[list[Path], typer.Argument(help="Run report files (report.json).")],
+    reports: Annotated[
+        list[Path], typer.Argument(metavar="REPORT", help="Run report files (report.json).")
+    ],
     baseline: Annotated[
-        str | None, typer.Option(help="Run to compare against (policy id; default: the first).")
+        str | None,
+        typer.Option(metavar="ID", help="Run to compare against (policy id; default: the first)."),
     ] = None,
     rank: Annotated[
-        str | None, typer.Option(help="KPI to rank runs by (default: final_stability).")
+        str | None,
+        typer.Option(metavar="KPI", help="KPI to rank runs by (default: final_stability)."),
     ] = None,
     precision: Annotated[
-        float, typer.Option(help="Target relative CI half-width for replication advice.")
+        float,
+        typer.Option(
+            metavar="FRACTION", help="Target relative CI half-width for replication advice."
+        ),
     ] = 0.05,
-    out: Annotated[Path | None, typer.Option(help="Output folder.")] = None,
-    format: Annotated[str, typer.Option("--format", help="Renderings: md, html or md,html.")] = (
-        "md,html"
-    ),
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
+    format: Annotated[
+        str,
+        typer.Option("--format", metavar="FORMATS", help="Renderings: md, html or md,html."),
+    ] = "md,html",
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
     min_difference: MinDifferenceOption = None,
 ) -> None:
@@ -379,21 +423,28 @@ def compare_(
             min_differences=min_differences(min_difference),
         )
         echo_sentences(done.comparison)
-        typer.echo(f"wrote the comparison to {done.target}")
+        echo(f"wrote the comparison to {done.target}")
 
 
 def report_(
-    file: Annotated[Path, typer.Argument(help="A report.json (run) or comparison.json.")],
-    format: Annotated[str, typer.Option("--format", help="md, html or csv.")] = "md",
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A report.json (run) or comparison.json.")
+    ],
+    format: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="md, html or csv.")
+    ] = "md",
     out: Annotated[
         Path | None,
-        typer.Option(help="Output file (md, html) or folder (csv); default: next to FILE."),
+        typer.Option(
+            metavar="PATH", help="Output file (md, html) or folder (csv); default: next to FILE."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
     csv_layout: Annotated[
         str,
         typer.Option(
             "--csv-layout",
+            metavar="LAYOUT",
             help="CSV layout: long (one value per row) or wide (one row per month, "
             "replication or policy, for spreadsheets).",
         ),
@@ -407,4 +458,4 @@ def report_(
 
         (fmt,) = parse_formats(format, ("md", "html", "csv"))[:1]
         paths = rerender_file(file, fmt, out=out, force=force, csv_layout=csv_layout)
-        typer.echo(f"wrote {' and '.join(str(p) for p in paths)}")
+        echo(f"wrote {' and '.join(str(p) for p in paths)}")

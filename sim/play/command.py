@@ -47,6 +47,7 @@ from sim.scenario.policyfile import (
     recorded_policy_file,
     team_slug,
 )
+from sim.text import visible
 
 #: Options people bring from other commands, and what ``ttx play`` has instead: a
 #: session writes an answers file, not a report folder.
@@ -299,9 +300,12 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
             if len(played) == 1
             else ""
         )
-        console.print(
-            f"Stopped ({ended.how}) with {len(taken)} decision(s) taken; saved to "
-            f"{', '.join(written)}. Replay it with: ttx play {opts.scenario_file} {names}{resume}",
+        console.print(  # file names may hold any character: shown, not sent
+            visible(
+                f"Stopped ({ended.how}) with {len(taken)} decision(s) taken; saved to "
+                f"{', '.join(written)}. Replay it with: ttx play {opts.scenario_file} "
+                f"{names}{resume}"
+            ),
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -327,9 +331,11 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
         data = _after_action(console, playing, spec, session.state)
     except KeyboardInterrupt:
         console.print(
-            f"Interrupted during the debrief; the answers are saved in {', '.join(written)}. "
-            f"Debrief again with: ttx play {opts.scenario_file} "
-            + " ".join(f"--answers {r}" for r in records.values()),
+            visible(
+                f"Interrupted during the debrief; the answers are saved in "
+                f"{', '.join(written)}. Debrief again with: ttx play {opts.scenario_file} "
+                + " ".join(f"--answers {r}" for r in records.values())
+            ),
             markup=False,
             highlight=False,
             soft_wrap=True,
