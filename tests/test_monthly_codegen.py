@@ -19,9 +19,16 @@ from hypothesis import strategies as st
 
 from sim.model import dynamics as dyn
 from sim.model.engine import _closure, simulate
-from sim.model.month import bound_conditions, conditions, drift_source, month_of_drift
+from sim.model.month import (
+    bound_conditions,
+    conditions,
+    drift_source,
+    month_of_drift,
+    row_source,
+)
 from sim.model.plan import Plan, compile_plan
 from sim.model.world import World
+from sim.scenario.condition_source import LISTS
 from sim.scenario.loader import load_scenario
 from sim.scenario.vocabulary import PARTNER_VARS
 
@@ -161,6 +168,21 @@ def test_bound_conditions_answer_as_the_engines_closures(
         for j, o in enumerate(plan.objectives)
     ]
     assert trace_row(world, now) == expected_row
+
+
+@pytest.mark.parametrize("key", DRIFT_PLANS, ids="-".join)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_the_written_out_row_is_the_worlds_row_to_the_bit(
+    key: tuple[str, str], data: st.DataObject
+) -> None:
+    plan = PLANS[key]
+    world = World(plan)
+    _randomise(world, plan, list(plan.sensitivity), data)
+    world.trust[0] = -0.0  # a negative zero's mean is 0.0 both ways
+    names = {name: getattr(world, name) for name in LISTS} | {"world": world}
+    got = eval(row_source(len(plan.partner_ids)), names)
+    assert _hex(got) == _hex(world.row())
 
 
 def test_the_generated_month_is_straight_line_and_reads_the_pure_equations() -> None:

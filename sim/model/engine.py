@@ -33,7 +33,7 @@ import simpy
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan, asks
-from sim.model.month import bound_conditions, month_of_drift
+from sim.model.month import bound_conditions, month_of_drift, month_tick
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.uncertainty import Sources
@@ -265,41 +265,23 @@ class Replication:
         plan, world, env = self.plan, self.world, self.env
         # The month's conditions, compiled to source over this world's lists (same answers).
         asked, trace_row = bound_conditions(plan, world)
-        rules_end = len(plan.rules)
-        injects_end = rules_end + len(self.conditional)
-        rules = list(zip(asked[:rules_end], (rule.levers for rule in plan.rules), strict=True))
-        conditional = [
-            (inj, inj.id, when)
-            for inj, when in zip(self.conditional, asked[rules_end:injects_end], strict=True)
-        ]
-        self.objectives.bind(asked[injects_end:], trace_row)
-        budget, timed = plan.budget, self.timed
-        fired, rows, row, observe = self.fired, self.rows, world.row, self.objectives.observe
-        drift, sources, fire, set_levers = (
-            self._month_of_drift,
-            self.sources,
-            self.fire,
-            world.set_levers,
+        self.objectives.bind(asked[len(asked) - len(plan.objectives) :], trace_row)
+        # The month itself, written out once per plan (same steps in the same order).
+        month = month_tick(
+            plan,
+            world,
+            drift=self._month_of_drift,
+            sources_month=self.sources.month,
+            rows=self.rows,
+            observe=self.objectives.observe,
+            fire=self.fire,
+            fired=self.fired,
+            timed=self.timed,
         )
         for m in range(plan.horizon + 1):
             if m:
                 yield env.timeout(1)
-            world.month = m
-            world.funds += budget
-            if m:
-                drift()
-                sources.month(world, m)
-            for when, levers in rules:
-                if when(world):
-                    set_levers(levers)
-            if m in timed:
-                for inj in timed[m]:
-                    fire(inj)
-            for inj, key, when in conditional:
-                if key not in fired and when(world):
-                    fire(inj)
-            rows.append(row())
-            observe(world)
+            month(m)
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""

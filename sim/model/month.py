@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.scenario.condition_source import HELPERS, LISTS, expression
 from sim.scenario.conditions import Expr
+from sim.scenario.vocabulary import PARTNER_VARS
 
 if TYPE_CHECKING:
     from sim.model.plan import Plan
@@ -304,3 +305,111 @@ def bound_conditions(
         bind = compiled["conditions"] = names["bind"]
     *asked, trace_row = bind(*(getattr(world, name) for name in LISTS))
     return asked, trace_row
+
+
+def tick_source(plan: Plan) -> tuple[str, dict[str, Any]]:
+    """The source of ``make(...) -> month`` and the names it needs: the monthly
+    process's month, written out for the plan.
+
+    ``month(m)`` does what the process did with loops over lists of rules and
+    injects: budget, drift and the uncertainty sources (from month 1), each rule
+    in order (its levers when it holds), the timed injects, each conditional
+    inject not yet fired whose condition holds, the month's row (as
+    ``World.row``), then the objectives. The conditions are inline source over
+    the world's lists (as :func:`conditions_source`), the row a list display.
+    """
+    names: dict[str, Any] = dict(HELPERS)
+    rules = plan.rules
+    injects = [inj for inj in plan.injects if inj.when is not None]
+    texts = []
+    for k, condition in enumerate((*(r.when for r in rules), *(i.when for i in injects))):
+        text = expression(condition.root) if type(condition) is Expr else None
+        if text is None:
+            names[f"_condition{k}"] = condition.run if type(condition) is Expr else condition
+            text = f"_condition{k}(v)"
+        texts.append(text)
+    params = [
+        "world",
+        "drift",
+        "sources_month",
+        "append",
+        "observe",
+        "fire",
+        "fired",
+        "timed",
+        "set_levers",
+        "budget",
+        *(f"levers_{k}" for k in range(len(rules))),
+        *(f"inject_{k}" for k in range(len(injects))),
+        *LISTS,
+    ]
+    out = [f"def make({', '.join(params)}):", "    v = world", "    def month(m):"]
+    emit = out.append
+    emit("        world.month = m")
+    emit("        world.funds += budget")
+    emit("        if m:")
+    emit("            drift()")
+    emit("            sources_month(world, m)")
+    for k in range(len(rules)):
+        emit(f"        if {texts[k]}:")
+        emit(f"            set_levers(levers_{k})")
+    emit("        if m in timed:")
+    emit("            for inj in timed[m]:")
+    emit("                fire(inj)")
+    for k, inj in enumerate(injects):
+        emit(f"        if {inj.id!r} not in fired and {texts[len(rules) + k]}:")
+        emit(f"            fire(inject_{k})")
+    emit(f"        append({row_source(len(plan.partner_ids))})")
+    emit("        observe(world)")
+    out.append("    return month")
+    return "\n".join(out) + "\n", names
+
+
+def row_source(n: int) -> str:
+    """``World.row`` as one list display over the world's lists (:data:`LISTS` names)
+    for ``n`` partners: the means, each partner's values, the tensions, funds, spent."""
+    if n == 1:
+        # The mean of one value, sum([x]) / 1, is 0.0 + x to the bit.
+        means = [f"0.0 + {var}[0]" for var in PARTNER_VARS]
+    else:
+        means = [f"sum({var}) / {n}" for var in PARTNER_VARS]
+    values = [f"{var}[{i}]" for i in range(n) for var in PARTNER_VARS]
+    return f"[{', '.join([*means, *values, '*tension', 'world.funds', 'world.spent'])}]"
+
+
+def month_tick(
+    plan: Plan,
+    world: World,
+    *,
+    drift: Callable[[], None],
+    sources_month: Callable[[World, int], None],
+    rows: list[list[float]],
+    observe: Callable[[World], None],
+    fire: Callable[[Any], None],
+    fired: set[str],
+    timed: dict[int, list[Any]],
+) -> Callable[[int], None]:
+    """The monthly process's month ``m`` for this replication (see :func:`tick_source`),
+    compiled once per plan and bound to this world and the process's helpers."""
+    compiled = _compiled(plan)
+    make = compiled.get("tick")
+    if make is None:
+        source, names = tick_source(plan)
+        exec(compile(source, "<month tick>", "exec"), names)  # our own source
+        make = compiled["tick"] = names["make"]
+    month: Callable[[int], None] = make(
+        world,
+        drift,
+        sources_month,
+        rows.append,
+        observe,
+        fire,
+        fired,
+        timed,
+        world.set_levers,
+        plan.budget,
+        *(rule.levers for rule in plan.rules),
+        *(inj for inj in plan.injects if inj.when is not None),
+        *(getattr(world, name) for name in LISTS),
+    )
+    return month

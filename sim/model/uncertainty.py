@@ -25,6 +25,7 @@ the pure functions of :mod:`sim.model.politics`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from math import exp, log
 from typing import TYPE_CHECKING
@@ -129,7 +130,9 @@ class Sources:
         self._rival_world: World | None = None
         self._rival_bound: list[tuple[list[float], int, float, float, Callable[[], float]]] = []
         # The earliest month any partner's next political candidate falls in (or after).
-        self._next_candidate = min((upcoming[0] for _, upcoming in self._political), default=0.0)
+        self._next_candidate = min(
+            (upcoming[0] for _, upcoming in self._political), default=math.inf
+        )
 
     @property
     def _max_rate(self) -> float:
@@ -147,34 +150,37 @@ class Sources:
             recovery = pol.ABSORPTION_RECOVERY
             self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
             self._absorption_lost = self.absorption != self._ones
-        if self._rival:
+        # Speed: each influence row is bound once per world (rows change in place,
+        # never rebound), with its partner's initial cooperation.
+        rival = self._rival_bound if self._rival_world is world else self._bind_rival(world)
+        if rival:
             coop, step = world.cooperation, self._step
-            # Speed: each influence row is bound once (rows change in place, never rebound).
-            for row, i, initial, coop0, normals in self._rival_rows(world):
+            for row, i, initial, coop0, normals in rival:
                 row[i] = step(row[i], initial, coop[i], coop0, normals())
         # Speed: nothing to look at before the earliest partner's next candidate.
-        if self._political and self._next_candidate <= m:
-            for i, (stream, upcoming) in enumerate(self._political):
-                while upcoming[0] <= m:
-                    kind_draw, accept, shape = stream(), stream(), stream()
-                    # Uniforms.exponential, written out for the served stream.
-                    upcoming[0] += -log(1.0 - stream()) / self._max_rate
-                    if pol.accepts(accept, self.risk[i]):
-                        self._event(
-                            world, i, m, pol.pick(kind_draw, self._rates, self._total), shape
-                        )
-            self._next_candidate = min(upcoming[0] for _, upcoming in self._political)
+        if self._next_candidate <= m:
+            self._candidates(world, m)
 
-    def _rival_rows(
+    def _candidates(self, world: World, m: int) -> None:
+        """The political candidates of every partner up to month ``m``, in partner order."""
+        max_rate, risk = self._max_rate, self.risk
+        for i, (stream, upcoming) in enumerate(self._political):
+            while upcoming[0] <= m:
+                kind_draw, accept, shape = stream(), stream(), stream()
+                # Uniforms.exponential, written out for the served stream.
+                upcoming[0] += -log(1.0 - stream()) / max_rate
+                if pol.accepts(accept, risk[i]):
+                    self._event(world, i, m, pol.pick(kind_draw, self._rates, self._total), shape)
+        self._next_candidate = min([upcoming[0] for _, upcoming in self._political])
+
+    def _bind_rival(
         self, world: World
     ) -> list[tuple[list[float], int, float, float, Callable[[], float]]]:
-        """The rival drift's entries with the world's row and the initial cooperation bound."""
-        if self._rival_world is not world:
-            rows, coop0 = world.influence_of, self._coop0
-            self._rival_bound = [
-                (rows[r], i, initial, coop0[i], normals) for r, i, initial, normals in self._rival
-            ]
-            self._rival_world = world
+        rows, coop0 = world.influence_of, self._coop0
+        self._rival_bound = [
+            (rows[r], i, initial, coop0[i], normals) for r, i, initial, normals in self._rival
+        ]
+        self._rival_world = world
         return self._rival_bound
 
     def _event(self, world: World, i: int, m: int, j: int, shape: float) -> None:
