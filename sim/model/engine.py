@@ -33,7 +33,7 @@ import simpy
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan, asks
-from sim.model.month import month_of_drift
+from sim.model.month import bound_conditions, month_of_drift, month_tick
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
 from sim.model.streams import Betas, Uniforms
 from sim.model.uncertainty import Sources
@@ -99,10 +99,16 @@ class _Objectives:
         # Every month's row, one after another (months x objectives, row-major).
         self.trace: list[bool] = []
         self.months = 0
+        self._arrange([_closure(o.condition) for o in plan.objectives])
+        self._trace_row: Callable[[World, list[bool]], list[bool]] | None = None
+
+    def _arrange(self, conditions: list[Callable[[World], Any]]) -> None:
+        """Lay out each objective's condition (by column) for the checks below."""
+        plan = self.plan
         # End-of-run objectives are judged at the horizon, but the "chance met by
         # month" chart wants their standing every month: (column, condition).
         self._ends = tuple(
-            (j, _closure(o.condition))
+            (j, conditions[j])
             for j, o in enumerate(plan.objectives)
             if o.check not in ("by", "throughout")
         )
@@ -112,7 +118,7 @@ class _Objectives:
                 j,
                 o.check,
                 (o.month or 0) if o.check == "by" else plan.horizon if o.month is None else o.month,
-                _closure(o.condition),
+                conditions[j],
             )
             for j, o in enumerate(plan.objectives)
         )
@@ -124,6 +130,19 @@ class _Objectives:
             if check in ("by", "throughout") and last >= 0
         ]
         self._closing = min((e[2] for e in self._open), default=plan.horizon)
+
+    def bind(
+        self,
+        conditions: list[Callable[[World], Any]],
+        trace_row: Callable[[World, list[bool]], list[bool]],
+    ) -> None:
+        """Ask ``conditions`` (by column) instead, and take each month's record from
+        ``trace_row(world, outcomes so far)``: the same answers, cheaper (the engine's
+        source-compiled conditions, bound to its world). Before the first month only."""
+        if self.months:
+            raise RuntimeError("objectives are bound before the first month is observed")
+        self._arrange(conditions)
+        self._trace_row = trace_row
 
     @property
     def state(self) -> dict[str, bool]:
@@ -149,7 +168,9 @@ class _Objectives:
             self._open = [e for e in self._open if now[e[0]] != e[1] and m < e[2]]
             self._closing = min((e[2] for e in self._open), default=self._horizon)
         # Each objective's standing this month, for the "chance met by month" chart.
-        if self._ends:
+        if self._trace_row is not None:
+            self.trace.extend(self._trace_row(world, now))
+        elif self._ends:
             row = now.copy()
             for j, condition in self._ends:
                 row[j] = bool(condition(world))
@@ -242,31 +263,25 @@ class Replication:
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
         plan, world, env = self.plan, self.world, self.env
-        rules = [(_closure(rule.when), rule.levers) for rule in plan.rules]
-        conditional = [
-            (inj, _closure(inj.when)) for inj in self.conditional if inj.when is not None
-        ]
-        budget, timed = plan.budget, self.timed
-        fired, rows, row, observe = self.fired, self.rows, world.row, self.objectives.observe
-        drift, sources = self._month_of_drift, self.sources
+        # The month's conditions, compiled to source over this world's lists (same answers).
+        asked, trace_row = bound_conditions(plan, world)
+        self.objectives.bind(asked[len(asked) - len(plan.objectives) :], trace_row)
+        # The month itself, written out once per plan (same steps in the same order).
+        month = month_tick(
+            plan,
+            world,
+            drift=self._month_of_drift,
+            sources_month=self.sources.month,
+            rows=self.rows,
+            observe=self.objectives.observe,
+            fire=self.fire,
+            fired=self.fired,
+            timed=self.timed,
+        )
         for m in range(plan.horizon + 1):
             if m:
                 yield env.timeout(1)
-            world.month = m
-            world.funds += budget
-            if m:
-                drift()
-                sources.month(world, m)
-            for when, levers in rules:
-                if when(world):
-                    world.set_levers(levers)
-            for inj in timed.get(m, ()):
-                self.fire(inj)
-            for inj, when in conditional:
-                if inj.id not in fired and when(world):
-                    self.fire(inj)
-            rows.append(row())
-            observe(world)
+            month(m)
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""

@@ -25,6 +25,7 @@ the pure functions of :mod:`sim.model.politics`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from math import exp, log
 from typing import TYPE_CHECKING
@@ -126,6 +127,12 @@ class Sources:
         d = u.rival_drift
         self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
         self._varies = u.political_on or u.programme_on
+        self._rival_world: World | None = None
+        self._rival_bound: list[tuple[list[float], int, float, float, Callable[[], float]]] = []
+        # The earliest month any partner's next political candidate falls in (or after).
+        self._next_candidate = min(
+            (upcoming[0] for _, upcoming in self._political), default=math.inf
+        )
 
     @property
     def _max_rate(self) -> float:
@@ -135,26 +142,46 @@ class Sources:
     def month(self, world: World, m: int) -> None:
         """Month ``m`` (> 0): risks and absorption recover, rivals drift, and the
         political events of (m - 1, m] happen."""
-        u = self.settings
         if self._risk_raised:
-            decay = u.political_events.risk_decay
+            decay = self.settings.political_events.risk_decay
             self.risk = [pol.toward_one(r, decay) for r in self.risk]
             self._risk_raised = self.risk != self._ones
         if self._absorption_lost:
             recovery = pol.ABSORPTION_RECOVERY
             self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
             self._absorption_lost = self.absorption != self._ones
-        if self._rival:
-            rows, coop, coop0, step = world.influence_of, world.cooperation, self._coop0, self._step
-            for r, i, initial, normals in self._rival:
-                rows[r][i] = step(rows[r][i], initial, coop[i], coop0[i], normals())
+        # Speed: each influence row is bound once per world (rows change in place,
+        # never rebound), with its partner's initial cooperation.
+        rival = self._rival_bound if self._rival_world is world else self._bind_rival(world)
+        if rival:
+            coop, step = world.cooperation, self._step
+            for row, i, initial, coop0, normals in rival:
+                row[i] = step(row[i], initial, coop[i], coop0, normals())
+        # Speed: nothing to look at before the earliest partner's next candidate.
+        if self._next_candidate <= m:
+            self._candidates(world, m)
+
+    def _candidates(self, world: World, m: int) -> None:
+        """The political candidates of every partner up to month ``m``, in partner order."""
+        max_rate, risk = self._max_rate, self.risk
         for i, (stream, upcoming) in enumerate(self._political):
             while upcoming[0] <= m:
                 kind_draw, accept, shape = stream(), stream(), stream()
                 # Uniforms.exponential, written out for the served stream.
-                upcoming[0] += -log(1.0 - stream()) / self._max_rate
-                if pol.accepts(accept, self.risk[i]):
+                upcoming[0] += -log(1.0 - stream()) / max_rate
+                if pol.accepts(accept, risk[i]):
                     self._event(world, i, m, pol.pick(kind_draw, self._rates, self._total), shape)
+        self._next_candidate = min([upcoming[0] for _, upcoming in self._political])
+
+    def _bind_rival(
+        self, world: World
+    ) -> list[tuple[list[float], int, float, float, Callable[[], float]]]:
+        rows, coop0 = world.influence_of, self._coop0
+        self._rival_bound = [
+            (rows[r], i, initial, coop0[i], normals) for r, i, initial, normals in self._rival
+        ]
+        self._rival_world = world
+        return self._rival_bound
 
     def _event(self, world: World, i: int, m: int, j: int, shape: float) -> None:
         kind = POLITICAL_EVENT_KINDS[j]

@@ -246,6 +246,25 @@ class World:
         columns = self._columns
         capacity, trust, cooperation, stability, resilience = columns
         n = len(capacity)
+        if n == 1:
+            # Speed: the common one-partner case in one list display. The mean of one
+            # value, sum([x]) / 1, is 0.0 + x to the bit (a -0.0 comes out as 0.0 both ways).
+            c, t, co, s, r = capacity[0], trust[0], cooperation[0], stability[0], resilience[0]
+            return [
+                0.0 + c,
+                0.0 + t,
+                0.0 + co,
+                0.0 + s,
+                0.0 + r,
+                c,
+                t,
+                co,
+                s,
+                r,
+                *self.tension,
+                self.funds,
+                self.spent,
+            ]
         out = [
             sum(capacity) / n,
             sum(trust) / n,
@@ -253,11 +272,8 @@ class World:
             sum(stability) / n,
             sum(resilience) / n,
         ]
-        if n == 1:  # Speed: the common one-partner case without zip()
-            out += (capacity[0], trust[0], cooperation[0], stability[0], resilience[0])
-        else:
-            for values in zip(*columns, strict=True):
-                out += values
+        for values in zip(*columns, strict=True):
+            out += values
         out += self.tension
         out += (self.funds, self.spent)
         return out
