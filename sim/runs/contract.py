@@ -53,12 +53,16 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    KpiValues = list[float] | NDArray[np.float64]
+    from sim.runs.spill import SpilledColumn
+
+    KpiValues = list[float] | NDArray[np.float64] | SpilledColumn
 else:
     KpiValues = list[float]
 """Per-replication KPI values: a list in a report read from JSON (what files hold and what
 the validator checks), a float64 array in a report a run has just made (no Python float per
-value; the report writer streams it as the same list text). Readers take either."""
+value; the report writer streams it as the same list text), or for a large ``ttx run`` a
+:class:`~sim.runs.spill.SpilledColumn` (the values in a scratch file, read back in slices).
+Readers take any of them (``np.asarray``, ``len``, slicing)."""
 
 Better = Literal["higher", "lower"]
 Verdict = Literal["better", "worse", "negligible", "uncertain"]
