@@ -278,10 +278,11 @@ class Aggregator:
     arrays), or with ``keep_values=False`` not even those (:class:`StreamedKpis`);
     monthly series live in one Welford accumulator plus the bounded
     percentile sample. Given a ``spill`` folder and enough ``expected``
-    replications (:func:`sim.runs.spill.wanted`), the KPI values go to a
-    scratch file there as chunks arrive (:class:`sim.runs.spill.Spill`), so
-    not even they grow the process's memory; ``results`` then holds
-    :class:`~sim.runs.spill.SpilledColumn` values, read back where needed.
+    replications (:func:`sim.runs.spill.wanted`), the KPI values and objective
+    outcomes go to a scratch file there as chunks arrive
+    (:class:`sim.runs.spill.Spill`), so not even they grow the process's
+    memory; ``results`` then holds :class:`~sim.runs.spill.SpilledColumn`
+    values, read back where needed.
     """
 
     def __init__(
@@ -343,9 +344,12 @@ class Aggregator:
             self._keep(part)
         for j, oid in enumerate(part.objective_ids):
             self.successes[oid] += int(part.objectives[:, j].sum())
-            if self.streamed is None:
+            if self.streamed is None and self.spill is None:
                 outcomes = part.objectives[:, j].astype(np.int8)
                 self.objective_values[oid].frombytes(outcomes.tobytes())
+        if self.spill is not None and self.spill.flags and part.indices:
+            order = [part.objective_ids.index(oid) for oid in self.objective_values]
+            self.spill.write(self.count, part.objectives[:, order], flags=True)
         for inject, counts in part.decisions.items():
             mine = self.decisions.setdefault(inject, {})
             for option, c in counts.items():
@@ -372,7 +376,8 @@ class Aggregator:
             self.kpi_names = list(part.kpi_names)
             width = len(self.kpi_names)
             if self._spill_folder is not None and wanted(self._expected, width):
-                self.spill = Spill(self._spill_folder, width, self._expected)
+                flags = len(self.objective_values)  # objective outcomes, in scenario order
+                self.spill = Spill(self._spill_folder, width, self._expected, flags)
             else:
                 rows_needed = max(self._expected, len(part.indices))
                 self._kpis = np.empty((rows_needed, width), order="F")
@@ -392,14 +397,16 @@ class Aggregator:
         self._kpis[self.count : end] = rows
 
     @property
-    def kpi_values(self) -> dict[str, np.ndarray | SpilledColumn]:
+    def kpi_values(self) -> dict[str, np.ndarray | SpilledColumn[float]]:
         """Each KPI's per-replication values so far.
 
         Contiguous views of the kept block, or columns of the spill file.
         """
         if self.spill is not None:
             spill, n = self.spill, self.count
-            return {name: SpilledColumn(spill, j, n) for j, name in enumerate(self.kpi_names)}
+            return {
+                name: SpilledColumn[float](spill, j, n) for j, name in enumerate(self.kpi_names)
+            }
         block = self._kpis[: self.count]
         return {name: block[:, j] for j, name in enumerate(self.kpi_names)}
 
@@ -442,7 +449,10 @@ class Aggregator:
                     **prop,
                 },
             )
-            if kpi_values:
+            if kpi_values and self.spill is not None:
+                column = self.spill.columns + list(self.objective_values).index(o.id)
+                objectives[o.id]["values"] = SpilledColumn[int](self.spill, column, self.count)
+            elif kpi_values:
                 objectives[o.id]["values"] = outcomes.tolist()
             if isinstance(self.objective_months, np.ndarray):
                 j = [op.id for op in plan.objectives].index(o.id)

@@ -120,7 +120,7 @@ SLICE = 4096
 """Items of a long array turned into Python numbers and text at a time."""
 
 
-def _array_pieces(values: np.ndarray | SpilledColumn) -> Iterator[str]:
+def _array_pieces(values: np.ndarray | SpilledColumn[Any]) -> Iterator[str]:
     """A 1-d array (or spilled column) as the JSON text of its ``tolist()``, slice by slice."""
     sep = "["
     for start in range(0, len(values), SLICE):

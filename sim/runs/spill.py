@@ -31,7 +31,7 @@ import os
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,14 +62,18 @@ def wanted(rows: int, columns: int) -> bool:
 
 
 class Spill:
-    """``columns`` regions of ``rows`` float64 values in an unlinked scratch file in ``folder``.
+    """Per-replication columns of ``rows`` values in an unlinked scratch file in ``folder``.
+
+    ``columns`` float64 regions (KPI values), then ``flags`` int8 regions
+    (objective outcomes, 0 or 1: one byte each, not an 8-byte reference to a
+    Python int as in a list).
 
     Raises:
         SpillFailed: The file cannot be created.
     """
 
-    def __init__(self, folder: Path, columns: int, rows: int) -> None:
-        self.folder, self.columns, self.rows = Path(folder), columns, rows
+    def __init__(self, folder: Path, columns: int, rows: int, flags: int = 0) -> None:
+        self.folder, self.columns, self.rows, self.flags = Path(folder), columns, rows, flags
         try:
             self._fd = scratch_file(self.folder, "kpi-values")
         except OSError as exc:
@@ -85,21 +89,31 @@ class Spill:
         """Free the file now (idempotent); columns of it can no longer be read."""
         self._closer()
 
-    def write(self, first: int, block: NDArray[np.float64]) -> None:
-        """Store ``block`` (one row per replication, one column per KPI) from row ``first``.
+    def _place(self, column: int) -> tuple[int, np.dtype[Any]]:
+        """Where ``column`` starts in the file, and its type."""
+        if column < self.columns:
+            return column * self.rows * ITEM, np.dtype(np.float64)
+        return (self.columns * ITEM + column - self.columns) * self.rows, np.dtype(np.int8)
+
+    def write(self, first: int, block: NDArray[Any], flags: bool = False) -> None:
+        """Store ``block`` (one row per replication) from row ``first``.
+
+        Its columns are the KPI columns, or with ``flags`` the int8 columns.
 
         Raises:
             SpillFailed: A full disk or another write error (one line).
         """
-        count = len(block)
-        if first < 0 or first + count > self.rows or block.shape[1:] != (self.columns,):
+        count, width = len(block), self.flags if flags else self.columns
+        if first < 0 or first + count > self.rows or block.shape[1:] != (width,):
             raise ValueError(
                 f"rows {first}..{first + count} of {block.shape} do not fit a spill of "
-                f"{self.rows} x {self.columns}"
+                f"{self.rows} x {width}"
             )
-        for j in range(self.columns):
-            data = np.ascontiguousarray(block[:, j], dtype=np.float64).tobytes()
-            self._pwrite(data, (j * self.rows + first) * ITEM)
+        for j in range(width):
+            column = self.columns + j if flags else j
+            offset, dtype = self._place(column)
+            data = np.ascontiguousarray(block[:, j], dtype=dtype).tobytes()
+            self._pwrite(data, offset + first * dtype.itemsize)
 
     def _pwrite(self, data: bytes, offset: int) -> None:
         view = memoryview(data)
@@ -110,12 +124,13 @@ class Spill:
         except OSError as exc:
             raise SpillFailed(self.folder, exc.strerror or str(exc)) from None
 
-    def read(self, column: int, start: int, stop: int) -> NDArray[np.float64]:
-        """Rows ``start..stop`` of ``column`` as a new float64 array."""
-        size = (stop - start) * ITEM
+    def read(self, column: int, start: int, stop: int) -> NDArray[Any]:
+        """Rows ``start..stop`` of ``column`` as a new array (float64, or int8 for a flag)."""
+        at, dtype = self._place(column)
+        size = (stop - start) * dtype.itemsize
         buffer = bytearray(size)  # writable, so the array made of it is too
         view = memoryview(buffer)
-        offset, got = (column * self.rows + start) * ITEM, 0
+        offset, got = at + start * dtype.itemsize, 0
         try:
             while got < size:
                 n = os.preadv(self._fd, [view[got:]], offset + got)
@@ -124,14 +139,19 @@ class Spill:
                 got += n
         except OSError as exc:
             raise SpillFailed(self.folder, exc.strerror or str(exc)) from None
-        return np.frombuffer(buffer, dtype=np.float64)
+        return np.frombuffer(buffer, dtype=dtype)
 
 
-class SpilledColumn:
-    """The first ``length`` values of one KPI in a :class:`Spill`, read on demand.
+T = TypeVar("T", float, int)
 
-    Reads as a float64 array where one is needed (``np.asarray``), by index or
-    slice, or by iteration (a slice at a time); pickles and copies as an array.
+
+class SpilledColumn(Generic[T]):
+    """The first ``length`` values of one column of a :class:`Spill`, read on demand.
+
+    Reads as an array where one is needed (``np.asarray``: float64 for a KPI,
+    int8 for objective outcomes), by slice, or by index or iteration (Python
+    numbers, ``T``: a sum of outcomes is a Python int, never an int8 that
+    overflows at 127); pickles and copies as an array.
     """
 
     def __init__(self, spill: Spill, column: int, length: int) -> None:
@@ -141,11 +161,11 @@ class SpilledColumn:
         return self.length
 
     @overload
-    def __getitem__(self, key: int) -> float: ...
+    def __getitem__(self, key: int) -> T: ...
     @overload
-    def __getitem__(self, key: slice) -> NDArray[np.float64]: ...
+    def __getitem__(self, key: slice) -> NDArray[Any]: ...
 
-    def __getitem__(self, key: int | slice) -> float | NDArray[np.float64]:
+    def __getitem__(self, key: int | slice) -> T | NDArray[Any]:
         if isinstance(key, slice):
             start, stop, step = key.indices(self.length)
             if step != 1:
@@ -156,18 +176,19 @@ class SpilledColumn:
             index += self.length
         if not 0 <= index < self.length:
             raise IndexError(f"index {key} is out of range for {self.length} values")
-        return float(self.spill.read(self.column, index, index + 1)[0])
+        value: T = self.spill.read(self.column, index, index + 1)[0].item()
+        return value
 
-    def read(self) -> NDArray[np.float64]:
+    def read(self) -> NDArray[Any]:
         """All the values as a new array."""
         return self.spill.read(self.column, 0, self.length)
 
-    def slices(self, size: int) -> Iterator[NDArray[np.float64]]:
+    def slices(self, size: int) -> Iterator[NDArray[Any]]:
         """The values ``size`` at a time (what a writer streams)."""
         for start in range(0, self.length, size):
             yield self.spill.read(self.column, start, min(start + size, self.length))
 
-    def __iter__(self) -> Iterator[float]:
+    def __iter__(self) -> Iterator[T]:
         for part in self.slices(4096):
             yield from part.tolist()
 
@@ -175,8 +196,8 @@ class SpilledColumn:
         values = self.read()
         return values if dtype is None else values.astype(dtype, copy=False)
 
-    def tolist(self) -> list[float]:
-        values: list[float] = self.read().tolist()
+    def tolist(self) -> list[T]:
+        values: list[T] = self.read().tolist()
         return values
 
     def __eq__(self, other: object) -> bool:
