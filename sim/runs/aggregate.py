@@ -371,7 +371,11 @@ class Aggregator:
             self.objective_months += part.objective_months
 
     def _keep(self, part: ChunkPartial) -> None:
-        """Copy a chunk's KPI rows into the preallocated block (no Python float per value)."""
+        """Copy a chunk's KPI rows into the preallocated block or the spill file.
+
+        No Python float per value either way; which of the two is decided at the
+        first chunk, when the number of KPIs is known.
+        """
         if not self.kpi_names:
             self.kpi_names = list(part.kpi_names)
             width = len(self.kpi_names)

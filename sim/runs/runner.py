@@ -282,10 +282,10 @@ def run(
         max_work: Limit on the estimated events of one replication (default:
             ``TTX_MAX_WORK`` or :data:`sim.runs.budget.MAX_WORK`).
         spill: An existing folder (the output folder) where a large run keeps
-            its per-replication KPI values in an unlinked scratch file while it
-            aggregates, instead of in memory (:mod:`sim.runs.spill`); the
-            report's ``values`` then read from that file, which lasts as long
-            as they do. ``None``: in memory.
+            its per-replication KPI values and objective outcomes in an
+            unlinked scratch file while it aggregates, instead of in memory
+            (:mod:`sim.runs.spill`); the report's ``values`` then read from
+            that file, which lasts as long as they do. ``None``: in memory.
 
     Raises:
         WorkTooLarge: The estimated work is above the limit; nothing ran.
