@@ -118,17 +118,22 @@ def read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 
 def disk_full(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    """Writing data to files in ``folder`` fails with ENOSPC (at ``write`` or ``fsync``).
+    """Writing data to files in ``folder`` fails with ENOSPC (``write``, ``pwrite``, ``fsync``).
 
     Files can still be created, as on a real full disk; their data cannot be
     made durable.
     """
-    real_write, real_fsync = os.write, os.fsync
+    real_write, real_pwrite, real_fsync = os.write, os.pwrite, os.fsync
 
     def write(fd: int, data: Any) -> int:
         if _fd_under(fd, folder):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_write(fd, data)
+
+    def pwrite(fd: int, data: Any, offset: int) -> int:
+        if _fd_under(fd, folder):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_pwrite(fd, data, offset)
 
     def fsync(fd: Any) -> None:
         if isinstance(fd, int) and _fd_under(fd, folder):
@@ -136,4 +141,5 @@ def disk_full(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
         real_fsync(fd)
 
     monkeypatch.setattr(os, "write", write)
+    monkeypatch.setattr(os, "pwrite", pwrite)
     monkeypatch.setattr(os, "fsync", fsync)

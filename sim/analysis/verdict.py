@@ -54,6 +54,7 @@ from sim.runs.contract import (
     ComparedKpi,
     ComparedObjective,
     KpiValues,
+    Outcomes,
     RankEntry,
     Ranking,
     RunDocument,
@@ -94,7 +95,7 @@ def kpi_difference(a: KpiValues, b: KpiValues, paired: bool) -> tuple[Difference
         return None, str(exc)
 
 
-def objective_difference(a: list[int], b: list[int], paired: bool) -> tuple[Difference | None, str]:
+def objective_difference(a: Outcomes, b: Outcomes, paired: bool) -> tuple[Difference | None, str]:
     """``b - a`` of one objective's success, paired by seed or Newcombe."""
     try:
         if paired:

@@ -165,6 +165,7 @@ def run_file(
                 checkpoint=checkpoint,
                 kpi_values=kpi_values,
                 max_work=max_work,
+                spill=target,  # a large run's KPI values wait in a scratch file there
             ).to_dict()
         except RunFailed as exc:
             if exc.partial is not None:

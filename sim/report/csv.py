@@ -134,11 +134,15 @@ def kpis_csv(report: RunDocument, layout: Layout = "long") -> str:
 def kpis_csv_pieces(report: RunDocument, layout: Layout = "long") -> Iterator[str]:
     """The text of :func:`kpis_csv` in pieces of :data:`ROWS` rows.
 
-    Values are rounded as they are written, so a run of 100,000 replications
-    never holds its values as Python floats or its CSV text whole (tens of MB).
+    Values are rounded as they are written, and read :data:`ROWS` at a time
+    (a slice of each column: per-replication values may be arrays, or columns
+    of a run's scratch file, :class:`sim.runs.spill.SpilledColumn`), so a run
+    of 100,000 replications never holds its values as Python floats or its
+    CSV text whole (tens of MB).
     """
     r = report["results"]
     indices = r.get("replication_indices") or range(r["replications"])
+    n = len(indices)
     columns: list[tuple[str, Callable[[Any], int | float], Any]] = [
         (name, partial(rounded, digits=kpi_digits(name)), k["values"])
         for name, k in r["kpis"].items()
@@ -149,22 +153,27 @@ def kpis_csv_pieces(report: RunDocument, layout: Layout = "long") -> Iterator[st
         for oid, o in r["objectives"].items()
         if len(o.get("values", ()))
     ]
+    for name, _, values in columns:
+        if len(values) != n:
+            raise ValueError(f"{name} has {len(values)} values for {n} replications")
     if layout == "wide":
-        return _write_pieces(
-            ["replication", *(name for name, _, _ in columns)],
-            (
-                [rep] + [cell(values[i]) for _, cell, values in columns]
-                for i, rep in enumerate(indices)
-            ),
-        )
-    return _write_pieces(
-        ["replication", "kpi", "value"],
-        (
-            (rep, name, cell(value))
-            for name, cell, values in columns
-            for rep, value in zip(indices, values, strict=True)
-        ),
-    )
+
+        def wide_rows() -> Iterator[list[Any]]:
+            for start in range(0, n, ROWS):
+                block = [(cell, values[start : start + ROWS]) for _, cell, values in columns]
+                for i, rep in enumerate(indices[start : start + ROWS]):
+                    yield [rep] + [cell(part[i]) for cell, part in block]
+
+        return _write_pieces(["replication", *(name for name, _, _ in columns)], wide_rows())
+
+    def long_rows() -> Iterator[tuple[Any, str, int | float]]:
+        for name, cell, values in columns:
+            for start in range(0, n, ROWS):
+                part = values[start : start + ROWS]
+                for rep, value in zip(indices[start : start + ROWS], part, strict=True):
+                    yield rep, name, cell(value)
+
+    return _write_pieces(["replication", "kpi", "value"], long_rows())
 
 
 def _estimate(entry: Mapping[str, Any], digits: int, key: str = "mean") -> list[int | float]:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -41,6 +43,7 @@ from sim.runs.contract import (
     interval,
     kpi_summary,
 )
+from sim.runs.spill import Spill, SpilledColumn, wanted
 from sim.scenario.models import Inject, Scenario
 from sim.scenario.vocabulary import OUTCOMES, incident_name
 from sim.stats import RunningStats, summarize, t_quantile, wilson_interval
@@ -177,6 +180,34 @@ class ChunkFolder:
         )
 
 
+class IndexRuns:
+    """Replication indices in merge order, held as runs of consecutive numbers.
+
+    A run's indices are one range, or a few around failed replications, so a
+    few pairs stand for what an array held at 8 bytes per replication.
+    """
+
+    def __init__(self) -> None:
+        self.runs: list[list[int]] = []  # [start, stop) pairs
+
+    def extend(self, indices: Iterable[int]) -> None:
+        for k in indices:
+            if self.runs and self.runs[-1][1] == k:
+                self.runs[-1][1] = k + 1
+            else:
+                self.runs.append([k, k + 1])
+
+    def __len__(self) -> int:
+        return sum(stop - start for start, stop in self.runs)
+
+    def __iter__(self) -> Iterator[int]:
+        for start, stop in self.runs:
+            yield from range(start, stop)
+
+    def tolist(self) -> list[int]:
+        return list(self)
+
+
 class StreamedKpis:
     """KPI summaries without keeping per-replication values (for ``kpi_values=False``).
 
@@ -246,7 +277,12 @@ class Aggregator:
     Holds per replication only KPI values and objective outcomes (as compact
     arrays), or with ``keep_values=False`` not even those (:class:`StreamedKpis`);
     monthly series live in one Welford accumulator plus the bounded
-    percentile sample.
+    percentile sample. Given a ``spill`` folder and enough ``expected``
+    replications (:func:`sim.runs.spill.wanted`), the KPI values and objective
+    outcomes go to a scratch file there as chunks arrive
+    (:class:`sim.runs.spill.Spill`), so not even they grow the process's
+    memory; ``results`` then holds :class:`~sim.runs.spill.SpilledColumn`
+    values, read back where needed.
     """
 
     def __init__(
@@ -256,6 +292,7 @@ class Aggregator:
         stride: int = 1,
         keep_values: bool = True,
         expected: int = 0,
+        spill: Path | None = None,
     ) -> None:
         self.scenario = scenario
         self.plan = plan
@@ -270,13 +307,15 @@ class Aggregator:
         self.kpi_names: list[str] = []
         self._kpis = np.zeros((0, 0))
         self._expected = expected
+        self._spill_folder = spill if keep_values else None
+        self.spill: Spill | None = None
         self.objective_values: dict[str, array[int]] = {
             o.id: array("b") for o in scenario.objectives
         }
         self.decisions: dict[str, dict[str, int]] = {}
         self.running = RunningStats()
         self.sample: list[np.ndarray] = []
-        self.indices: array[int] = array("q")
+        self.indices = IndexRuns()
         self.count = 0
         self._open: ChunkFolder | None = None
         # None until a chunk brings counts; False once a chunk without them came.
@@ -305,8 +344,12 @@ class Aggregator:
             self._keep(part)
         for j, oid in enumerate(part.objective_ids):
             self.successes[oid] += int(part.objectives[:, j].sum())
-            if self.streamed is None:
-                self.objective_values[oid].extend(int(v) for v in part.objectives[:, j])
+            if self.streamed is None and self.spill is None:
+                outcomes = part.objectives[:, j].astype(np.int8)
+                self.objective_values[oid].frombytes(outcomes.tobytes())
+        if self.spill is not None and self.spill.flags and part.indices:
+            order = [part.objective_ids.index(oid) for oid in self.objective_values]
+            self.spill.write(self.count, part.objectives[:, order], flags=True)
         for inject, counts in part.decisions.items():
             mine = self.decisions.setdefault(inject, {})
             for option, c in counts.items():
@@ -328,17 +371,29 @@ class Aggregator:
             self.objective_months += part.objective_months
 
     def _keep(self, part: ChunkPartial) -> None:
-        """Copy a chunk's KPI rows into the preallocated block (no Python float per value)."""
+        """Copy a chunk's KPI rows into the preallocated block or the spill file.
+
+        No Python float per value either way; which of the two is decided at the
+        first chunk, when the number of KPIs is known.
+        """
         if not self.kpi_names:
             self.kpi_names = list(part.kpi_names)
-            rows_needed = max(self._expected, len(part.indices))
-            self._kpis = np.empty((rows_needed, len(self.kpi_names)), order="F")
+            width = len(self.kpi_names)
+            if self._spill_folder is not None and wanted(self._expected, width):
+                flags = len(self.objective_values)  # objective outcomes, in scenario order
+                self.spill = Spill(self._spill_folder, width, self._expected, flags)
+            else:
+                rows_needed = max(self._expected, len(part.indices))
+                self._kpis = np.empty((rows_needed, width), order="F")
         if part.kpi_names != self.kpi_names:
             columns = [part.kpi_names.index(name) for name in self.kpi_names]
             rows = part.kpis[:, columns]
         else:
             rows = part.kpis
         end = self.count + len(rows)
+        if self.spill is not None:
+            self.spill.write(self.count, rows)  # more rows than expected: ValueError
+            return
         if end > len(self._kpis):
             grown = np.empty((max(end, 2 * len(self._kpis)), len(self.kpi_names)), order="F")
             grown[: self.count] = self._kpis[: self.count]
@@ -346,10 +401,23 @@ class Aggregator:
         self._kpis[self.count : end] = rows
 
     @property
-    def kpi_values(self) -> dict[str, np.ndarray]:
-        """Each KPI's per-replication values so far (contiguous views of the kept block)."""
+    def kpi_values(self) -> dict[str, np.ndarray | SpilledColumn[float]]:
+        """Each KPI's per-replication values so far.
+
+        Contiguous views of the kept block, or columns of the spill file.
+        """
+        if self.spill is not None:
+            spill, n = self.spill, self.count
+            return {
+                name: SpilledColumn[float](spill, j, n) for j, name in enumerate(self.kpi_names)
+            }
         block = self._kpis[: self.count]
         return {name: block[:, j] for j, name in enumerate(self.kpi_names)}
+
+    def close(self) -> None:
+        """Free the spill file now, if any (a run that ends in an error has no report to write)."""
+        if self.spill is not None:
+            self.spill.close()
 
     def results(self, *, seed: int, scenario_hash: str) -> RunResults:
         """The ``results`` dict (per-replication values only when they were kept)."""
@@ -362,9 +430,13 @@ class Aggregator:
         if self.streamed is not None:
             kpis = dict(sorted(self.streamed.summaries().items()))
         for name, values in sorted(self.kpi_values.items()):
-            entry = cast(Kpi, kpi_summary(summarize(values)))  # a fresh dict
-            # The array itself, not a list: a Python float per value would cost about
-            # 32 bytes each at 100,000 replications; the report writer streams it.
+            # A spilled column is read whole for its summary, one KPI at a time.
+            whole = values.read() if isinstance(values, SpilledColumn) else values
+            entry = cast(Kpi, kpi_summary(summarize(whole)))  # a fresh dict
+            del whole
+            # The array (or spilled column) itself, not a list: a Python float per value
+            # would cost about 32 bytes each at 100,000 replications; the report writer
+            # streams it.
             entry["values"] = values
             kpis[name] = entry
         objectives: dict[str, Objective] = {}
@@ -381,7 +453,10 @@ class Aggregator:
                     **prop,
                 },
             )
-            if kpi_values:
+            if kpi_values and self.spill is not None:
+                column = self.spill.columns + list(self.objective_values).index(o.id)
+                objectives[o.id]["values"] = SpilledColumn[int](self.spill, column, self.count)
+            elif kpi_values:
                 objectives[o.id]["values"] = outcomes.tolist()
             if isinstance(self.objective_months, np.ndarray):
                 j = [op.id for op in plan.objectives].index(o.id)

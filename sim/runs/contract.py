@@ -53,12 +53,19 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    KpiValues = list[float] | NDArray[np.float64]
+    from sim.runs.spill import SpilledColumn
+
+    KpiValues = list[float] | NDArray[np.float64] | SpilledColumn[float]
+    Outcomes = list[int] | SpilledColumn[int]
 else:
     KpiValues = list[float]
+    Outcomes = list[Annotated[int, Field(ge=0, le=1)]]
 """Per-replication KPI values: a list in a report read from JSON (what files hold and what
 the validator checks), a float64 array in a report a run has just made (no Python float per
-value; the report writer streams it as the same list text). Readers take either."""
+value; the report writer streams it as the same list text), or for a large ``ttx run`` a
+:class:`~sim.runs.spill.SpilledColumn` (the values in a scratch file, read back in slices).
+Readers take any of them (``np.asarray``, ``len``, slicing). Objective outcomes
+(``Outcomes``) likewise: a list of 0 and 1, or a spilled int8 column that iterates as ints."""
 
 Better = Literal["higher", "lower"]
 Verdict = Literal["better", "worse", "negligible", "uncertain"]
@@ -192,7 +199,7 @@ class Objective(Interval):
     condition: str
     check: Check
     month: int | None
-    values: NotRequired[list[Annotated[int, Field(ge=0, le=1)]]]
+    values: NotRequired[Outcomes]
     """1 when the objective was met, per replication in index order."""
     met_by_month: NotRequired[list[Annotated[int, Field(ge=0)]]]
     """Per month (index = month): replications in which the objective stood met - for 'by',

@@ -286,6 +286,30 @@ def _temporary(path: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
+def scratch_file(folder: Path, name: str) -> int:
+    """A new scratch file in ``folder``, open for reading and writing, already unlinked.
+
+    For data a command keeps only while it runs (per-replication values of a
+    large run, :mod:`sim.runs.spill`): named like the folder's other
+    temporaries (``.NAME.XXXXXXXX.ttx-tmp``) for the instant between creation
+    and unlink, so even a kill then leaves only what :func:`clean_stale`
+    removes; after that no exit can leave it behind, and its space is freed
+    when the returned descriptor is closed.
+
+    Raises:
+        OSError: The file cannot be created (the caller words it).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=TMP_SUFFIX, dir=folder)
+    try:
+        os.unlink(tmp)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return fd
+
+
 def write_temporary(path: Path, write: Callable[[int], None]) -> Path:
     """Create a temporary beside ``path``, let ``write(fd)`` fill it, sync it; return its path.
 

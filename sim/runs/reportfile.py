@@ -34,6 +34,7 @@ from sim.runs.outfiles import (  # writing lives there; re-exported for callers
     write_atomic,
     write_outputs,
 )
+from sim.runs.spill import SpilledColumn
 from sim.scenario.source import format_loc
 from sim.text import find_unsafe, unsafe_message, visible
 
@@ -95,6 +96,9 @@ def _pieces(value: Any, indent: str) -> Iterator[str]:
             sep = ",\n"
         yield "\n" + indent + "}"
         return
+    if isinstance(value, SpilledColumn):
+        yield from _array_pieces(value)
+        return
     if isinstance(value, np.ndarray):
         if value.ndim == 1 and len(value) > SLICE:
             yield from _array_pieces(value)
@@ -116,19 +120,19 @@ SLICE = 4096
 """Items of a long array turned into Python numbers and text at a time."""
 
 
-def _array_pieces(values: np.ndarray) -> Iterator[str]:
-    """A 1-d array as the JSON text of its ``tolist()``, slice by slice."""
+def _array_pieces(values: np.ndarray | SpilledColumn[Any]) -> Iterator[str]:
+    """A 1-d array (or spilled column) as the JSON text of its ``tolist()``, slice by slice."""
     sep = "["
     for start in range(0, len(values), SLICE):
         text = json.dumps(values[start : start + SLICE].tolist(), allow_nan=False)
         yield sep + text[1:-1]
         sep = ", "
-    yield "]"
+    yield "]" if sep == ", " else "[]"
 
 
 def _plain(value: Any) -> Any:
-    """What :func:`json.dumps` cannot encode itself: numpy arrays, as lists."""
-    if isinstance(value, np.ndarray):
+    """What :func:`json.dumps` cannot encode itself: arrays (and spilled columns), as lists."""
+    if isinstance(value, np.ndarray | SpilledColumn):
         return value.tolist()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 

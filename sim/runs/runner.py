@@ -264,6 +264,7 @@ def run(
     checkpoint: Path | str | None = None,
     kpi_values: bool = True,
     max_work: int | None = None,
+    spill: Path | None = None,
 ) -> RunReport:
     """Run the replications of ``spec`` and aggregate them into a :class:`RunReport`.
 
@@ -280,12 +281,18 @@ def run(
             ``results`` (needed for paired comparisons; large for huge runs).
         max_work: Limit on the estimated events of one replication (default:
             ``TTX_MAX_WORK`` or :data:`sim.runs.budget.MAX_WORK`).
+        spill: An existing folder (the output folder) where a large run keeps
+            its per-replication KPI values and objective outcomes in an
+            unlinked scratch file while it aggregates, instead of in memory
+            (:mod:`sim.runs.spill`); the report's ``values`` then read from
+            that file, which lasts as long as they do. ``None``: in memory.
 
     Raises:
         WorkTooLarge: The estimated work is above the limit; nothing ran.
         ReplicationOutOfRange: ``indices`` reach outside the run; nothing ran.
         RunFailed: Some replications raised; the others finished.
         CheckpointError: The checkpoint belongs to another run.
+        SpillFailed: The scratch file could not be written (a full disk).
     """
     started = time.perf_counter()
     scenario, pol, run_seed = spec.scenario, spec.policy, spec.seed
@@ -320,27 +327,33 @@ def run(
         )
     stored = store.finished() & {t.chunk for t in tasks} if store else set()
     missing = [t for t in tasks if t.chunk not in stored]
-    agg = Aggregator(scenario, plan, stride, keep_values=kpi_values, expected=len(todo))
+    agg = Aggregator(
+        scenario, plan, stride, keep_values=kpi_values, expected=len(todo), spill=spill
+    )
     merger = _InOrder(agg, len(tasks), stored, store)
     failures: list[ReplicationFailed] = []
     ex = SerialExecutor() if executor is None else executor
     done = sum(len(tasks[c].indices) for c in stored)
-    if progress is not None:  # the first call: what a resumed checkpoint already holds
-        progress(done, len(todo))
-    merger.drain()
-    for arrived, (position, part) in enumerate(ex.map(run_chunk, missing)):
-        if part.complete and store is not None:
-            store.save(part)  # before merging: an interruption keeps it
-        failures += [
-            ReplicationFailed(scenario.id, pol.id, k, s, run_seed, message)
-            for k, s, message in part.failures
-        ]
-        merger.arrive(part)
-        if not arrived:
-            signals.ready("chunk")
-        done += len(missing[position].indices)
-        if progress is not None:
+    try:
+        if progress is not None:  # the first call: what a resumed checkpoint already holds
             progress(done, len(todo))
+        merger.drain()
+        for arrived, (position, part) in enumerate(ex.map(run_chunk, missing)):
+            if part.complete and store is not None:
+                store.save(part)  # before merging: an interruption keeps it
+            failures += [
+                ReplicationFailed(scenario.id, pol.id, k, s, run_seed, message)
+                for k, s, message in part.failures
+            ]
+            merger.arrive(part)
+            if not arrived:
+                signals.ready("chunk")
+            done += len(missing[position].indices)
+            if progress is not None:
+                progress(done, len(todo))
+    except BaseException:
+        agg.close()  # no report will read the spilled values: free the file now
+        raise
     meta = _meta(ex, started, len(tasks), len(stored))
 
     def report(partial: bool) -> RunReport:
