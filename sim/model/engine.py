@@ -25,11 +25,13 @@ import gc
 import math
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from heapq import heappush
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan, asks
@@ -298,13 +300,16 @@ class Replication:
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
         world, env = self.world, self.env
         draws = self.sources.cycle_draws(ini)
-        yield env.timeout(ini.start + 0.5)
-        running, levers, refresh, timeout = world.running, world.levers, world.refresh, env.timeout
+        wake = env.timeout(ini.start + 0.5)
+        yield wake
+        running, levers, refresh = world.running, world.levers, world.refresh
         key, end, every, exponent = ini.id, ini.end, ini.cycle, self.plan.params.returns_exponent
         cycle, effective = self.cycle, dyn.effective_intensity
+        queue, eid = env._queue, env._eid  # see _rearm
         # Speed: the lever rarely moves, so the last intensity's effective value is kept.
         last, eff = math.nan, 0.0
-        while env.now < end:
+        now = env.now
+        while now < end:
             intensity = levers.get(key, 0.0)
             before = running.pop(key, None)
             # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
@@ -316,7 +321,11 @@ class Replication:
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
             if running.get(key) != before or world._pressure_key is None:
                 refresh()
-            yield timeout(every)
+            # _rearm written out: the next cycle's wake-up, exactly as env.timeout(every).
+            now = now + every
+            wake.callbacks, wake._delay = [], every
+            heappush(queue, (now, NORMAL, next(eid), wake))
+            yield wake
         running.pop(key, None)
         refresh()
 
@@ -362,7 +371,9 @@ class Replication:
         draw = Uniforms(self.seed, f"threat:{t.id}:{pid}")
         severity = Betas(self.seed, f"severity:{t.id}:{pid}", t.severity_mean, t.severity_sd)
         env = self.env
-        yield env.timeout(t.start)
+        wake = env.timeout(t.start)
+        yield wake
+        queue, eid = env._queue, env._eid  # see _rearm
         # Speed: this loop runs for every candidate arrival, so it reads locals and
         # serves its draws from lists (the streams' own values in their order). The
         # partner-state lists are updated in place, never rebound; footprint,
@@ -378,7 +389,7 @@ class Replication:
         tally, log, sensitivity = world.tally, world.log, self.sources.sensitivity
         exposing = world.exposing[target]
         only = exposing[0] if len(exposing) == 1 else None
-        clip, intel_bonus, log_, timeout = dyn.clip, dyn.intel_bonus, math.log, env.timeout
+        clip, intel_bonus, log_ = dyn.clip, dyn.intel_bonus, math.log
         new_tuple = tuple.__new__  # an Event without its Python-level __new__: half the cost
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
         counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
@@ -399,8 +410,11 @@ class Replication:
             for first, accept, chance in zip(triples, triples, triples, strict=True):
                 wait = -log_(1.0 - first) / rate_max
                 sev = next_severity()
-                yield timeout(wait)
+                # _rearm written out: the next candidate's wake-up, as env.timeout(wait).
                 now = now + wait
+                wake.callbacks, wake._delay = [], wait
+                heappush(queue, (now, NORMAL, next(eid), wake))
+                yield wake
                 if now >= end:
                     return
                 if only is not None:
@@ -439,6 +453,25 @@ class Replication:
                 resilience[target] = clip(resilience[target] + d_resilience)
                 if d_tension:
                     world.raise_tension_around(target, d_tension)
+
+
+def _rearm(wake: simpy.Timeout, delay: float) -> simpy.Timeout:
+    """The processed timeout ``wake`` scheduled again, ``delay`` from now: the same
+    queue entry as ``env.timeout(delay)`` would push (time, NORMAL priority, the next
+    event id), for the same timeout the process waits on again.
+
+    Speed: a process waits on timeouts one after another, and ``env.timeout`` costs a
+    class call, ``Timeout.__init__`` and ``Environment.schedule`` for each: reusing the
+    one it has just been woken by costs a list and a heap push. The threat and
+    initiative processes write these lines out in their loops (a call per wake-up
+    would take back a third of the gain). It relies on SimPy's internals
+    (``_queue``, ``_eid``, ``_now``, the entry's shape; pinned to SimPy 4 in
+    pyproject.toml), and tests/test_wakeups.py fails if they change.
+    """
+    env = wake.env
+    wake.callbacks, wake._delay = [], delay
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), wake))
+    return wake
 
 
 def _closure(condition: Callable[[World], Any]) -> Callable[[World], Any]:
