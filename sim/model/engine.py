@@ -302,10 +302,16 @@ class Replication:
         draws = self.sources.cycle_draws(ini)
         wake = env.timeout(ini.start + 0.5)
         yield wake
-        running, levers, refresh = world.running, world.levers, world.refresh
+        running, levers, refresh, log = world.running, world.levers, world.refresh, world.log
         key, end, every, exponent = ini.id, ini.end, ini.cycle, self.plan.params.returns_exponent
         cycle, effective = self.cycle, dyn.effective_intensity
         queue, eid = env._queue, env._eid  # see _rearm
+        # Speed: a kind whose listed partners are all paid for and all take part (most
+        # kinds; see asks()) has its cycle written out below, without the call.
+        members_vary, part_varies, acts = self._asks[key]
+        general = members_vary or part_varies
+        partners, unit_cost, act = ini.partners, ini.cost, ini.act
+        listed = len(partners)
         # Speed: the lever rarely moves, so the last intensity's effective value is kept.
         last, eff = math.nan, 0.0
         now = env.now
@@ -317,7 +323,21 @@ class Replication:
             if intensity > 0:
                 if intensity != last:
                     last, eff = intensity, effective(intensity, exponent)
-                cycle(ini, intensity, eff, varies, overrun)
+                if general:
+                    cycle(ini, intensity, eff, varies, overrun)
+                else:
+                    # cycle(), written out for members = participants = ini.partners.
+                    cost = unit_cost * intensity * listed * overrun
+                    if cost > world.funds + 1e-12:
+                        log.append(Event(now, "unfunded", key, detail=f"{cost:.2f}"))
+                    else:
+                        world.funds -= cost
+                        world.spent += cost
+                        if partners:
+                            running[key] = (intensity, eff, partners)
+                        if acts:
+                            for i in partners:
+                                act(world, i, eff if varies is None else eff * varies[i], now)
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
             if running.get(key) != before or world._pressure_key is None:
                 refresh()
@@ -381,15 +401,23 @@ class Replication:
         # are read from ``world`` each time. Sensitivity is the sources' (a
         # government change shifts it), as in drift.
         end, tid, deters, lever = t.end, t.id, t.coeffs.deterrence_weight, t.lever
-        multiplier = dyn.rate_multiplier_for(p)
+        # dyn.rate_multiplier_for's coefficients: the loop writes the multiplier out.
+        rate_tension, rate_instability, most = p.rate_tension, p.rate_instability, p.max_deterrence
         resolve = dyn.resolver_for(t.coeffs, p)
-        deltas = dyn.harm_deltas_for(t.coeffs)
+        # dyn.harm_deltas_for's coefficients: the loop writes the deltas and clips out.
+        c = t.coeffs
+        stability_harm, trust_harm, capacity_harm = (
+            -c.stability_harm,
+            -c.trust_harm,
+            -c.capacity_harm,
+        )
+        resilience_harm, tension_harm = -c.resilience_harm, c.tension_harm
         stability, trust, capacity = world.stability, world.trust, world.capacity
         resilience, tension, levers = world.resilience, world.tension, world.levers
         tally, log, sensitivity = world.tally, world.log, self.sources.sensitivity
         exposing = world.exposing[target]
         only = exposing[0] if len(exposing) == 1 else None
-        clip, intel_bonus, log_ = dyn.clip, dyn.intel_bonus, math.log
+        intel_bonus, log_ = dyn.intel_bonus, math.log
         new_tuple = tuple.__new__  # an Event without its Python-level __new__: half the cost
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
         counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
@@ -421,7 +449,13 @@ class Replication:
                     exposure = tension[only]
                 else:
                     exposure = max((tension[k] for k in exposing), default=0.0)
-                mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
+                # dyn.rate_multiplier, the same operations in the same order.
+                deterrence = world.deterrence[target] * deters
+                mult = (
+                    (1 + rate_tension * exposure)
+                    * (1 + rate_instability * (1 - stability[target]))
+                    * (1 - (most if most < deterrence else deterrence))
+                )
                 if lever:
                     mult *= levers.get(lever, 1.0)
                 if accept * top >= mult:
@@ -446,11 +480,16 @@ class Replication:
                     continue
                 tally[kind_harm] += harm
                 tally[all_harm] += harm
-                d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
-                stability[target] = clip(stability[target] + d_stability)
-                trust[target] = clip(trust[target] + d_trust)
-                capacity[target] = clip(capacity[target] + d_capacity)
-                resilience[target] = clip(resilience[target] + d_resilience)
+                # dyn.harm_deltas and dyn.clip, written out.
+                value = stability[target] + stability_harm * harm
+                stability[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = trust[target] + trust_harm * harm
+                trust[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = capacity[target] + capacity_harm * harm
+                capacity[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = resilience[target] + resilience_harm * harm
+                resilience[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                d_tension = tension_harm * harm
                 if d_tension:
                     world.raise_tension_around(target, d_tension)
 

@@ -196,6 +196,18 @@ class Sources:
         mu, sigma = pol.lognormal_params(self._sd)
         p, size = self._overrun_p, self._overrun_size
         overrun = pol.overrun
+        # Speed: a kind whose effect does not vary draws only its overrun, if any.
+        if not varies:
+            if overruns is None:
+                nominal = (None, 1.0)
+                return lambda: nominal
+
+            def overrun_only() -> tuple[list[float] | None, float]:
+                draw = overruns()
+                # pol.overrun, written out.
+                return None, 1.0 if draw >= p else 1.0 + size * (0.5 + draw / p)
+
+            return overrun_only
 
         def draw() -> tuple[list[float] | None, float]:
             out = None
