@@ -210,13 +210,14 @@ class Replication:
         self._asks = {ini.id: asks(ini) for ini in plan.initiatives}
 
     def run(self) -> ReplicationResult:
-        env = self.env
-        env.process(self.monthly())
-        for ini in self.plan.initiatives:
-            env.process(self.initiative(ini))
-        for threat in self.plan.threats:
-            for target in threat.targets:
-                env.process(self.threat(threat, target))
+        env, plan = self.env, self.plan
+        processes = [
+            self.monthly(),
+            *(self.initiative(ini) for ini in plan.initiatives),
+            *(self.threat(threat, target) for threat in plan.threats for target in threat.targets),
+        ]
+        for process in processes:
+            env.process(process)
         # Speed: a replication makes thousands of small objects that live until it ends
         # (pending events, log entries, rows), and the cyclic collector would walk them
         # over and over (about 5% of a replication). The run makes no garbage cycles
@@ -224,22 +225,31 @@ class Replication:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            env.run(until=self.plan.horizon + 0.75)
+            env.run(until=plan.horizon + 0.75)
+            events = next(env._eid)  # SimPy's running event id: events scheduled so far
+            series = np.asarray(self.rows, dtype=np.float64)
+            return ReplicationResult(
+                seed=self.seed,
+                kpis=kpis(self.plan, self.world, series),
+                objectives=dict(self.objectives.state),
+                series=series,
+                decisions=list(self.world.decisions),
+                log=self.world.log,
+                events=events,
+                objective_trace=self.objectives.rows(),
+            )
         finally:
+            # Speed: a process still waiting at the end (a threat whose next candidate
+            # falls after the horizon) holds the replication in its generator's frame,
+            # and SimPy holds the process in a cycle (its timeout's callback, its
+            # target), so the whole replication stayed alive until the collector found
+            # it, after walking it young and again in the middle generation (about a
+            # tenth of a replication). Closing the generators lets reference counting
+            # free the replication as soon as the caller lets go of it.
+            for process in processes:
+                process.close()
             if collecting:
                 gc.enable()
-        events = next(env._eid)  # SimPy's running event id: events scheduled so far
-        series = np.asarray(self.rows, dtype=np.float64)
-        return ReplicationResult(
-            seed=self.seed,
-            kpis=kpis(self.plan, self.world, series),
-            objectives=dict(self.objectives.state),
-            series=series,
-            decisions=list(self.world.decisions),
-            log=self.world.log,
-            events=events,
-            objective_trace=self.objectives.rows(),
-        )
 
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
@@ -505,7 +515,7 @@ def _rearm(wake: simpy.Timeout, delay: float) -> simpy.Timeout:
     initiative processes write these lines out in their loops (a call per wake-up
     would take back a third of the gain). It relies on SimPy's internals
     (``_queue``, ``_eid``, ``_now``, the entry's shape; pinned to SimPy 4 in
-    pyproject.toml), and tests/test_wakeups.py fails if they change.
+    pyproject.toml), and tests/test_engine_simpy.py fails if they change.
     """
     env = wake.env
     wake.callbacks, wake._delay = [], delay

@@ -1,15 +1,18 @@
-"""The engine's lean wake-ups are SimPy timeouts as ``env.timeout`` makes them.
+"""How the engine uses SimPy: lean wake-ups, and a replication that lets go.
 
 The threat and initiative processes reschedule the timeout that has just woken
 them (:func:`sim.model.engine._rearm`, written out in their loops) instead of
-making a new one. That leans on SimPy internals (``Environment._queue``,
-``_eid``, ``_now``, a queue entry's shape, a timeout's attributes): these tests
-fail if a SimPy release changes them.
+making a new one, and it must be the timeout ``env.timeout`` would make. That
+leans on SimPy internals (``Environment._queue``, ``_eid``, ``_now``, a queue
+entry's shape, a timeout's attributes): these tests fail if a SimPy release
+changes them.
 """
 
 from __future__ import annotations
 
+import gc
 import heapq
+import weakref
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.model import engine
-from sim.model.engine import _rearm, simulate
+from sim.model.engine import Replication, _rearm, simulate
 from sim.model.plan import compile_plan
 from sim.scenario.loader import load_scenario
 
@@ -99,3 +102,22 @@ def test_the_engine_pushes_timeout_entries(monkeypatch: pytest.MonkeyPatch) -> N
     assert lean > 300 and ids == list(range(len(ids)))
     assert checked.events == reference.events == len(ids)
     assert checked.kpis == reference.kpis and checked.log == reference.log
+
+
+@pytest.mark.parametrize("scenario", ["iraq_training_mission", "counter_proliferation"])
+def test_a_finished_replication_is_freed_without_the_collector(scenario: str) -> None:
+    """Processes still waiting at the horizon must not keep the replication alive in
+    a reference cycle (the collector would walk it twice before freeing it)."""
+    plan = compile_plan(load_scenario(ROOT / "scenarios" / f"{scenario}.yaml"), None)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        rep = Replication(plan, 8)
+        gone, world = weakref.ref(rep), weakref.ref(rep.world)
+        result = rep.run()
+        assert result.events > 0
+        del rep
+        assert gone() is None and world() is None
+    finally:
+        if collecting:
+            gc.enable()
