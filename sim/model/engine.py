@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from heapq import heappush
 from itertools import repeat
@@ -37,7 +37,7 @@ from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan, asks
 from sim.model.month import month_of_drift
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
-from sim.model.streams import Betas, Uniforms
+from sim.model.streams import Betas, Uniforms, block_for, served
 from sim.model.uncertainty import Sources
 from sim.model.world import Event, World, series_names
 from sim.scenario.conditions import Expr
@@ -398,8 +398,16 @@ class Replication:
         if rate_max <= 0:
             return
         pid = plan.partner_ids[target]
-        draw = Uniforms(self.seed, f"threat:{t.id}:{pid}")
-        severity = Betas(self.seed, f"severity:{t.id}:{pid}", t.severity_mean, t.severity_sd)
+        # Speed: blocks sized to the candidates expected (a beta draw is dear).
+        expected = rate_max * (t.end - t.start)
+        draw = Uniforms(self.seed, f"threat:{t.id}:{pid}", block_for(expected, 3))
+        severity = Betas(
+            self.seed,
+            f"severity:{t.id}:{pid}",
+            t.severity_mean,
+            t.severity_sd,
+            block_for(expected),
+        )
         env = self.env
         wake = env.timeout(t.start)
         yield wake
@@ -437,7 +445,7 @@ class Replication:
         # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity;
         # the triples are taken from the stream's blocks in order, a partial one carried.
         fixed = severity.constant
-        next_severity = repeat(fixed).__next__ if fixed is not None else _served(severity)
+        next_severity = repeat(fixed).__next__ if fixed is not None else served(severity.more)
         # SimPy resumes a timeout at the time it was made plus its delay: keep the sum here.
         now, carried = env.now, list[float]()
         while True:
@@ -527,16 +535,6 @@ def _closure(condition: Callable[[World], Any]) -> Callable[[World], Any]:
     """A compiled condition's own closure (the same answers, truthy as its bool,
     without the wrapper's call); any other callable as it is."""
     return condition.run if type(condition) is Expr else condition
-
-
-def _served(stream: Betas) -> Callable[[], float]:
-    """The stream's draws one at a time, from its blocks (the same values, faster)."""
-
-    def serve() -> Iterator[float]:
-        while True:
-            yield from stream.more()
-
-    return serve().__next__
 
 
 def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:

@@ -87,7 +87,7 @@ class Sources:
             u.overrun_size,
         )
         # Speed: every stream below is drawn through served() (the same values in the
-        # same order, a generator step per draw instead of a method call).
+        # same order, an iterator step per draw instead of a method call).
         self._political: list[tuple[Callable[[], float], list[float]]] = []
         self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
         self._total = sum(self._rates)
