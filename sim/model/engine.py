@@ -45,9 +45,12 @@ from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
     ATTEMPTED,
+    INTERDICTED,
+    MITIGATED,
     OUTCOMES,
     PARTNER_VARS,
     PER_PARTNER_VARS,
+    SUCCEEDED,
     harm_name,
     incident_name,
 )
@@ -421,9 +424,19 @@ class Replication:
         end, tid, deters, lever = t.end, t.id, t.coeffs.deterrence_weight, t.lever
         # dyn.rate_multiplier_for's coefficients: the loop writes the multiplier out.
         rate_tension, rate_instability, most = p.rate_tension, p.rate_instability, p.max_deterrence
-        resolve = dyn.resolver_for(t.coeffs, p)
-        # dyn.harm_deltas_for's coefficients: the loop writes the deltas and clips out.
+        # dyn.resolver_for's and dyn.harm_deltas_for's coefficients: the loop writes the
+        # outcome, the harm, the deltas and the clips out.
         c = t.coeffs
+        capacity_weight, resilience_weight, intel_weight = (
+            c.capacity_weight,
+            c.resilience_weight,
+            c.intel_weight,
+        )
+        comm_weight, amplifies, most_stopped = (
+            c.comm_weight,
+            c.footprint_amplification,
+            p.max_interdiction,
+        )
         stability_harm, trust_harm, capacity_harm = (
             -c.stability_harm,
             -c.trust_harm,
@@ -478,16 +491,26 @@ class Replication:
                     mult *= levers.get(lever, 1.0)
                 if accept * top >= mult:
                     continue
+                # dyn.resolver_for's resolve, the same operations in the same order.
                 sources = world.intel_sources[target]
-                outcome, harm = resolve(
-                    sev,
-                    chance,
-                    capacity[target],
-                    resilience[target],
-                    intel_bonus(trust[target], sources) if sources else 0,
-                    world.comm[target],
-                    world.footprint[target] * sensitivity[target],
+                intel = intel_bonus(trust[target], sources) if sources else 0
+                raw = (
+                    capacity_weight * capacity[target]
+                    + resilience_weight * resilience[target]
+                    + intel_weight * intel
                 )
+                stop = raw if raw < most_stopped else most_stopped
+                harm = 0.0
+                if chance < stop:
+                    outcome = INTERDICTED
+                else:
+                    counter = comm_weight * world.comm[target]
+                    if (chance - stop) < (counter if counter < 1.0 else 1.0) * (1 - stop):
+                        outcome = MITIGATED
+                    else:
+                        outcome = SUCCEEDED
+                        amplification = world.footprint[target] * sensitivity[target]
+                        harm = sev * (1 + amplifies * amplification)
                 kind_key, total_key = counted[outcome]
                 tally[kind_key] += 1
                 tally[total_key] += 1
