@@ -1,8 +1,8 @@
-"""What the engine's hot paths write out gives what the named functions give.
+"""What the engine's shortcuts give is what the plain computation gives, to the bit.
 
-The cycle draws write :func:`sim.model.politics.overrun` and the lognormal
-programme multiplier out, and :func:`sim.model.engine.kpis` takes every column's
-mean in one call; each is checked here against the plain computation, to the bit.
+The cycle draws are specialised by kind (a kind whose effect does not vary
+draws only its overrun), and :func:`sim.model.engine.kpis` takes every column's
+mean in one call; each is checked here against the plain computation.
 """
 
 from __future__ import annotations

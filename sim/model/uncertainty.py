@@ -195,27 +195,19 @@ class Sources:
         overruns = self._overrun.get(ini.id)
         mu, sigma = pol.lognormal_params(self._sd)
         p, size = self._overrun_p, self._overrun_size
-        # Speed: pol.overrun is written out below (a call per cycle saved), and a kind
-        # whose effect does not vary draws only its overrun, if any.
+        overrun = pol.overrun
+        # Speed: a kind whose effect does not vary draws only its overrun, if any.
         if not varies:
             if overruns is None:
                 nominal = (None, 1.0)
                 return lambda: nominal
-
-            def overrun_only() -> tuple[list[float] | None, float]:
-                draw = overruns()
-                return None, 1.0 if draw >= p else 1.0 + size * (0.5 + draw / p)
-
-            return overrun_only
+            return lambda: (None, overrun(overruns(), p, size))
 
         def draw() -> tuple[list[float] | None, float]:
             out = self.absorption.copy()
             for i, z in normals:
                 out[i] *= exp(mu + sigma * z())
-            if overruns is None:
-                return out, 1.0
-            u = overruns()
-            return out, 1.0 if u >= p else 1.0 + size * (0.5 + u / p)
+            return out, 1.0 if overruns is None else overrun(overruns(), p, size)
 
         return draw
 
