@@ -45,9 +45,12 @@ from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
     ATTEMPTED,
+    INTERDICTED,
+    MITIGATED,
     OUTCOMES,
     PARTNER_VARS,
     PER_PARTNER_VARS,
+    SUCCEEDED,
     harm_name,
     incident_name,
 )
@@ -419,15 +422,33 @@ class Replication:
         # are read from ``world`` each time. Sensitivity is the sources' (a
         # government change shifts it), as in drift.
         end, tid, deters, lever = t.end, t.id, t.coeffs.deterrence_weight, t.lever
-        multiplier = dyn.rate_multiplier_for(p)
-        resolve = dyn.resolver_for(t.coeffs, p)
-        deltas = dyn.harm_deltas_for(t.coeffs)
+        # dyn.rate_multiplier_for's coefficients: the loop writes the multiplier out.
+        rate_tension, rate_instability, most = p.rate_tension, p.rate_instability, p.max_deterrence
+        # dyn.resolver_for's and dyn.harm_deltas_for's coefficients: the loop writes the
+        # outcome, the harm, the deltas and the clips out.
+        c = t.coeffs
+        capacity_weight, resilience_weight, intel_weight = (
+            c.capacity_weight,
+            c.resilience_weight,
+            c.intel_weight,
+        )
+        comm_weight, amplifies, most_stopped = (
+            c.comm_weight,
+            c.footprint_amplification,
+            p.max_interdiction,
+        )
+        stability_harm, trust_harm, capacity_harm = (
+            -c.stability_harm,
+            -c.trust_harm,
+            -c.capacity_harm,
+        )
+        resilience_harm, tension_harm = -c.resilience_harm, c.tension_harm
         stability, trust, capacity = world.stability, world.trust, world.capacity
         resilience, tension, levers = world.resilience, world.tension, world.levers
         tally, log, sensitivity = world.tally, world.log, self.sources.sensitivity
         exposing = world.exposing[target]
         only = exposing[0] if len(exposing) == 1 else None
-        clip, intel_bonus, log_ = dyn.clip, dyn.intel_bonus, math.log
+        intel_bonus, log_ = dyn.intel_bonus, math.log
         new_tuple = tuple.__new__  # an Event without its Python-level __new__: half the cost
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
         counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
@@ -459,21 +480,37 @@ class Replication:
                     exposure = tension[only]
                 else:
                     exposure = max((tension[k] for k in exposing), default=0.0)
-                mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
+                # dyn.rate_multiplier, the same operations in the same order.
+                deterrence = world.deterrence[target] * deters
+                mult = (
+                    (1 + rate_tension * exposure)
+                    * (1 + rate_instability * (1 - stability[target]))
+                    * (1 - (most if most < deterrence else deterrence))
+                )
                 if lever:
                     mult *= levers.get(lever, 1.0)
                 if accept * top >= mult:
                     continue
+                # dyn.resolver_for's resolve, the same operations in the same order.
                 sources = world.intel_sources[target]
-                outcome, harm = resolve(
-                    sev,
-                    chance,
-                    capacity[target],
-                    resilience[target],
-                    intel_bonus(trust[target], sources) if sources else 0,
-                    world.comm[target],
-                    world.footprint[target] * sensitivity[target],
+                intel = intel_bonus(trust[target], sources) if sources else 0
+                raw = (
+                    capacity_weight * capacity[target]
+                    + resilience_weight * resilience[target]
+                    + intel_weight * intel
                 )
+                stop = raw if raw < most_stopped else most_stopped
+                harm = 0.0
+                if chance < stop:
+                    outcome = INTERDICTED
+                else:
+                    counter = comm_weight * world.comm[target]
+                    if (chance - stop) < (counter if counter < 1.0 else 1.0) * (1 - stop):
+                        outcome = MITIGATED
+                    else:
+                        outcome = SUCCEEDED
+                        amplification = world.footprint[target] * sensitivity[target]
+                        harm = sev * (1 + amplifies * amplification)
                 kind_key, total_key = counted[outcome]
                 tally[kind_key] += 1
                 tally[total_key] += 1
@@ -484,11 +521,16 @@ class Replication:
                     continue
                 tally[kind_harm] += harm
                 tally[all_harm] += harm
-                d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
-                stability[target] = clip(stability[target] + d_stability)
-                trust[target] = clip(trust[target] + d_trust)
-                capacity[target] = clip(capacity[target] + d_capacity)
-                resilience[target] = clip(resilience[target] + d_resilience)
+                # dyn.harm_deltas and dyn.clip, written out.
+                value = stability[target] + stability_harm * harm
+                stability[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = trust[target] + trust_harm * harm
+                trust[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = capacity[target] + capacity_harm * harm
+                capacity[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = resilience[target] + resilience_harm * harm
+                resilience[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                d_tension = tension_harm * harm
                 if d_tension:
                     world.raise_tension_around(target, d_tension)
 
