@@ -23,19 +23,21 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from heapq import heappush
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.model import dynamics as dyn
 from sim.model.initiatives import InitiativePlan, asks
 from sim.model.month import bound_conditions, month_of_drift, month_tick
 from sim.model.plan import LEVER_MAX, EffectPlan, InjectPlan, Plan, ThreatPlan
-from sim.model.streams import Betas, Uniforms
+from sim.model.streams import Betas, Uniforms, block_for, served
 from sim.model.uncertainty import Sources
 from sim.model.world import Event, World, series_names
 from sim.scenario.conditions import Expr
@@ -43,9 +45,12 @@ from sim.scenario.uncertainty import POLITICAL_RISK
 from sim.scenario.vocabulary import (
     ALL_INCIDENTS,
     ATTEMPTED,
+    INTERDICTED,
+    MITIGATED,
     OUTCOMES,
     PARTNER_VARS,
     PER_PARTNER_VARS,
+    SUCCEEDED,
     harm_name,
     incident_name,
 )
@@ -229,13 +234,14 @@ class Replication:
         self._asks = {ini.id: asks(ini) for ini in plan.initiatives}
 
     def run(self) -> ReplicationResult:
-        env = self.env
-        env.process(self.monthly())
-        for ini in self.plan.initiatives:
-            env.process(self.initiative(ini))
-        for threat in self.plan.threats:
-            for target in threat.targets:
-                env.process(self.threat(threat, target))
+        env, plan = self.env, self.plan
+        processes = [
+            self.monthly(),
+            *(self.initiative(ini) for ini in plan.initiatives),
+            *(self.threat(threat, target) for threat in plan.threats for target in threat.targets),
+        ]
+        for process in processes:
+            env.process(process)
         # Speed: a replication makes thousands of small objects that live until it ends
         # (pending events, log entries, rows), and the cyclic collector would walk them
         # over and over (about 5% of a replication). The run makes no garbage cycles
@@ -243,22 +249,31 @@ class Replication:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            env.run(until=self.plan.horizon + 0.75)
+            env.run(until=plan.horizon + 0.75)
+            events = next(env._eid)  # SimPy's running event id: events scheduled so far
+            series = np.asarray(self.rows, dtype=np.float64)
+            return ReplicationResult(
+                seed=self.seed,
+                kpis=kpis(self.plan, self.world, series),
+                objectives=dict(self.objectives.state),
+                series=series,
+                decisions=list(self.world.decisions),
+                log=self.world.log,
+                events=events,
+                objective_trace=self.objectives.rows(),
+            )
         finally:
+            # Speed: a process still waiting at the end (a threat whose next candidate
+            # falls after the horizon) holds the replication in its generator's frame,
+            # and SimPy holds the process in a cycle (its timeout's callback, its
+            # target), so the whole replication stayed alive until the collector found
+            # it, after walking it young and again in the middle generation (about a
+            # tenth of a replication). Closing the generators lets reference counting
+            # free the replication as soon as the caller lets go of it.
+            for process in processes:
+                process.close()
             if collecting:
                 gc.enable()
-        events = next(env._eid)  # SimPy's running event id: events scheduled so far
-        series = np.asarray(self.rows, dtype=np.float64)
-        return ReplicationResult(
-            seed=self.seed,
-            kpis=kpis(self.plan, self.world, series),
-            objectives=dict(self.objectives.state),
-            series=series,
-            decisions=list(self.world.decisions),
-            log=self.world.log,
-            events=events,
-            objective_trace=self.objectives.rows(),
-        )
 
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
@@ -313,13 +328,22 @@ class Replication:
     def initiative(self, ini: InitiativePlan) -> Generator[simpy.Event, Any, None]:
         world, env = self.world, self.env
         draws = self.sources.cycle_draws(ini)
-        yield env.timeout(ini.start + 0.5)
-        running, levers, refresh, timeout = world.running, world.levers, world.refresh, env.timeout
+        wake = env.timeout(ini.start + 0.5)
+        yield wake
+        running, levers, refresh, log = world.running, world.levers, world.refresh, world.log
         key, end, every, exponent = ini.id, ini.end, ini.cycle, self.plan.params.returns_exponent
         cycle, effective = self.cycle, dyn.effective_intensity
+        queue, eid = env._queue, env._eid  # see _rearm
+        # Speed: a kind whose listed partners are all paid for and all take part (most
+        # kinds; see asks()) has its cycle written out below, without the call.
+        members_vary, part_varies, acts = self._asks[key]
+        general = members_vary or part_varies
+        partners, unit_cost, act = ini.partners, ini.cost, ini.act
+        listed = len(partners)
         # Speed: the lever rarely moves, so the last intensity's effective value is kept.
         last, eff = math.nan, 0.0
-        while env.now < end:
+        now = env.now
+        while now < end:
             intensity = levers.get(key, 0.0)
             before = running.pop(key, None)
             # Drawn every scheduled cycle, before anything policy-dependent (common random numbers).
@@ -327,11 +351,29 @@ class Replication:
             if intensity > 0:
                 if intensity != last:
                     last, eff = intensity, effective(intensity, exponent)
-                cycle(ini, intensity, eff, varies, overrun)
+                if general:
+                    cycle(ini, intensity, eff, varies, overrun)
+                else:
+                    # cycle(), written out for members = participants = ini.partners.
+                    cost = unit_cost * intensity * listed * overrun
+                    if cost > world.funds + 1e-12:
+                        log.append(Event(now, "unfunded", key, detail=f"{cost:.2f}"))
+                    else:
+                        world.funds -= cost
+                        world.spent += cost
+                        if partners:
+                            running[key] = (intensity, eff, partners)
+                        if acts:
+                            for i in partners:
+                                act(world, i, eff if varies is None else eff * varies[i], now)
             # Speed: pressures depend only on ``running``; skip when this cycle left it as it was.
             if running.get(key) != before or world._pressure_key is None:
                 refresh()
-            yield timeout(every)
+            # _rearm written out: the next cycle's wake-up, exactly as env.timeout(every).
+            now = now + every
+            wake.callbacks, wake._delay = [], every
+            heappush(queue, (now, NORMAL, next(eid), wake))
+            yield wake
         running.pop(key, None)
         refresh()
 
@@ -374,10 +416,20 @@ class Replication:
         if rate_max <= 0:
             return
         pid = plan.partner_ids[target]
-        draw = Uniforms(self.seed, f"threat:{t.id}:{pid}")
-        severity = Betas(self.seed, f"severity:{t.id}:{pid}", t.severity_mean, t.severity_sd)
+        # Speed: blocks sized to the candidates expected (a beta draw is dear).
+        expected = rate_max * (t.end - t.start)
+        draw = Uniforms(self.seed, f"threat:{t.id}:{pid}", block_for(expected, 3))
+        severity = Betas(
+            self.seed,
+            f"severity:{t.id}:{pid}",
+            t.severity_mean,
+            t.severity_sd,
+            block_for(expected),
+        )
         env = self.env
-        yield env.timeout(t.start)
+        wake = env.timeout(t.start)
+        yield wake
+        queue, eid = env._queue, env._eid  # see _rearm
         # Speed: this loop runs for every candidate arrival, so it reads locals and
         # serves its draws from lists (the streams' own values in their order). The
         # partner-state lists are updated in place, never rebound; footprint,
@@ -385,15 +437,33 @@ class Replication:
         # are read from ``world`` each time. Sensitivity is the sources' (a
         # government change shifts it), as in drift.
         end, tid, deters, lever = t.end, t.id, t.coeffs.deterrence_weight, t.lever
-        multiplier = dyn.rate_multiplier_for(p)
-        resolve = dyn.resolver_for(t.coeffs, p)
-        deltas = dyn.harm_deltas_for(t.coeffs)
+        # dyn.rate_multiplier_for's coefficients: the loop writes the multiplier out.
+        rate_tension, rate_instability, most = p.rate_tension, p.rate_instability, p.max_deterrence
+        # dyn.resolver_for's and dyn.harm_deltas_for's coefficients: the loop writes the
+        # outcome, the harm, the deltas and the clips out.
+        c = t.coeffs
+        capacity_weight, resilience_weight, intel_weight = (
+            c.capacity_weight,
+            c.resilience_weight,
+            c.intel_weight,
+        )
+        comm_weight, amplifies, most_stopped = (
+            c.comm_weight,
+            c.footprint_amplification,
+            p.max_interdiction,
+        )
+        stability_harm, trust_harm, capacity_harm = (
+            -c.stability_harm,
+            -c.trust_harm,
+            -c.capacity_harm,
+        )
+        resilience_harm, tension_harm = -c.resilience_harm, c.tension_harm
         stability, trust, capacity = world.stability, world.trust, world.capacity
         resilience, tension, levers = world.resilience, world.tension, world.levers
         tally, log, sensitivity = world.tally, world.log, self.sources.sensitivity
         exposing = world.exposing[target]
         only = exposing[0] if len(exposing) == 1 else None
-        clip, intel_bonus, log_, timeout = dyn.clip, dyn.intel_bonus, math.log, env.timeout
+        intel_bonus, log_ = dyn.intel_bonus, math.log
         new_tuple = tuple.__new__  # an Event without its Python-level __new__: half the cost
         # The tally's keys per outcome, for this kind and for the total (condition/KPI names).
         counted = {o: (incident_name(t.kind, o), incident_name(ALL_INCIDENTS, o)) for o in OUTCOMES}
@@ -403,7 +473,7 @@ class Replication:
         # Each candidate draws (wait, accept, resolve) from ``draw`` and one severity;
         # the triples are taken from the stream's blocks in order, a partial one carried.
         fixed = severity.constant
-        next_severity = repeat(fixed).__next__ if fixed is not None else _served(severity)
+        next_severity = repeat(fixed).__next__ if fixed is not None else served(severity.more)
         # SimPy resumes a timeout at the time it was made plus its delay: keep the sum here.
         now, carried = env.now, list[float]()
         while True:
@@ -414,29 +484,48 @@ class Replication:
             for first, accept, chance in zip(triples, triples, triples, strict=True):
                 wait = -log_(1.0 - first) / rate_max
                 sev = next_severity()
-                yield timeout(wait)
+                # _rearm written out: the next candidate's wake-up, as env.timeout(wait).
                 now = now + wait
+                wake.callbacks, wake._delay = [], wait
+                heappush(queue, (now, NORMAL, next(eid), wake))
+                yield wake
                 if now >= end:
                     return
                 if only is not None:
                     exposure = tension[only]
                 else:
                     exposure = max((tension[k] for k in exposing), default=0.0)
-                mult = multiplier(exposure, stability[target], world.deterrence[target] * deters)
+                # dyn.rate_multiplier, the same operations in the same order.
+                deterrence = world.deterrence[target] * deters
+                mult = (
+                    (1 + rate_tension * exposure)
+                    * (1 + rate_instability * (1 - stability[target]))
+                    * (1 - (most if most < deterrence else deterrence))
+                )
                 if lever:
                     mult *= levers.get(lever, 1.0)
                 if accept * top >= mult:
                     continue
+                # dyn.resolver_for's resolve, the same operations in the same order.
                 sources = world.intel_sources[target]
-                outcome, harm = resolve(
-                    sev,
-                    chance,
-                    capacity[target],
-                    resilience[target],
-                    intel_bonus(trust[target], sources) if sources else 0,
-                    world.comm[target],
-                    world.footprint[target] * sensitivity[target],
+                intel = intel_bonus(trust[target], sources) if sources else 0
+                raw = (
+                    capacity_weight * capacity[target]
+                    + resilience_weight * resilience[target]
+                    + intel_weight * intel
                 )
+                stop = raw if raw < most_stopped else most_stopped
+                harm = 0.0
+                if chance < stop:
+                    outcome = INTERDICTED
+                else:
+                    counter = comm_weight * world.comm[target]
+                    if (chance - stop) < (counter if counter < 1.0 else 1.0) * (1 - stop):
+                        outcome = MITIGATED
+                    else:
+                        outcome = SUCCEEDED
+                        amplification = world.footprint[target] * sensitivity[target]
+                        harm = sev * (1 + amplifies * amplification)
                 kind_key, total_key = counted[outcome]
                 tally[kind_key] += 1
                 tally[total_key] += 1
@@ -447,13 +536,37 @@ class Replication:
                     continue
                 tally[kind_harm] += harm
                 tally[all_harm] += harm
-                d_stability, d_trust, d_capacity, d_resilience, d_tension = deltas(harm)
-                stability[target] = clip(stability[target] + d_stability)
-                trust[target] = clip(trust[target] + d_trust)
-                capacity[target] = clip(capacity[target] + d_capacity)
-                resilience[target] = clip(resilience[target] + d_resilience)
+                # dyn.harm_deltas and dyn.clip, written out.
+                value = stability[target] + stability_harm * harm
+                stability[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = trust[target] + trust_harm * harm
+                trust[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = capacity[target] + capacity_harm * harm
+                capacity[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                value = resilience[target] + resilience_harm * harm
+                resilience[target] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
+                d_tension = tension_harm * harm
                 if d_tension:
                     world.raise_tension_around(target, d_tension)
+
+
+def _rearm(wake: simpy.Timeout, delay: float) -> simpy.Timeout:
+    """The processed timeout ``wake`` scheduled again, ``delay`` from now: the same
+    queue entry as ``env.timeout(delay)`` would push (time, NORMAL priority, the next
+    event id), for the same timeout the process waits on again.
+
+    Speed: a process waits on timeouts one after another, and ``env.timeout`` costs a
+    class call, ``Timeout.__init__`` and ``Environment.schedule`` for each: reusing the
+    one it has just been woken by costs a list and a heap push. The threat and
+    initiative processes write these lines out in their loops (a call per wake-up
+    would take back a third of the gain). It relies on SimPy's internals
+    (``_queue``, ``_eid``, ``_now``, the entry's shape; pinned to SimPy 4 in
+    pyproject.toml), and tests/test_engine_simpy.py fails if they change.
+    """
+    env = wake.env
+    wake.callbacks, wake._delay = [], delay
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), wake))
+    return wake
 
 
 def _closure(condition: Callable[[World], Any]) -> Callable[[World], Any]:
@@ -462,33 +575,37 @@ def _closure(condition: Callable[[World], Any]) -> Callable[[World], Any]:
     return condition.run if type(condition) is Expr else condition
 
 
-def _served(stream: Betas) -> Callable[[], float]:
-    """The stream's draws one at a time, from its blocks (the same values, faster)."""
-
-    def serve() -> Iterator[float]:
-        while True:
-            yield from stream.more()
-
-    return serve().__next__
-
-
 def kpis(plan: Plan, world: World, series: np.ndarray) -> dict[str, float]:
     """Per-replication key performance indicators (see MODEL.md, Observation)."""
-    out: dict[str, float] = {}
-    final, months = series[-1], series[1:]
-    for j, var in enumerate(PARTNER_VARS):
-        out[f"final_{var}"] = float(final[j])
-        out[f"mean_{var}"] = float(months[:, j].mean())
-    for i, pid in enumerate(plan.partner_ids):
-        for var in PER_PARTNER_VARS:
-            out[f"{pid}.final_{var}"] = float(getattr(world, var)[i])
-    for k, r in enumerate(plan.rivalries):
-        out[f"{r.id}.final_tension"] = float(world.tension[k])
+    names = plan.memo.get("kpi_names")
+    if names is None:
+        names = plan.memo["kpi_names"] = _kpi_names(plan)
+    width = len(PARTNER_VARS)
+    finals = series[-1, :width].tolist()
+    # Each column's mean as numpy takes it of that column alone (pairwise summation
+    # along it): one contiguous copy of the columns, reduced row by row, gives the
+    # same bits in one call instead of one per column.
+    means = np.ascontiguousarray(series[1:, :width].T).mean(axis=1).tolist()
+    values = [x for pair in zip(finals, means, strict=True) for x in pair]
+    for i in range(len(plan.partner_ids)):
+        values += (float(getattr(world, var)[i]) for var in PER_PARTNER_VARS)
+    values += (float(t) for t in world.tension[: len(plan.rivalries)])
     # The incident names of the condition language, with the same meaning
     # (incidents.KIND succeeded, .mitigated, .interdicted, .attempted; harm.KIND).
-    out.update((name, float(value)) for name, value in world.tally.items())
-    out["cost"] = float(world.spent)
-    return out
+    values += (float(v) for v in world.tally.values())
+    values.append(float(world.spent))
+    return dict(zip((*names, *world.tally, "cost"), values, strict=True))
+
+
+def _kpi_names(plan: Plan) -> tuple[str, ...]:
+    """The names :func:`kpis` gives, in its order, up to the incident names."""
+    names: list[str] = []
+    for var in PARTNER_VARS:
+        names += (f"final_{var}", f"mean_{var}")
+    for pid in plan.partner_ids:
+        names += (f"{pid}.final_{var}" for var in PER_PARTNER_VARS)
+    names += (f"{r.id}.final_tension" for r in plan.rivalries)
+    return tuple(names)
 
 
 def simulate(plan: Plan, seed: int, decider: Decider | None = None) -> ReplicationResult:

@@ -88,7 +88,7 @@ class Sources:
             u.overrun_size,
         )
         # Speed: every stream below is drawn through served() (the same values in the
-        # same order, a generator step per draw instead of a method call).
+        # same order, an iterator step per draw instead of a method call).
         self._political: list[tuple[Callable[[], float], list[float]]] = []
         self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
         self._total = sum(self._rates)
@@ -223,13 +223,17 @@ class Sources:
         mu, sigma = pol.lognormal_params(self._sd)
         p, size = self._overrun_p, self._overrun_size
         overrun = pol.overrun
+        # Speed: a kind whose effect does not vary draws only its overrun, if any.
+        if not varies:
+            if overruns is None:
+                nominal = (None, 1.0)
+                return lambda: nominal
+            return lambda: (None, overrun(overruns(), p, size))
 
         def draw() -> tuple[list[float] | None, float]:
-            out = None
-            if varies:
-                out = self.absorption.copy()
-                for i, z in normals:
-                    out[i] *= exp(mu + sigma * z())
+            out = self.absorption.copy()
+            for i, z in normals:
+                out[i] *= exp(mu + sigma * z())
             return out, 1.0 if overruns is None else overrun(overruns(), p, size)
 
         return draw
