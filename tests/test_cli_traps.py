@@ -147,7 +147,7 @@ def test_play_suggests_the_flags_it_has() -> None:
     assert result.exit_code == 2
     assert (
         "No such option: --out; ttx play writes an answers file: name it with --record FILE "
-        "(or a folder with --save FOLDER for --cells), continue a saved session with "
+        "(or a folder with --save DIR for --cells), continue a saved session with "
         "--resume FILE"
     ) in plain(result.output)
 

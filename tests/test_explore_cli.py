@@ -134,6 +134,16 @@ def test_satisfice_is_a_probability(planted: Path) -> None:
         explore_file(planted, satisfice=-0.1)
 
 
+@pytest.mark.parametrize("seed", ["-1", str(2**63)])
+def test_seed_has_the_range_of_ttx_run(planted: Path, tmp_path: Path, seed: str) -> None:
+    result = runner.invoke(
+        app, ["explore", str(planted), "--seed", seed, "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2
+    assert "Invalid value for '--seed'" in result.output
+    assert not (tmp_path / "x").exists()
+
+
 def test_an_unknown_policy_is_a_message(planted: Path) -> None:
     result = runner.invoke(app, ["explore", str(planted), "--policies", "engaged,nope"])
     assert result.exit_code == 1 and "nope" in result.output

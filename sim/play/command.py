@@ -54,7 +54,7 @@ from sim.text import visible
 FLAG_HINTS: dict[str, str] = dict.fromkeys(
     ("--out", "--output", "-o", "--checkpoint", "--format"),
     "ttx play writes an answers file: name it with --record FILE (or a folder "
-    "with --save FOLDER for --cells), continue a saved session with --resume FILE",
+    "with --save DIR for --cells), continue a saved session with --resume FILE",
 )
 FLAG_HINTS |= {
     "--replay": "replay recorded answers with --answers FILE",
