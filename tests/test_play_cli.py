@@ -546,3 +546,55 @@ def _differences(node):
     elif isinstance(node, list):
         for value in node:
             yield from _differences(value)
+
+
+@pytest.mark.parametrize("clash", ["answers", "debrief"])
+def test_files_that_appear_while_playing_are_kept_and_the_session_saved_beside_them(
+    runner, tmp_path, monkeypatch, clash
+):
+    """Two sessions with the same team name in one folder: the second to finish
+    gets numbered files instead of replacing the first's."""
+    from sim.play import command
+
+    record = tmp_path / "team.answers.yaml"
+    theirs = record if clash == "answers" else tmp_path / "team.debrief.md"
+    real = command.play_loop
+
+    def meanwhile(*args, **kwargs):
+        ended = real(*args, **kwargs)
+        theirs.write_text("another session's file\n")  # written while this one played
+        return ended
+
+    monkeypatch.setattr(command, "play_loop", meanwhile)
+    result, _ = play(runner, tmp_path, FIXTURE, "1\n1\n1\n")
+    assert result.exit_code == 0, result.output
+    assert theirs.read_text() == "another session's file\n"
+    assert f"{theirs} appeared while you played (another session?); saving this session" in (
+        " ".join(result.output.split())
+    )
+    mine = [tmp_path / f"team-2.{end}" for end in ("answers.yaml", "debrief.md", "debrief.html")]
+    assert all(p.exists() for p in mine), sorted(p.name for p in tmp_path.iterdir())
+    assert load_policy_file(mine[0], load_scenario(FIXTURE)).recorded
+    assert f"wrote {mine[0]}" in result.output.replace("\n", "")
+
+
+def test_numbered_names_keep_a_session_s_files_together(tmp_path):
+    from sim.play.command import debrief_paths, numbered, unclaimed
+
+    record = tmp_path / "x-team.answers.yaml"
+    md, html = debrief_paths(record)
+    assert [numbered(p, 2).name for p in (record, md, html)] == [
+        "x-team-2.answers.yaml",
+        "x-team-2.debrief.md",
+        "x-team-2.debrief.html",
+    ]
+    assert debrief_paths(numbered(tmp_path / "custom.yaml", 3)) == (
+        numbered(tmp_path / "custom.debrief.md", 3),
+        numbered(tmp_path / "custom.debrief.html", 3),
+    )
+    targets = [record, md, html]
+    assert unclaimed(targets, set()) == {p: p for p in targets}  # nothing appeared
+    md.write_text("")
+    assert unclaimed(targets, {md}) == {p: p for p in targets}  # there before (--force)
+    numbered(record, 2).write_text("")  # -2 taken as well: -3 for all three
+    assert unclaimed(targets, set()) == {p: numbered(p, 3) for p in targets}

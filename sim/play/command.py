@@ -88,6 +88,31 @@ def debrief_paths(record: Path) -> tuple[Path, Path]:
     return record.with_name(f"{stem}.debrief.md"), record.with_name(f"{stem}.debrief.html")
 
 
+_SUFFIXES = (".answers.yaml", ".debrief.md", ".debrief.html")
+
+
+def numbered(path: Path, n: int) -> Path:
+    """``path`` with ``-n`` before its suffix: ``x.answers.yaml`` -> ``x-2.answers.yaml``."""
+    for suffix in _SUFFIXES:
+        if path.name.endswith(suffix):
+            return path.with_name(f"{path.name.removesuffix(suffix)}-{n}{suffix}")
+    return path.with_name(f"{path.stem}-{n}{path.suffix}")
+
+
+def unclaimed(paths: Sequence[Path], existed: set[Path]) -> dict[Path, Path]:
+    """Where a session's files go at its end: where planned, unless one of them
+    appeared while it was played (another session with the same team name in the
+    same folder, say). Then all of them take the first free number, the same one,
+    so they still belong together: a session's answers are never lost, and never
+    replace another session's."""
+    if not any(p.exists() and p not in existed for p in paths):
+        return {p: p for p in paths}
+    n = 2
+    while any(numbered(p, n).exists() for p in paths):
+        n += 1
+    return {p: numbered(p, n) for p in paths}
+
+
 @dataclass
 class PlayOptions:
     """What ``ttx play`` was asked to do (parsed by the CLI).
@@ -244,8 +269,9 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
         if len(played) == 1
         else debrief_paths(first.with_name(f"{scenario.id}.answers.yaml"))
     )
-    targets = [*records.values(), md, html]
-    check_writable([p for p in targets if p != opts.resume], opts.force)
+    targets = [p for p in [*records.values(), md, html] if p != opts.resume]
+    check_writable(targets, opts.force)
+    existed = {p for p in targets if p.exists()}  # replaced with --force, on purpose
     game = Game(
         scenario,
         compile_plan(scenario, start.policy),
@@ -269,6 +295,21 @@ def run_play(opts: PlayOptions, console: Console, read: Reader) -> tuple[Ended, 
     if answers:
         console.print(Text(f"Resuming after {len(answers)} recorded decision(s).", style="dim"))
     ended = play_loop(session, console, read, opts.pace, handover=opts.handover)
+    moved = unclaimed(targets, existed)
+    if any(p != q for p, q in moved.items()):
+        clash = next(p for p in targets if p != moved[p] and p.exists())
+        console.print(
+            Text(
+                f"{visible(str(clash))} appeared while you played (another session?); "
+                f"saving this session as {visible(str(moved[clash]))} instead, so neither "
+                "is lost.",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+        records = {c: moved.get(r, r) for c, r in records.items()}
+        first = next(iter(records.values()))
+        md, html = moved[md], moved[html]
     taken = session.recorded()
     owner = decision_cells(scenario)
     files = []
