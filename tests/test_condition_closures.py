@@ -5,15 +5,13 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
+from condition_texts import CONDITIONS, SYMBOLS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sim.scenario import condition_nodes as cn
 from sim.scenario.condition_closures import closure
-from sim.scenario.conditions import Expr, ExprError, Symbols, compile_condition
-
-SYMBOLS = Symbols(partners=("iraq", "jordan"), rivalries=("iran_saudi",), rivals=("iran",))
-VARS = ("capacity", "trust", "cooperation", "stability", "resilience")
+from sim.scenario.conditions import Expr, ExprError, compile_condition
 
 
 class ListView:
@@ -44,48 +42,6 @@ class ListView:
 
     def incidents(self, name: str) -> float:
         return float(int(self._next() * 5))
-
-
-ATOMS = st.one_of(
-    st.sampled_from(
-        [
-            "month",
-            "true",
-            "false",
-            "iran_saudi.tension",
-            "iran.influence",
-            "nato.funds",
-            "nato.spent",
-            "incidents.cyber",
-            "incidents.total.mitigated",
-            "harm.total",
-            "mean(partners.trust)",
-            "min(partners.capacity)",
-            "max(partners.stability)",
-            "0",
-            "0.5",
-            "2",
-        ]
-    ),
-    st.tuples(st.sampled_from(SYMBOLS.partners), st.sampled_from(VARS)).map(".".join),
-)
-OPS = st.sampled_from(
-    [" + ", " - ", " * ", " / ", " < ", " <= ", " > ", " >= ", " == ", " != ", " and ", " or "]
-)
-
-
-def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.tuples(inner, OPS, inner).map("".join),
-        st.tuples(inner, OPS, inner, OPS, inner).map("".join),
-        inner.map(lambda s: f"({s})"),
-        inner.map(lambda s: f"(not ({s}))"),
-        inner.map(lambda s: f"-({s})"),
-        inner.map(lambda s: f"abs({s})"),
-    )
-
-
-CONDITIONS = st.recursive(ATOMS, _grow, max_leaves=8)
 
 
 @settings(max_examples=400, deadline=None)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from condition_texts import CONDITIONS, SYMBOLS
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sim.model.world import World
 from sim.scenario import condition_nodes as cn
 from sim.scenario.condition_source import HELPERS, LISTS, expression
-from sim.scenario.conditions import ExprError, Symbols, compile_condition
+from sim.scenario.conditions import ExprError, compile_condition
 from sim.scenario.vocabulary import PARTNER_VARS
 
-SYMBOLS = Symbols(partners=("iraq", "jordan"), rivalries=("iran_saudi",), rivals=("iran",))
 # Values that meet at the edges: equal operands, zeros to divide by, both ends of a share.
 VALUES = st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])
 
@@ -44,49 +44,6 @@ class Lists:
         assert text is not None
         names = {**HELPERS, **{name: getattr(self, name) for name in LISTS}, "v": self}
         return eval(text, names)
-
-
-ATOMS = st.one_of(
-    st.sampled_from(
-        [
-            "month",
-            "true",
-            "false",
-            "iran_saudi.tension",
-            "iran.influence",
-            "nato.funds",
-            "nato.spent",
-            "incidents.cyber",
-            "incidents.total.mitigated",
-            "harm.total",
-            "mean(partners.trust)",
-            "min(partners.capacity)",
-            "max(partners.stability)",
-            "0",
-            "0.5",
-            "-0.25",
-            "2",
-        ]
-    ),
-    st.tuples(st.sampled_from(SYMBOLS.partners), st.sampled_from(PARTNER_VARS)).map(".".join),
-)
-OPS = st.sampled_from(
-    [" + ", " - ", " * ", " / ", " < ", " <= ", " > ", " >= ", " == ", " != ", " and ", " or "]
-)
-
-
-def _grow(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-    return st.one_of(
-        st.tuples(inner, OPS, inner).map("".join),
-        st.tuples(inner, OPS, inner, OPS, inner).map("".join),
-        inner.map(lambda s: f"({s})"),
-        inner.map(lambda s: f"(not ({s}))"),
-        inner.map(lambda s: f"-({s})"),
-        inner.map(lambda s: f"abs({s})"),
-    )
-
-
-CONDITIONS = st.recursive(ATOMS, _grow, max_leaves=8)
 
 
 @st.composite
