@@ -215,9 +215,18 @@ class _Compiled(dict[str, Any]):
         return (_Compiled, ())
 
 
-def _compiled(plan: Plan) -> _Compiled:
+def _compiled(
+    plan: Plan, key: str, build: Callable[[], tuple[str, dict[str, Any]]], name: str
+) -> Any:
+    """The function ``name`` of the source ``build`` writes, compiled once per plan
+    (under ``key`` in the plan's memo; a worker's copy of the plan compiles its own)."""
     compiled: _Compiled = plan.memo.setdefault("month", _Compiled())
-    return compiled
+    function = compiled.get(key)
+    if function is None:
+        source, names = build()
+        exec(compile(source, f"<{key}>", "exec"), names)  # our own source
+        function = compiled[key] = names[name]
+    return function
 
 
 def month_of_drift(plan: Plan, world: World, sensitivity: list[float]) -> Callable[[], None]:
@@ -227,12 +236,7 @@ def month_of_drift(plan: Plan, world: World, sensitivity: list[float]) -> Callab
     Every list is changed in place and never rebound, so the function binds them
     once; the exerted pressures (rebound by ``World.refresh``) it reads each month.
     """
-    compiled = _compiled(plan)
-    make = compiled.get("drift")
-    if make is None:
-        names: dict[str, Any] = {}
-        exec(compile(drift_source(plan), "<month>", "exec"), names)  # our own source
-        make = compiled["drift"] = names["make"]
+    make = _compiled(plan, "drift", lambda: (drift_source(plan), {}), "make")
     drift: Callable[[], None] = make(
         world.capacity,
         world.trust,
@@ -297,12 +301,7 @@ def bound_conditions(
     """The month's conditions (:func:`conditions`) as functions of ``world``, and
     the objectives' trace row (see :func:`conditions_source`), compiled once per
     plan and bound to this world's lists."""
-    compiled = _compiled(plan)
-    bind = compiled.get("conditions")
-    if bind is None:
-        source, names = conditions_source(plan)
-        exec(compile(source, "<conditions>", "exec"), names)  # our own source
-        bind = compiled["conditions"] = names["bind"]
+    bind = _compiled(plan, "conditions", lambda: conditions_source(plan), "bind")
     *asked, trace_row = bind(*(getattr(world, name) for name in LISTS))
     return asked, trace_row
 
@@ -391,12 +390,7 @@ def month_tick(
 ) -> Callable[[int], None]:
     """The monthly process's month ``m`` for this replication (see :func:`tick_source`),
     compiled once per plan and bound to this world and the process's helpers."""
-    compiled = _compiled(plan)
-    make = compiled.get("tick")
-    if make is None:
-        source, names = tick_source(plan)
-        exec(compile(source, "<month tick>", "exec"), names)  # our own source
-        make = compiled["tick"] = names["make"]
+    make = _compiled(plan, "tick", lambda: tick_source(plan), "make")
     month: Callable[[int], None] = make(
         world,
         drift,
