@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dask_deployment import dask_deployment
 
 from sim.runs import executors
 from sim.runs.executors import (
@@ -68,6 +71,32 @@ def test_worker_count_does_not_change_results() -> None:
         three = run(spec, executor=three_workers, chunk_size=7)
     assert results_bytes(one.to_dict()) == results_bytes(three.to_dict())
     assert one.results["chunk_size"] == 7  # a non-default chunking is part of the results
+
+
+@pytest.mark.slow
+def test_a_dask_deployment_with_a_worker_killed_gives_the_serial_results(tmp_path: Path) -> None:
+    """``ttx run --scheduler tcp://...`` on a scheduler and two workers started with the
+    ``dask`` command line; one worker is killed after the first chunk, the run goes on."""
+    pytest.importorskip("distributed")
+    spec = RunSpec.of(short_scenario(24), replications=60, seed=5)
+    expected = results_bytes(run(spec, chunk_size=5).to_dict())
+    killed: list[int] = []
+    with dask_deployment(tmp_path) as (address, workers):
+
+        def kill_one_worker_after_the_first_chunk(done: int, total: int) -> None:
+            if not killed and done > 0:
+                os.kill(workers[0].pid, signal.SIGKILL)
+                killed.append(done)
+
+        with make_executor(None, scheduler=address) as ex:
+            assert ex.name == "dask" and ex.workers == 2
+            report = run(
+                spec, executor=ex, progress=kill_one_worker_after_the_first_chunk, chunk_size=5
+            )
+        assert killed and killed[0] < 60
+        assert workers[0].wait(timeout=30) == -signal.SIGKILL
+    assert report.meta["executor"] == "dask"
+    assert results_bytes(report.to_dict()) == expected
 
 
 @pytest.mark.slow
