@@ -14,14 +14,16 @@ import pytest
 from typer.testing import CliRunner
 
 from factories import make_scenario
-from sim.analysis.aar import Team, assemble, group_teams, team_report
+from sim.analysis.aar import MATTERS, Team, assemble, group_teams, team_report
 from sim.cli import app
 from sim.errors import TtxError
 from sim.play.aar import load_teams
 from sim.play.command import replay
 from sim.report.aar import render_html, render_markdown
+from sim.report.markdown import md_escape
 from sim.runs.runner import run
 from sim.runs.spec import RunSpec
+from sim.scenario.loader import load_scenario
 from sim.scenario.models import Policy, PolicyFile, Scenario
 from sim.scenario.policyfile import dumps_policy_file
 
@@ -308,3 +310,106 @@ def test_play_ends_with_the_same_report_as_ttx_debrief(runner, tmp_path):
     again = runner.invoke(app, ["debrief", str(record), "--replications", "4", "--force"])
     assert again.exit_code == 0, again.output
     assert md.read_text() == from_play
+
+
+# --------------------------------------------------------------------------- cells
+
+RIVALRY = Path(__file__).parent.parent / "scenarios" / "iran_saudi_rivalry.yaml"
+TEHRAN = "Tehran - Supreme National Security Council"
+
+
+def rivalry_session(*, red_played: bool = True, n: int = N):
+    """The hot seat of the reproduction: both cells answer every decision with option 1."""
+    sc = load_scenario(RIVALRY)
+
+    def cell_file(cell: str, extends: str, decisions: dict[str, str]) -> PolicyFile:
+        policy = Policy(id=f"team_{cell}", extends=extends, decisions=decisions, cell=cell)
+        return PolicyFile(scenario=sc.id, team=cell, seed=sc.seed, policy=policy)
+
+    blue = cell_file(
+        "blue",
+        "even_handed",
+        {
+            "talks_open": "send_batteries",
+            "abqaiq_strike": "reinforce",
+            "proliferation_scare": "extend_umbrella",
+        },
+    )
+    red = cell_file(
+        "red",
+        "calibrated_pressure",
+        {"tehran_reads_request": "quiet_diplomacy", "tehran_answers": "stand_down"},
+    )
+    team = Team("T", (blue, red)) if red_played else Team("T", (blue,), others=(red,))
+    outcome = replay(team.spec(sc, n, sc.seed), frozenset(f.policy.cell for f in team.files))
+    part = team_report(
+        sc, team, replications=n, seed=sc.seed, played=outcome.result, answers=list(outcome.answers)
+    )
+    return sc, part
+
+
+@pytest.fixture(scope="module")
+def two_cells():
+    return rivalry_session()
+
+
+def test_findings_name_only_the_alliances_own_decisions(two_cells):
+    """Every objective is the alliance's: red's choices are no strength and get no advice."""
+    sc, r = two_cells
+    red = {j.id for j in sc.injects if j.decision is not None and j.decision.cell == "red"}
+    assert {d["inject"] for d in r["decisions"]} & red  # red's decisions were analysed...
+    findings = [*r["strengths"], *r["improvements"]]
+    assert findings  # ...blue's still give findings
+    assert not {x["inject"] for x in findings} & red  # ...but red's are none of them
+    assert not any("(red)" in x["sentence"] for x in findings)
+
+
+def test_red_choices_are_reported_in_the_third_person(two_cells):
+    sc, r = two_cells
+    [cell] = r["other_cells"]
+    assert (cell["cell"], cell["name"]) == ("red", TEHRAN)
+    by_inject = {c["inject"]: c for c in cell["choices"]}
+    answers = by_inject["tehran_answers"]
+    # The objective the choice moved most, against the alternative that differs most.
+    assert (answers["option"], answers["objective"], answers["alternative"]) == (
+        "stand_down",
+        "oman_on_side",
+        "escalate",
+    )
+    assert answers["sentence"] == (
+        f"At 'Tehran weighs the alliance's answer', {TEHRAN} chose 'Stand the proxies down': "
+        "oman_on_side 5%, against 65% had it chosen 'Escalate'."
+    )
+    shadow = next(d for d in r["decisions"] if d["inject"] == "tehran_answers")
+    chosen = next(o for o in shadow["options"] if o["chosen"])["objectives"]
+    for o in shadow["options"]:  # no other (objective, option) differs more
+        for x, p in o["objectives"].items():
+            assert abs(p - chosen[x]) <= answers["size"]
+    for c in cell["choices"]:  # one line per decision, only when it matters
+        assert c["size"] >= MATTERS
+        assert not any(w in c["sentence"] for w in ("would have", "instead of", "you"))
+    data = assemble(sc, [r], seed=sc.seed, replications=N)
+    md = render_markdown(data)
+    heading = f"## {md_escape(TEHRAN)}'s choices"
+    assert heading in md
+    after = md.split(heading)[1].split("\n## ")[0]
+    assert md_escape(answers["sentence"]) in after
+    assert md.index("## Areas for improvement") < md.index(heading)
+    html = render_html(data)
+    assert f"<h2>{TEHRAN}&#39;s choices</h2>" in html
+    assert "At &#39;Tehran weighs the alliance&#39;s answer&#39;" in html
+
+
+def test_a_followed_red_policy_is_neither_advised_nor_listed():
+    """Red following a policy file: its decisions are not the team's to analyse."""
+    _, r = rivalry_session(red_played=False, n=4)
+    assert {d["cell"] for d in r["decisions"]} == {"blue"}
+    assert "other_cells" not in r
+
+
+def test_a_blue_only_report_has_no_list_of_other_cells():
+    r = report("cut")
+    assert "other_cells" not in r
+    data = assemble(SC, [r], seed=7, replications=N)
+    assert "'s choices" not in render_markdown(data)
+    assert "s choices</h" not in render_html(data)

@@ -243,3 +243,31 @@ def test_every_decision_screen_fits_80x24(path):
         assert sit.title in text
         assert all(f"{o.number}. {o.label}" in text for o in sit.options)
         session.choose(sit.options[-1].id)
+
+
+def test_hot_seat_report_advises_only_the_alliance(runner, tmp_path, scenario):
+    """Both cells at one keyboard: red's choices are reported, not advised, in every output."""
+    result = runner.invoke(
+        app,
+        ["play", str(RIVALRY), "--cells", "blue,red", "--save", str(tmp_path), *FEW],
+        input="1\n" * 60,
+    )
+    out = result.output
+    assert result.exit_code == 0, out
+    red = next(c for c in all_cells(scenario) if c.id == "red")
+    report = out.split("After-action report")[1]
+    findings, _, reds = report.partition(f"{red.name}'s choices")
+    assert reds, report
+    listed = [line for line in findings.splitlines() if line.startswith("- ")]
+    assert listed and not any("(red)" in line for line in listed)  # no red advice
+    assert f"{red.name} chose '" in reds
+    assert "would have" not in reds
+    md = (tmp_path / "iran_saudi_rivalry.debrief.md").read_text()
+    findings = md.split("## Strengths")[1].split("'s choices\n")[0]
+    assert "(red)" not in findings
+    assert "'s choices\n" in md
+    # ttx debrief of the two answers files writes the same report, red's list included.
+    files = [str(tmp_path / f"iran_saudi_rivalry.{c}.answers.yaml") for c in ("blue", "red")]
+    again = runner.invoke(app, ["debrief", *files, *FEW, "--force"])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "iran_saudi_rivalry.debrief.md").read_text() == md

@@ -12,12 +12,18 @@ the choices' effect, not noise. The played run is replication 0.
 The structure follows HSEEP's After-Action Report: objectives ->
 performance (met / at risk / not met), strengths and areas for
 improvement, each tied to the decision whose shadow difference is largest.
+Every objective is the alliance's, so only blue's decisions can be strengths
+or areas for improvement: advising a red cell how to help the alliance would
+be nonsense in a debrief where both cells sit. Another cell's analysed
+decisions are reported instead for what they did to the alliance's
+objectives, in the third person (:class:`CellChoices`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NotRequired
 
 from typing_extensions import TypedDict
 
@@ -26,8 +32,9 @@ from sim.errors import TtxError
 from sim.model.engine import ReplicationResult
 from sim.runs.runner import Progress, run
 from sim.runs.spec import RunSpec
-from sim.scenario.cells import decision_cells
+from sim.scenario.cells import all_cells, decision_cells
 from sim.scenario.models import PolicyFile, Scenario
+from sim.scenario.policies import BLUE
 
 #: A played objective is "met" at or above this probability, "not met" below LOW.
 MET_AT = 0.8
@@ -81,6 +88,34 @@ class Finding(TypedDict):
     size: float
 
 
+class OtherChoice(TypedDict):
+    """What one decision of a non-blue cell did to the objective it moved most."""
+
+    inject: str
+    title: str
+    option: str
+    """The option the cell chose."""
+    objective: str
+    p: float
+    """The objective's probability with the chosen option."""
+    alternative: str
+    """The option whose probability differs most from the chosen one's."""
+    alternative_p: float
+    size: float
+    """``abs(p - alternative_p)``: at least :data:`MATTERS`."""
+    sentence: str
+
+
+class CellChoices(TypedDict):
+    """A non-blue cell's decisions the team took, reported without advice."""
+
+    cell: str
+    name: str
+    """The cell's display name in the scenario."""
+    choices: list[OtherChoice]
+    """One per decision that moved an objective by :data:`MATTERS` or more, in inject order."""
+
+
 class TeamReport(TypedDict):
     name: str
     files: list[str]
@@ -91,8 +126,15 @@ class TeamReport(TypedDict):
     decisions: list[DecisionShadow]
     luck: list[Luck]
     strengths: list[Finding]
+    """From blue's decisions only: the objectives are the alliance's."""
     improvements: list[Finding]
+    """From blue's decisions only, like ``strengths``."""
     debrief: Debrief
+    other_cells: NotRequired[list[CellChoices]]
+    """Present only when the team took another cell's decisions (played or given as an
+    answers file): per such cell, in the scenario's order, its choices' effect on the
+    alliance's objectives. Absent for a blue-only team, whose report is
+    as before."""
 
 
 class TeamDifference(TypedDict):
@@ -264,7 +306,7 @@ def _findings(
     best_gain: Finding | None = None
     best_loss: Finding | None = None
     for d in decisions:
-        where = f"'{d['title']}'" + ("" if d["cell"] == "blue" else f" ({d['cell']})")
+        where = f"'{d['title']}'"
         chosen = next(o for o in d["options"] if o["chosen"])
         others = [o for o in d["options"] if not o["chosen"]]
         if not others:
@@ -299,6 +341,52 @@ def _findings(
                 ),
             }
     return best_gain, best_loss
+
+
+def _other_choice(d: DecisionShadow, objectives: list[str], name: str) -> OtherChoice | None:
+    """The objective ``d``'s choice moved most (against the alternative that differs most).
+
+    Ties go to the scenario's first objective, then the decision's first option.
+    None when no alternative differs by :data:`MATTERS` on any objective.
+    """
+    chosen = next(o for o in d["options"] if o["chosen"])
+    best: OtherChoice | None = None
+    for x in objectives:
+        p = chosen["objectives"][x]
+        for alt in d["options"]:
+            q = alt["objectives"][x]
+            size = abs(q - p)
+            if alt["chosen"] or size < MATTERS or (best is not None and size <= best["size"]):
+                continue
+            best = {
+                "inject": d["inject"],
+                "title": d["title"],
+                "option": chosen["option"],
+                "objective": x,
+                "p": p,
+                "alternative": alt["option"],
+                "alternative_p": q,
+                "size": size,
+                "sentence": (
+                    f"At '{d['title']}', {name} chose '{chosen['label']}': {x} {_pct(p)}, "
+                    f"against {_pct(q)} had it chosen '{alt['label']}'."
+                ),
+            }
+    return best
+
+
+def _other_cells(
+    scenario: Scenario, decisions: list[DecisionShadow], objectives: list[str]
+) -> list[CellChoices]:
+    """Per non-blue cell with a decision among ``decisions``, what its choices did."""
+    out: list[CellChoices] = []
+    for cell in all_cells(scenario):
+        own = [d for d in decisions if d["cell"] == cell.id]
+        if cell.id == BLUE or not own:
+            continue
+        choices = [c for d in own if (c := _other_choice(d, objectives, cell.name)) is not None]
+        out.append({"cell": cell.id, "name": cell.name, "choices": choices})
+    return out
 
 
 def team_report(
@@ -337,7 +425,7 @@ def team_report(
         elif not o["played"] and p > UNLUCKY:
             sentence = f"You missed {o['id']}, which {_pct(p)} of replays of your choices meet."
             luck.append({"objective": o["id"], "met": False, "p": p, "sentence": sentence})
-        gain, loss = _findings(decisions, o["id"])
+        gain, loss = _findings([d for d in decisions if d["cell"] == BLUE], o["id"])
         if gain:
             strengths.append(gain)
         if loss:
@@ -356,7 +444,7 @@ def team_report(
             "the objective your choices moved most (from the default policy, "
             f"{debrief['default_policy']['title']}, on the same seeds)."
         )
-    return {
+    report: TeamReport = {
         "name": team.name,
         "files": list(team.paths),
         "headline": headline,
@@ -368,6 +456,10 @@ def team_report(
         "improvements": improvements,
         "debrief": debrief,
     }
+    others = _other_cells(scenario, decisions, [p["objective"] for p in performance])
+    if others:
+        report["other_cells"] = others
+    return report
 
 
 def _differences(scenario: Scenario, teams: list[TeamReport]) -> list[TeamDifference]:

@@ -172,6 +172,11 @@ def _after_action(
     console.print(Text(part["headline"], style="bold"), soft_wrap=True)
     for x in [*part["luck"], *part["strengths"], *part["improvements"]]:
         console.print(Text("- " + x["sentence"]), soft_wrap=True)
+    for c in part.get("other_cells", []):  # reported, not advised: see sim.analysis.aar
+        console.print(Text(aar_report.other_cells_heading(c) + ":", style="bold"), soft_wrap=True)
+        lines = [x["sentence"] for x in c["choices"]]
+        for line in lines or [aar_report.NO_OTHER_CHOICE.format(name=c["name"])]:
+            console.print(Text("- " + line), soft_wrap=True)
     return assemble(spec.scenario, [part], seed=spec.seed, replications=spec.replications)
 
 

@@ -3,6 +3,7 @@
 Both carry the same parts in the same order, so the Markdown handout and the
 projected page tell one story: headline, teams side by side, then per team
 objectives and performance, luck, strengths, areas for improvement, each
+other cell's choices (a red cell's, reported without advice), each
 decision's alternatives and the indicators of the played run; last the
 facilitator's notes and how to read the figures. Scenario text, team names
 and notes are escaped (Markdown via :func:`md_escape`, HTML by autoescape).
@@ -10,7 +11,7 @@ and notes are escaped (Markdown via :func:`md_escape`, HTML by autoescape).
 
 from __future__ import annotations
 
-from sim.analysis.aar import AfterAction, DecisionShadow, TeamReport
+from sim.analysis.aar import AfterAction, CellChoices, DecisionShadow, TeamReport
 from sim.report.debrief import markdown_sections
 from sim.report.glyphs import quiet_glyphs
 from sim.report.markdown import md_code, md_escape, md_notes, table
@@ -25,6 +26,15 @@ READING = [
     "choices meet it, or missed although more than 80% meet it.",
     "The model's numbers are illustrative training parameters, not forecasts.",
 ]
+
+
+#: Said when none of another cell's decisions moved an objective by 5 points or more.
+NO_OTHER_CHOICE = "No decision of {name} moved an objective by 5 points or more."
+
+
+def other_cells_heading(c: CellChoices) -> str:
+    """The heading of another cell's list: ``Red's choices``."""
+    return f"{c['name']}'s choices"
 
 
 def pct(p: float) -> str:
@@ -80,6 +90,11 @@ def _team_markdown(t: TeamReport, objectives: list[str], several: bool) -> list[
     out += [f"- {md_escape(x['sentence'])}" for x in t["improvements"]] or [
         "- No alternative option would have raised an objective by 5 points or more."
     ]
+    for c in t.get("other_cells", []):
+        out += ["", f"{h} {md_escape(other_cells_heading(c))}", ""]
+        out += [f"- {md_escape(x['sentence'])}" for x in c["choices"]] or [
+            f"- {md_escape(NO_OTHER_CHOICE.format(name=c['name']))}"
+        ]
     out += ["", f"{h} Each decision and its alternatives", ""]
     if not t["decisions"]:
         out += ["The team took no decision.", ""]
@@ -186,6 +201,8 @@ def render_html(data: AfterAction) -> str:
         charts=charts,
         pct=pct,
         reading=READING,
+        other_heading=other_cells_heading,
+        no_other=NO_OTHER_CHOICE,
         bar=_bar,
         partner_vars=PER_PARTNER_VARS,
     )
