@@ -293,10 +293,21 @@ class Replication:
             fired=self.fired,
             timed=self.timed,
         )
-        for m in range(plan.horizon + 1):
-            if m:
-                yield env.timeout(1)
+        month(0)
+        if plan.horizon < 1:
+            return
+        # Month 1's wake-up is SimPy's own; every later one re-arms it (see _rearm),
+        # written out: the same queue entry as env.timeout(1), without the new event.
+        wake = env.timeout(1)
+        yield wake
+        queue, eid, now = env._queue, env._eid, 1
+        for m in range(1, plan.horizon):
             month(m)
+            now += 1
+            wake.callbacks, wake._delay = [], 1
+            heappush(queue, (now, NORMAL, next(eid), wake))
+            yield wake
+        month(plan.horizon)
 
     def drift(self) -> None:
         """One month of drift, every pressure taken from the state at the start of the month."""
@@ -557,9 +568,9 @@ def _rearm(wake: simpy.Timeout, delay: float) -> simpy.Timeout:
 
     Speed: a process waits on timeouts one after another, and ``env.timeout`` costs a
     class call, ``Timeout.__init__`` and ``Environment.schedule`` for each: reusing the
-    one it has just been woken by costs a list and a heap push. The threat and
-    initiative processes write these lines out in their loops (a call per wake-up
-    would take back a third of the gain). It relies on SimPy's internals
+    one it has just been woken by costs a list and a heap push. The monthly, threat
+    and initiative processes write these lines out in their loops (a call per
+    wake-up would take back a third of the gain). It relies on SimPy's internals
     (``_queue``, ``_eid``, ``_now``, the entry's shape; pinned to SimPy 4 in
     pyproject.toml), and tests/test_engine_simpy.py fails if they change.
     """
