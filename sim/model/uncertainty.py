@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from math import exp, log
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sim.model import politics as pol
 from sim.model.streams import Normals, Uniforms, served
@@ -87,46 +87,29 @@ class Sources:
             u.overrun_probability,
             u.overrun_size,
         )
+        layout = _layout(plan)
+        self._rates, self._total = layout.rates, layout.total
         # Speed: every stream below is drawn through served() (the same values in the
         # same order, an iterator step per draw instead of a method call).
         self._political: list[tuple[Callable[[], float], list[float]]] = []
-        self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
-        self._total = sum(self._rates)
-        if u.political_on:
-            for pid in plan.partner_ids:
-                stream = Uniforms(seed, f"politics:{pid}", SMALL_BLOCK)
-                self._political.append((served(stream.more), [stream.exponential(self._max_rate)]))
-        self._programme: dict[str, list[tuple[int, Callable[[], float]]]] = {}
-        self._overrun: dict[str, Callable[[], float]] = {}
-        for ini in plan.initiatives:
-            if u.programme_on and ini.kind in VARYING_KINDS:
-                self._programme[ini.id] = [
-                    (
-                        i,
-                        served(
-                            Normals(
-                                seed, f"programme:{ini.id}:{plan.partner_ids[i]}", SMALL_BLOCK
-                            ).more
-                        ),
-                    )
-                    for i in ini.partners
-                ]
-            if u.overrun_on:
-                self._overrun[ini.id] = served(
-                    Uniforms(seed, f"overrun:{ini.id}", SMALL_BLOCK).more
-                )
-        self._rival: list[tuple[int, int, float, Callable[[], float]]] = []
-        if u.rival_on:
-            for r, row in enumerate(plan.influence):
-                for i, initial in enumerate(row):
-                    if initial > 0:
-                        name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
-                        normals = served(Normals(seed, name, SMALL_BLOCK).more)
-                        self._rival.append((r, i, initial, normals))
-        self._coop0 = [row[_COOPERATION] for row in plan.initial]
+        for name in layout.political:
+            stream = Uniforms(seed, name, SMALL_BLOCK)
+            self._political.append((served(stream.more), [stream.exponential(self._max_rate)]))
+        self._programme: dict[str, list[tuple[int, Callable[[], float]]]] = {
+            key: [(i, served(Normals(seed, name, SMALL_BLOCK).more)) for i, name in streams]
+            for key, streams in layout.programme
+        }
+        self._overrun: dict[str, Callable[[], float]] = {
+            key: served(Uniforms(seed, name, SMALL_BLOCK).more) for key, name in layout.overrun
+        }
+        self._rival: list[tuple[int, int, float, Callable[[], float]]] = [
+            (r, i, initial, served(Normals(seed, name, SMALL_BLOCK).more))
+            for r, i, initial, name in layout.rival
+        ]
+        self._coop0 = layout.coop0
         d = u.rival_drift
         self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
-        self._varies = u.political_on or u.programme_on
+        self._varies = layout.varies
         self._rival_world: World | None = None
         self._rival_bound: list[tuple[list[float], int, float, float, Callable[[], float]]] = []
         # The earliest month any partner's next political candidate falls in (or after).
@@ -248,3 +231,58 @@ class Sources:
             for i in range(len(self.risk)) if t.scope == "partners" else (t.index,):
                 self.risk[i] = pol.set_risk(self.risk[i], e.delta, e.set_to)
                 self._risk_raised = True
+
+
+class _Layout(NamedTuple):
+    """What :class:`Sources` takes from the plan alone: the same for every
+    replication, so worked out once per plan (``plan.memo``; plain values, so a
+    pickled plan carries it)."""
+
+    rates: tuple[float, ...]
+    total: float
+    political: tuple[str, ...]
+    """The political streams' names, by partner (none when political events are off)."""
+    programme: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    """Per initiative of a varying kind: (its id, (listed partner, stream name) ...)."""
+    overrun: tuple[tuple[str, str], ...]
+    """Per initiative, when overruns are on: (its id, stream name)."""
+    rival: tuple[tuple[int, int, float, str], ...]
+    """Per rival and partner it has influence on: (rival, partner, initial, stream name)."""
+    coop0: tuple[float, ...]
+    varies: bool
+
+
+def _layout(plan: Plan) -> _Layout:
+    """The plan's :class:`_Layout`, worked out on first use (settings' properties
+    and stream names cost more than a replication's draws from some of them)."""
+    layout: _Layout | None = plan.memo.get("sources")
+    if layout is not None:
+        return layout
+    u = plan.uncertainty
+    rates = tuple(u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS)
+    political_on, programme_on = u.political_on, u.programme_on
+    ids = plan.partner_ids
+    programme = tuple(
+        (ini.id, tuple((i, f"programme:{ini.id}:{ids[i]}") for i in ini.partners))
+        for ini in plan.initiatives
+        if programme_on and ini.kind in VARYING_KINDS
+    )
+    overrun_on = u.overrun_on
+    overrun = tuple((ini.id, f"overrun:{ini.id}") for ini in plan.initiatives if overrun_on)
+    rival = tuple(
+        (r, i, initial, f"rival:{plan.rival_ids[r]}:{ids[i]}")
+        for r, row in enumerate(plan.influence)
+        for i, initial in enumerate(row)
+        if u.rival_on and initial > 0
+    )
+    layout = plan.memo["sources"] = _Layout(
+        rates=rates,
+        total=sum(rates),
+        political=tuple(f"politics:{pid}" for pid in ids) if political_on else (),
+        programme=programme,
+        overrun=overrun,
+        rival=rival,
+        coop0=tuple(row[_COOPERATION] for row in plan.initial),
+        varies=political_on or programme_on,
+    )
+    return layout
