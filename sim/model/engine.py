@@ -223,7 +223,10 @@ class Replication:
         self.sources.baseline_trust = self.world.baseline
         self.decide = decider or default_decider(plan)
         self.objectives = _Objectives(plan)
-        self.rows: list[list[float]] = []
+        # Every month's row, one after another (months x columns, row-major): one flat
+        # list turns into the series array in half the time a list of rows takes.
+        self.flat: list[float] = []
+        self._width = len(series_names(plan))
         self.fired: set[str] = set()
         self.timed: dict[int, list[InjectPlan]] = {}
         for inj in plan.injects:
@@ -251,7 +254,7 @@ class Replication:
         try:
             env.run(until=plan.horizon + 0.75)
             events = next(env._eid)  # SimPy's running event id: events scheduled so far
-            series = np.asarray(self.rows, dtype=np.float64)
+            series = np.array(self.flat, dtype=np.float64).reshape(-1, self._width)
             return ReplicationResult(
                 seed=self.seed,
                 kpis=kpis(self.plan, self.world, series),
@@ -275,6 +278,12 @@ class Replication:
             if collecting:
                 gc.enable()
 
+    @property
+    def rows(self) -> list[list[float]]:
+        """The months recorded so far, a row each (see :func:`series_names`)."""
+        flat, width = self.flat, self._width
+        return [flat[k : k + width] for k in range(0, len(flat), width)]
+
     # -- processes ---------------------------------------------------------------
     def monthly(self) -> Generator[simpy.Event, Any, None]:
         plan, world, env = self.plan, self.world, self.env
@@ -287,7 +296,7 @@ class Replication:
             world,
             drift=self._month_of_drift,
             sources_month=self.sources.month,
-            rows=self.rows,
+            flat=self.flat,
             observe=self.objectives.observe,
             fire=self.fire,
             fired=self.fired,
