@@ -108,7 +108,8 @@ class Sources:
         ]
         self._coop0 = layout.coop0
         d = u.rival_drift
-        self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
+        # pol.rival_step_for's settings: month() writes the step out.
+        self._drift = (d.volatility, d.reversion, d.reaction)
         self._varies = layout.varies
         self._rival_world: World | None = None
         self._rival_bound: list[tuple[list[float], int, float, float, Callable[[], float]]] = []
@@ -125,21 +126,29 @@ class Sources:
     def month(self, world: World, m: int) -> None:
         """Month ``m`` (> 0): risks and absorption recover, rivals drift, and the
         political events of (m - 1, m] happen."""
+        # pol.toward_one written out (x + rate * (1 - x)): the recoveries run every
+        # month once something is raised or lost.
         if self._risk_raised:
             decay = self.settings.political_events.risk_decay
-            self.risk = [pol.toward_one(r, decay) for r in self.risk]
+            self.risk = [r + decay * (1.0 - r) for r in self.risk]
             self._risk_raised = self.risk != self._ones
         if self._absorption_lost:
             recovery = pol.ABSORPTION_RECOVERY
-            self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
+            self.absorption = [a + recovery * (1.0 - a) for a in self.absorption]
             self._absorption_lost = self.absorption != self._ones
         # Speed: each influence row is bound once per world (rows change in place,
         # never rebound), with its partner's initial cooperation.
         rival = self._rival_bound if self._rival_world is world else self._bind_rival(world)
         if rival:
-            coop, step = world.cooperation, self._step
+            # pol.rival_step_for's step and its clip, written out (the same operations
+            # in the same order; tests/test_written_out.py holds them to it).
+            coop = world.cooperation
+            volatility, reversion, reaction = self._drift
             for row, i, initial, coop0, normals in rival:
-                row[i] = step(row[i], initial, coop[i], coop0, normals())
+                influence = row[i]
+                target = initial + reaction * (coop[i] - coop0)
+                value = influence + reversion * (target - influence) + volatility * normals()
+                row[i] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
         # Speed: nothing to look at before the earliest partner's next candidate.
         if self._next_candidate <= m:
             self._candidates(world, m)
@@ -152,7 +161,8 @@ class Sources:
                 kind_draw, accept, shape = stream(), stream(), stream()
                 # Uniforms.exponential, written out for the served stream.
                 upcoming[0] += -log(1.0 - stream()) / max_rate
-                if pol.accepts(accept, risk[i]):
+                # pol.accepts written out.
+                if accept * MAX_POLITICAL_RISK < risk[i]:
                     self._event(world, i, m, pol.pick(kind_draw, self._rates, self._total), shape)
         self._next_candidate = min([upcoming[0] for _, upcoming in self._political])
 
