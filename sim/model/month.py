@@ -314,8 +314,9 @@ def tick_source(plan: Plan) -> tuple[str, dict[str, Any]]:
     injects: budget, drift and the uncertainty sources (from month 1), each rule
     in order (its levers when it holds), the timed injects, each conditional
     inject not yet fired whose condition holds, the month's row (as
-    ``World.row``), then the objectives. The conditions are inline source over
-    the world's lists (as :func:`conditions_source`), the row a list display.
+    ``World.row``, added to the end of the replication's flat record), then the
+    objectives. The conditions are inline source over the world's lists (as
+    :func:`conditions_source`), the row a list display.
     """
     names: dict[str, Any] = dict(HELPERS)
     rules = plan.rules
@@ -331,7 +332,7 @@ def tick_source(plan: Plan) -> tuple[str, dict[str, Any]]:
         "world",
         "drift",
         "sources_month",
-        "append",
+        "extend",
         "observe",
         "fire",
         "fired",
@@ -358,7 +359,7 @@ def tick_source(plan: Plan) -> tuple[str, dict[str, Any]]:
     for k, inj in enumerate(injects):
         emit(f"        if {inj.id!r} not in fired and {texts[len(rules) + k]}:")
         emit(f"            fire(inject_{k})")
-    emit(f"        append({row_source(len(plan.partner_ids))})")
+    emit(f"        extend({row_source(len(plan.partner_ids))})")
     emit("        observe(world)")
     out.append("    return month")
     return "\n".join(out) + "\n", names
@@ -382,7 +383,7 @@ def month_tick(
     *,
     drift: Callable[[], None],
     sources_month: Callable[[World, int], None],
-    rows: list[list[float]],
+    flat: list[float],
     observe: Callable[[World], None],
     fire: Callable[[Any], None],
     fired: set[str],
@@ -395,7 +396,7 @@ def month_tick(
         world,
         drift,
         sources_month,
-        rows.append,
+        flat.extend,
         observe,
         fire,
         fired,

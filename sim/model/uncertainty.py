@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from math import exp, log
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sim.model import politics as pol
 from sim.model.streams import Normals, Uniforms, served
@@ -87,46 +87,30 @@ class Sources:
             u.overrun_probability,
             u.overrun_size,
         )
+        layout = _layout(plan)
+        self._rates, self._total = layout.rates, layout.total
         # Speed: every stream below is drawn through served() (the same values in the
         # same order, an iterator step per draw instead of a method call).
         self._political: list[tuple[Callable[[], float], list[float]]] = []
-        self._rates = [u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS]
-        self._total = sum(self._rates)
-        if u.political_on:
-            for pid in plan.partner_ids:
-                stream = Uniforms(seed, f"politics:{pid}", SMALL_BLOCK)
-                self._political.append((served(stream.more), [stream.exponential(self._max_rate)]))
-        self._programme: dict[str, list[tuple[int, Callable[[], float]]]] = {}
-        self._overrun: dict[str, Callable[[], float]] = {}
-        for ini in plan.initiatives:
-            if u.programme_on and ini.kind in VARYING_KINDS:
-                self._programme[ini.id] = [
-                    (
-                        i,
-                        served(
-                            Normals(
-                                seed, f"programme:{ini.id}:{plan.partner_ids[i]}", SMALL_BLOCK
-                            ).more
-                        ),
-                    )
-                    for i in ini.partners
-                ]
-            if u.overrun_on:
-                self._overrun[ini.id] = served(
-                    Uniforms(seed, f"overrun:{ini.id}", SMALL_BLOCK).more
-                )
-        self._rival: list[tuple[int, int, float, Callable[[], float]]] = []
-        if u.rival_on:
-            for r, row in enumerate(plan.influence):
-                for i, initial in enumerate(row):
-                    if initial > 0:
-                        name = f"rival:{plan.rival_ids[r]}:{plan.partner_ids[i]}"
-                        normals = served(Normals(seed, name, SMALL_BLOCK).more)
-                        self._rival.append((r, i, initial, normals))
-        self._coop0 = [row[_COOPERATION] for row in plan.initial]
+        for name in layout.political:
+            stream = Uniforms(seed, name, SMALL_BLOCK)
+            self._political.append((served(stream.more), [stream.exponential(self._max_rate)]))
+        self._programme: dict[str, list[tuple[int, Callable[[], float]]]] = {
+            key: [(i, served(Normals(seed, name, SMALL_BLOCK).more)) for i, name in streams]
+            for key, streams in layout.programme
+        }
+        self._overrun: dict[str, Callable[[], float]] = {
+            key: served(Uniforms(seed, name, SMALL_BLOCK).more) for key, name in layout.overrun
+        }
+        self._rival: list[tuple[int, int, float, Callable[[], float]]] = [
+            (r, i, initial, served(Normals(seed, name, SMALL_BLOCK).more))
+            for r, i, initial, name in layout.rival
+        ]
+        self._coop0 = layout.coop0
         d = u.rival_drift
-        self._step = pol.rival_step_for(d.volatility, d.reversion, d.reaction)
-        self._varies = u.political_on or u.programme_on
+        # pol.rival_step_for's settings: month() writes the step out.
+        self._drift = (d.volatility, d.reversion, d.reaction)
+        self._varies = layout.varies
         self._rival_world: World | None = None
         self._rival_bound: list[tuple[list[float], int, float, float, Callable[[], float]]] = []
         # The earliest month any partner's next political candidate falls in (or after).
@@ -142,21 +126,29 @@ class Sources:
     def month(self, world: World, m: int) -> None:
         """Month ``m`` (> 0): risks and absorption recover, rivals drift, and the
         political events of (m - 1, m] happen."""
+        # pol.toward_one written out (x + rate * (1 - x)): the recoveries run every
+        # month once something is raised or lost.
         if self._risk_raised:
             decay = self.settings.political_events.risk_decay
-            self.risk = [pol.toward_one(r, decay) for r in self.risk]
+            self.risk = [r + decay * (1.0 - r) for r in self.risk]
             self._risk_raised = self.risk != self._ones
         if self._absorption_lost:
             recovery = pol.ABSORPTION_RECOVERY
-            self.absorption = [pol.toward_one(a, recovery) for a in self.absorption]
+            self.absorption = [a + recovery * (1.0 - a) for a in self.absorption]
             self._absorption_lost = self.absorption != self._ones
         # Speed: each influence row is bound once per world (rows change in place,
         # never rebound), with its partner's initial cooperation.
         rival = self._rival_bound if self._rival_world is world else self._bind_rival(world)
         if rival:
-            coop, step = world.cooperation, self._step
+            # pol.rival_step_for's step and its clip, written out (the same operations
+            # in the same order; tests/test_written_out.py holds them to it).
+            coop = world.cooperation
+            volatility, reversion, reaction = self._drift
             for row, i, initial, coop0, normals in rival:
-                row[i] = step(row[i], initial, coop[i], coop0, normals())
+                influence = row[i]
+                target = initial + reaction * (coop[i] - coop0)
+                value = influence + reversion * (target - influence) + volatility * normals()
+                row[i] = 0.0 if value < 0.0 else 1.0 if value > 1.0 else value
         # Speed: nothing to look at before the earliest partner's next candidate.
         if self._next_candidate <= m:
             self._candidates(world, m)
@@ -169,7 +161,8 @@ class Sources:
                 kind_draw, accept, shape = stream(), stream(), stream()
                 # Uniforms.exponential, written out for the served stream.
                 upcoming[0] += -log(1.0 - stream()) / max_rate
-                if pol.accepts(accept, risk[i]):
+                # pol.accepts written out.
+                if accept * MAX_POLITICAL_RISK < risk[i]:
                     self._event(world, i, m, pol.pick(kind_draw, self._rates, self._total), shape)
         self._next_candidate = min([upcoming[0] for _, upcoming in self._political])
 
@@ -230,6 +223,16 @@ class Sources:
                 return lambda: nominal
             return lambda: (None, overrun(overruns(), p, size))
 
+        if len(self.absorption) == 1 and len(normals) == 1 and overruns is not None:
+            # Speed: one partner (the flagship's case), without the copy and the loop:
+            # [a * m] is the copy [a] with out[0] *= m, to the bit.
+            z = normals[0][1]
+
+            def draw_one() -> tuple[list[float] | None, float]:
+                return [self.absorption[0] * exp(mu + sigma * z())], overrun(overruns(), p, size)
+
+            return draw_one
+
         def draw() -> tuple[list[float] | None, float]:
             out = self.absorption.copy()
             for i, z in normals:
@@ -248,3 +251,58 @@ class Sources:
             for i in range(len(self.risk)) if t.scope == "partners" else (t.index,):
                 self.risk[i] = pol.set_risk(self.risk[i], e.delta, e.set_to)
                 self._risk_raised = True
+
+
+class _Layout(NamedTuple):
+    """What :class:`Sources` takes from the plan alone: the same for every
+    replication, so worked out once per plan (``plan.memo``; plain values, so a
+    pickled plan carries it)."""
+
+    rates: tuple[float, ...]
+    total: float
+    political: tuple[str, ...]
+    """The political streams' names, by partner (none when political events are off)."""
+    programme: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    """Per initiative of a varying kind: (its id, (listed partner, stream name) ...)."""
+    overrun: tuple[tuple[str, str], ...]
+    """Per initiative, when overruns are on: (its id, stream name)."""
+    rival: tuple[tuple[int, int, float, str], ...]
+    """Per rival and partner it has influence on: (rival, partner, initial, stream name)."""
+    coop0: tuple[float, ...]
+    varies: bool
+
+
+def _layout(plan: Plan) -> _Layout:
+    """The plan's :class:`_Layout`, worked out on first use (settings' properties
+    and stream names cost more than a replication's draws from some of them)."""
+    layout: _Layout | None = plan.memo.get("sources")
+    if layout is not None:
+        return layout
+    u = plan.uncertainty
+    rates = tuple(u.political_events.rate(k) for k in POLITICAL_EVENT_KINDS)
+    political_on, programme_on = u.political_on, u.programme_on
+    ids = plan.partner_ids
+    programme = tuple(
+        (ini.id, tuple((i, f"programme:{ini.id}:{ids[i]}") for i in ini.partners))
+        for ini in plan.initiatives
+        if programme_on and ini.kind in VARYING_KINDS
+    )
+    overrun_on = u.overrun_on
+    overrun = tuple((ini.id, f"overrun:{ini.id}") for ini in plan.initiatives if overrun_on)
+    rival = tuple(
+        (r, i, initial, f"rival:{plan.rival_ids[r]}:{ids[i]}")
+        for r, row in enumerate(plan.influence)
+        for i, initial in enumerate(row)
+        if u.rival_on and initial > 0
+    )
+    layout = plan.memo["sources"] = _Layout(
+        rates=rates,
+        total=sum(rates),
+        political=tuple(f"politics:{pid}" for pid in ids) if political_on else (),
+        programme=programme,
+        overrun=overrun,
+        rival=rival,
+        coop0=tuple(row[_COOPERATION] for row in plan.initial),
+        varies=political_on or programme_on,
+    )
+    return layout

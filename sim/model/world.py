@@ -67,7 +67,11 @@ class World:
         # The trust each partner relaxes toward; raised by sustained engagement.
         self.baseline = list(plan.baseline_trust)
         # Incident counts and harm by their condition/KPI names (incidents.cyber, harm.total, ...).
-        self.tally: dict[str, float] = dict.fromkeys(incident_names(plan.threat_kinds), 0.0)
+        # Speed: the names depend on the plan alone, so they are worked out once per plan.
+        names = plan.memo.get("incident_names")
+        if names is None:
+            names = plan.memo["incident_names"] = tuple(incident_names(plan.threat_kinds))
+        self.tally: dict[str, float] = dict.fromkeys(names, 0.0)
         self.log: list[Event] = []
         self.decisions: list[tuple[str, str, int]] = []
         self.intel_sources: Sequence[Sequence[tuple[float, float]]] = ((),) * n
