@@ -338,7 +338,8 @@ def run(
         if progress is not None:  # the first call: what a resumed checkpoint already holds
             progress(done, len(todo))
         merger.drain()
-        for arrived, (position, part) in enumerate(ex.map(run_chunk, missing)):
+        resumed_to, signalled = merger.next, False  # merged from the checkpoint before any run
+        for position, part in ex.map(run_chunk, missing):
             if part.complete and store is not None:
                 store.save(part)  # before merging: an interruption keeps it
             failures += [
@@ -346,8 +347,11 @@ def run(
                 for k, s, message in part.failures
             ]
             merger.arrive(part)
-            if not arrived:
+            if not signalled and merger.next > resumed_to:
+                # The first chunk this run merged (in chunk order: an early arrival
+                # waits for its turn), so what merging sets up - a spill file - exists.
                 signals.ready("chunk")
+                signalled = True
             done += len(missing[position].indices)
             if progress is not None:
                 progress(done, len(todo))
