@@ -309,7 +309,7 @@ def play(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, max=runs.MAX_SEED, metavar="SEED", help=runs.SEED_HELP),
+        runs.seed_option(),
     ] = None,
     record: Annotated[
         Path | None,

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from sim.cli.common import EXIT_INTERRUPTED, echo, err, user_errors
-from sim.cli.runs import MAX_SEED
+from sim.cli.runs import seed_option
 from sim.errors import TtxError
 
 METHODS_HELP = "lhs (Latin hypercube), qmc (quasi-random Sobol'), sobol (Saltelli) or morris"
@@ -41,12 +41,7 @@ def explore_(
     method: Annotated[str, typer.Option(metavar="METHOD", help=f"Design: {METHODS_HELP}.")] = "lhs",
     seed: Annotated[
         int | None,
-        typer.Option(
-            min=0,
-            max=MAX_SEED,
-            metavar="SEED",
-            help="Seed of the design and the replications, 0 to 2^63-1 (as for ttx run).",
-        ),
+        seed_option("Seed of the design and the replications, 0 to 2^63-1 (as for ttx run)."),
     ] = None,
     satisfice: Annotated[
         float,

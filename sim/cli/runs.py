@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -23,6 +23,12 @@ MAX_REPLICATIONS = 1_000_000
 MAX_SEED = 2**63 - 1
 #: The seed's help: its range in words, as the help leaves out the 19-digit bound.
 SEED_HELP = "Run seed, 0 to 2^63-1."
+
+
+def seed_option(help: str = SEED_HELP) -> Any:
+    """The ``--seed`` option of every command that runs replications: one range for all."""
+    return typer.Option(min=0, max=MAX_SEED, metavar="SEED", help=help)
+
 
 if TYPE_CHECKING:  # the runner brings numpy: imported by the commands that run
     from sim.runs.budget import WorkTooLarge
@@ -80,9 +86,7 @@ def run_(
         int | None,
         typer.Option(min=1, max=MAX_REPLICATIONS, metavar="N", help="Number of replications."),
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, max=MAX_SEED, metavar="SEED", help=SEED_HELP)
-    ] = None,
+    seed: Annotated[int | None, seed_option()] = None,
     replication: Annotated[
         int | None,
         typer.Option(
@@ -341,12 +345,7 @@ def sweep_(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(
-            min=0,
-            max=MAX_SEED,
-            metavar="SEED",
-            help="Run seed shared by all policies, 0 to 2^63-1.",
-        ),
+        seed_option("Run seed shared by all policies, 0 to 2^63-1."),
     ] = None,
     out: Annotated[Path | None, typer.Option(metavar="DIR", help="Output folder.")] = None,
     format: Annotated[
